@@ -1,0 +1,36 @@
+# ayr-analysis: every target bootstraps .venv by itself and reinstalls only when pyproject.toml changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install test lint format report lab sandbox demo-data clean
+
+help: ## show this help
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the package with its dev tools
+
+test: $(STAMP) ## run the test suite (no network, no API key needed)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## apply ruff formatting and fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+sandbox: $(STAMP) ## serve the simulated Ayrshare API on 127.0.0.1:8787
+	$(BIN)/ayr-analysis sandbox --port 8787
+
+clean: ## remove the virtual environment and build leftovers
+	rm -rf $(VENV) build *.egg-info .pytest_cache

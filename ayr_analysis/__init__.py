@@ -1,0 +1,73 @@
+"""ayr-analysis: Ayrshare post analytics as tidy polars frames, snapshots, charts and reports.
+
+Nothing happens at import: no network, no disk writes, no chart theme enabled. Submodules that
+pull heavy dependencies (charts, widgets, reports) load only when first used.
+
+>>> import ayr_analysis
+>>> ayr_analysis.__version__
+'0.1.0'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it; resolved on first access (PEP 562)
+_EXPORTS: dict[str, str] = {
+    # config
+    "Settings": "config",
+    "load_settings": "config",
+    # client
+    "AyrshareClient": "client",
+    "AsyncAyrshareClient": "client",
+    "ApiResponse": "client",
+    "BulkResult": "client",
+    # errors
+    "AyrshareError": "errors",
+    # normalisation
+    "AnalyticsFrames": "normalize",
+    "normalize": "normalize",
+    # public functions
+    "fetch_post_analytics": "api",
+    "post_analytics": "api",
+    "social_post_analytics": "api",
+    "history": "api",
+    "account_analytics": "api",
+    # snapshots and tracking
+    "SnapshotStore": "store",
+    "track": "tracking",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ayr_analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import (
+        account_analytics,
+        fetch_post_analytics,
+        history,
+        post_analytics,
+        social_post_analytics,
+    )
+    from .client import ApiResponse, AsyncAyrshareClient, AyrshareClient, BulkResult
+    from .config import Settings, load_settings
+    from .errors import AyrshareError
+    from .normalize import AnalyticsFrames, normalize
+    from .store import SnapshotStore
+    from .tracking import track

@@ -1,0 +1,174 @@
+"""The data contract: one schema constant per frame the toolkit produces.
+
+Every frame built by :mod:`ayr_analysis.normalize`, kept by the snapshot store and read by
+:mod:`ayr_analysis.metrics` has exactly one of these schemas, also when it is empty.
+
+Rules that hold in every frame:
+
+* ``null`` means *not reported*; ``0`` means *reported zero*. One is never filled with the other.
+* Units are normalised: durations in seconds (``*_s``), rates and shares as fractions 0-1.
+* Times are UTC, microsecond precision.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+UTC_TIME = pl.Datetime("us", "UTC")
+
+#: Platform names as Ayrshare spells them (``twitter`` is X). ``gmb`` has no post analytics.
+PLATFORMS: tuple[str, ...] = (
+    "bluesky",
+    "facebook",
+    "instagram",
+    "linkedin",
+    "pinterest",
+    "reddit",
+    "snapchat",
+    "threads",
+    "tiktok",
+    "twitter",
+    "youtube",
+)
+
+#: Keys that identify one observation of one post on one network (one tweet of a thread).
+OBSERVATION_KEY: tuple[str, ...] = ("post_id", "platform", "thread_position", "observed_at")
+
+#: Every numeric field returned, mapped or not.
+LONG_SCHEMA = pl.Schema(
+    {
+        "post_id": pl.String,  # Ayrshare's post id
+        "platform": pl.String,
+        "social_id": pl.String,  # the network's own post id
+        "thread_position": pl.Int32,  # X threads: 0..n-1; 0 elsewhere
+        "field": pl.String,  # raw path inside `analytics`, e.g. "publicMetrics.likeCount"
+        "metric": pl.String,  # canonical metric, null when the field is not mapped
+        "value": pl.Float64,  # in `unit`
+        "unit": pl.String,  # count | s | fraction | rate | ... (after conversion)
+        "raw_value": pl.Float64,  # as the API sent it
+        "observed_at": UTC_TIME,  # Ayrshare's lastUpdated when given, else fetched_at
+        "fetched_at": UTC_TIME,
+    }
+)
+
+#: Canonical count metrics (integers) in the wide frame, in display order.
+COUNT_METRICS: tuple[str, ...] = (
+    "likes",
+    "dislikes",
+    "comments",
+    "shares",
+    "quotes",
+    "saves",
+    "sends",
+    "reactions",
+    "impressions",
+    "reach",
+    "views",
+    "unique_views",
+    "plays",
+    "clicks",
+    "outbound_clicks",
+    "profile_visits",
+    "follows",
+    "followers_gained",
+    "followers_lost",
+    "playlist_adds",
+    "completions",
+    "engagements",  # computed: sum of the network's engagement metrics that were reported
+    "engagements_reported",  # the network's own total, where it gives one
+)
+
+#: Canonical continuous metrics (floats) in the wide frame.
+FLOAT_METRICS: tuple[str, ...] = (
+    "watch_time_s",
+    "avg_watch_time_s",
+    "avg_view_fraction",
+    "completion_rate",
+    "engagement_rate_reported",
+)
+
+CANONICAL_METRICS: tuple[str, ...] = COUNT_METRICS + FLOAT_METRICS
+
+#: One row per post, network, tweet and observation.
+WIDE_SCHEMA = pl.Schema(
+    {
+        "post_id": pl.String,
+        "platform": pl.String,
+        "social_id": pl.String,
+        "thread_position": pl.Int32,
+        "observed_at": UTC_TIME,
+        "fetched_at": UTC_TIME,
+        "last_updated": UTC_TIME,
+        "next_update": UTC_TIME,
+        "url": pl.String,
+        "published_at": UTC_TIME,
+        "media_type": pl.String,  # image | video | reel | story | carousel | text | ...
+        "text": pl.String,
+        **{m: pl.Int64 for m in COUNT_METRICS},
+        **{m: pl.Float64 for m in FLOAT_METRICS},
+    }
+)
+
+#: Reactions by type (Facebook, LinkedIn).
+REACTIONS_SCHEMA = pl.Schema(
+    {
+        "post_id": pl.String,
+        "platform": pl.String,
+        "social_id": pl.String,
+        "thread_position": pl.Int32,
+        "reaction": pl.String,  # like, love, wow, haha, sorry, anger, praise, ...
+        "count": pl.Int64,
+        "observed_at": UTC_TIME,
+        "fetched_at": UTC_TIME,
+    }
+)
+
+#: Share breakdowns (TikTok traffic sources, audience countries).
+BREAKDOWNS_SCHEMA = pl.Schema(
+    {
+        "post_id": pl.String,
+        "platform": pl.String,
+        "social_id": pl.String,
+        "breakdown": pl.String,  # impression_source | audience_country
+        "key": pl.String,  # e.g. "For You", "US"
+        "share": pl.Float64,  # fraction 0-1
+        "observed_at": UTC_TIME,
+        "fetched_at": UTC_TIME,
+    }
+)
+
+#: A failing post or network: partial failure is data.
+ERRORS_SCHEMA = pl.Schema(
+    {
+        "post_id": pl.String,
+        "platform": pl.String,  # null when the whole request failed
+        "code": pl.Int64,  # Ayrshare's error code, when given
+        "message": pl.String,
+        "http_status": pl.Int64,
+        "retryable": pl.Boolean,
+        "fetched_at": UTC_TIME,
+    }
+)
+
+#: One row per post (from history) and network.
+POSTS_SCHEMA = pl.Schema(
+    {
+        "post_id": pl.String,
+        "platform": pl.String,
+        "social_id": pl.String,
+        "url": pl.String,
+        "text": pl.String,
+        "created_at": UTC_TIME,
+        "scheduled_at": UTC_TIME,
+        "status": pl.String,  # the post's overall status (success, error, deleted, ...)
+        "platform_status": pl.String,  # the status of this network's part
+        "type": pl.String,  # now | scheduled | ...
+        "media_urls": pl.List(pl.String),
+        "notes": pl.String,
+    }
+)
+
+
+def empty(schema: pl.Schema) -> pl.DataFrame:
+    """An empty frame with the full ``schema``."""
+    return pl.DataFrame(schema=schema)
