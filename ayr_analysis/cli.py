@@ -19,9 +19,66 @@ def _register_version(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=lambda args: print(__version__) or 0)
 
 
+def _register_sandbox(sub: argparse._SubParsersAction) -> None:
+    """``sandbox`` (serve the simulated API over HTTP) and ``demo-data`` (write data/)."""
+    p = sub.add_parser("sandbox", help="serve the simulated Ayrshare API on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8787, help="port (0: a free one); default 8787")
+    p.add_argument("--seed", type=int, default=7, help="demo world seed; default 7")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=0.0,
+        help="simulated seconds per real second (3600: an hour a second); default 0",
+    )
+    p.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    p.add_argument("--error-rate", type=float, default=0.0, help="share of 500/502/503/504")
+    p.add_argument("--timeout-rate", type=float, default=0.0, help="share of stalled requests")
+    p.add_argument("--timeout-s", type=float, default=35.0, help="how long a stall lasts")
+    p.add_argument("--malformed-rate", type=float, default=0.0, help="share of non-JSON bodies")
+    p.add_argument("--truncated-rate", type=float, default=0.0, help="share of cut JSON bodies")
+    p.add_argument("--fault-seed", type=int, default=0, help="seed of the fault RNG")
+    p.add_argument("--rate-limit", type=int, default=300, help="requests per window per profile")
+    p.add_argument("--rate-window", type=float, default=300.0, help="window in real seconds")
+    p.add_argument("--verbose", action="store_true", help="log every request")
+
+    def run_sandbox(args: argparse.Namespace) -> int:
+        from .sandbox.faults import Faults
+        from .sandbox.server import serve_forever
+
+        try:
+            faults = Faults(
+                latency_s=args.latency, error_rate=args.error_rate,
+                timeout_rate=args.timeout_rate, malformed_rate=args.malformed_rate,
+                truncated_rate=args.truncated_rate, seed=args.fault_seed, timeout_s=args.timeout_s,
+            )  # fmt: skip
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        serve_forever(args.port, seed=args.seed, speed=args.speed, faults=faults,
+                      rate_limit=args.rate_limit, rate_window=args.rate_window,
+                      verbose=args.verbose)  # fmt: skip
+        return 0
+
+    p.set_defaults(handler=run_sandbox)
+
+    d = sub.add_parser("demo-data", help="write the demo world's profiles, posts and campaigns")
+    d.add_argument("--out", default="data", help="output directory; default data")
+    d.add_argument("--seed", type=int, default=7, help="demo world seed; default 7")
+
+    def run_demo_data(args: argparse.Namespace) -> int:
+        from .sandbox.world import write_demo_data
+
+        for path in write_demo_data(args.out, seed=args.seed):
+            print(path)
+        return 0
+
+    d.set_defaults(handler=run_demo_data)
+
+
 # Each registrar adds one subcommand (and its handler) to the parser.
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _register_version,
+    _register_sandbox,
 ]
 
 

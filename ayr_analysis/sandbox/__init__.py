@@ -1,0 +1,49 @@
+"""The demo sandbox: a deterministic simulation of the Ayrshare analytics API over a demo world.
+
+Two ways in: the in-process :class:`SandboxTransport` (an httpx transport, sync and async) and a
+local HTTP server (:func:`serve_in_thread`, or ``ayr-analysis sandbox --port 8787``).
+
+>>> from ayr_analysis.sandbox import DEMO_API_KEY
+>>> DEMO_API_KEY
+'demo-sandbox-key'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: The public API key the sandbox accepts (a demo value, not a secret).
+DEMO_API_KEY = "demo-sandbox-key"
+#: Demo values for the X BYO headers; the sandbox accepts any non-empty pair.
+DEMO_X_API_KEY = "demo-x-api-key"
+DEMO_X_API_SECRET = "demo-x-api-secret"
+
+_EXPORTS = {
+    "build_world": "world",
+    "write_demo_data": "world",
+    "World": "world",
+    "VirtualClock": "clock",
+    "WORLD_NOW": "clock",
+    "Faults": "faults",
+    "SandboxApp": "app",
+    "RateLimiter": "app",
+    "ApiRequest": "app",
+    "ApiAnswer": "app",
+    "SandboxTransport": "transport",
+    "default_transport": "transport",
+    "serve_in_thread": "server",
+    "SandboxServer": "server",
+    "serve_forever": "server",
+}
+
+__all__ = ["DEMO_API_KEY", "DEMO_X_API_KEY", "DEMO_X_API_SECRET", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ayr_analysis.sandbox' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,298 @@
+"""What a network reports for a post at a simulated time: raw fields, cache times and quirks.
+
+Ayrshare serves a cached copy per post and network. Here the cache is refreshed on a fixed grid
+of post ages (:func:`cache_window`): every hour for the first 6 h, every 2 h until 48 h, every
+3 h until 7 days, then every 6 h. ``lastUpdated`` is the latest grid point, ``nextUpdate`` the
+next one, and the numbers are computed at ``lastUpdated``, so asking again before
+``nextUpdate`` gives the same numbers.
+
+Quirks (each one as REFERENCE.md describes the real API):
+
+* X: ``publicMetrics`` / ``nonPublicMetrics`` / ``organicMetrics`` nesting; non-public and organic
+  metrics only while the post is at most 30 days old; threads are answered as a list.
+* TikTok: ``reach, fullVideoWatchedRate, totalTimeWatched, averageTimeWatched, impressionSources,
+  audienceCountries`` vanish once the video has been inactive for over 7 days; a video is
+  *inactive* from the age at which its views grow by less than 1 % of their final total per day
+  (:func:`tiktok_inactive_since_h`).
+* Instagram stories: counts below 5 reported as 0; after 24 h error 485.
+* Facebook stories: refused (error object, code 484, a sandbox choice).
+* LinkedIn personal pages: only ``likeCount``, ``commentCount`` and ``reactions``.
+* YouTube: counts are 0 and analytics fields absent for the first 24-48 h (per video).
+* Pinterest: ``impression, save, pinClick, outboundClick`` (and the other analytics) absent for
+  the first 24-72 h (per pin).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from .clock import iso_ms
+from .world import CURVES, NetworkPost, Post, World, growth
+
+HOUR = 3600
+#: (from age, to age, refresh step), all in seconds.
+REFRESH_GRID: tuple[tuple[int, float, int], ...] = (
+    (0, 6 * HOUR, HOUR),
+    (6 * HOUR, 48 * HOUR, 2 * HOUR),
+    (48 * HOUR, 168 * HOUR, 3 * HOUR),
+    (168 * HOUR, math.inf, 6 * HOUR),
+)
+
+STORY_EXPIRED = 485
+FACEBOOK_STORY = 484
+X_KEYS_MISSING = 419
+TIKTOK_EXTENDED = (
+    "reach",
+    "fullVideoWatchedRate",
+    "totalTimeWatched",
+    "averageTimeWatched",
+    "impressionSources",
+    "audienceCountries",
+)
+PINTEREST_DELAYED = ("impression", "save", "pinClick", "outboundClick")
+
+
+def cache_window(age_s: int) -> tuple[int, int]:
+    """Post ages (s) of the cached copy served at ``age_s`` and of the next refresh.
+
+    >>> cache_window(5400), cache_window(7 * 3600)
+    ((3600, 7200), (21600, 28800))
+    """
+    for lo, hi, step in REFRESH_GRID:
+        if age_s < hi:
+            last = lo + ((age_s - lo) // step) * step
+            return int(last), int(last + step)
+    raise AssertionError("unreachable")
+
+
+def tiktok_inactive_since_h(np_: NetworkPost) -> float:
+    """Age (h) from which a TikTok video grows by less than 1 % of its final views per day.
+
+    >>> from ayr_analysis.sandbox.world import build_world
+    >>> w = build_world(7)
+    >>> np_ = next(p.networks["tiktok"] for p in w.posts if "tiktok" in p.networks)
+    >>> 100 < tiktok_inactive_since_h(np_) < 300
+    True
+    """
+    tau = CURVES["tiktok"][1] * np_.curve_scale
+    return tau * math.log(2400.0 / tau)
+
+
+def x_error() -> dict[str, Any]:
+    return {
+        "status": "error",
+        "code": X_KEYS_MISSING,
+        "message": "X/Twitter BYO keys missing: send X-Twitter-OAuth1-Api-Key and "
+        "X-Twitter-OAuth1-Api-Secret with every X request.",
+        "platform": "twitter",
+    }
+
+
+def network_entry(post: Post, np_: NetworkPost, now: datetime) -> dict[str, Any]:
+    """The answer for one network (one tweet) of ``post`` at ``now``."""
+    media = post.media_type
+    if np_.platform == "facebook" and media == "story":
+        return {
+            "status": "error",
+            "code": FACEBOOK_STORY,
+            "message": "Facebook Stories do not provide analytics.",
+            "platform": "facebook",
+        }
+    age_s = int((now - np_.published).total_seconds())
+    if np_.platform == "instagram" and media == "story" and age_s > 24 * HOUR:
+        return {
+            "status": "error",
+            "code": STORY_EXPIRED,
+            "message": "Instagram Story insights are only available for 24 hours after posting.",
+            "platform": "instagram",
+        }
+    age_s = max(age_s, 0)
+    last, nxt = cache_window(age_s)
+    return {
+        "id": np_.social_id,
+        "postUrl": np_.url,
+        "analytics": analytics_at(post, np_, last / HOUR),
+        "lastUpdated": iso_ms(np_.published + timedelta(seconds=last)),
+        "nextUpdate": iso_ms(np_.published + timedelta(seconds=nxt)),
+    }
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        node = out
+        *parents, leaf = path.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return out
+
+
+def counts_at(np_: NetworkPost, age_h: float) -> dict[str, int]:
+    """Cumulative counts (floored) of a network post at ``age_h``; non-decreasing in age."""
+    f = growth(np_.platform, age_h, scale=np_.curve_scale)
+    return {k: int(math.floor(v * f)) for k, v in np_.finals.items()}
+
+
+def analytics_at(post: Post, np_: NetworkPost, age_h: float) -> dict[str, Any]:
+    """The ``analytics`` object of one network post as cached at post age ``age_h``."""
+    net = np_.platform
+    media = post.media_type
+    created = iso_ms(np_.published)
+    c = counts_at(np_, age_h)
+    flat: dict[str, Any] = {}
+    if net == "twitter":
+        flat |= {"created": created, "post": post.text, "name": "Northwind", "username": ""}
+        flat["username"] = np_.url.split("/")[3]
+        flat["name"] = flat["username"]
+        flat |= {k: v for k, v in c.items() if k.startswith("publicMetrics.")}
+        if age_h <= 30 * 24:
+            flat |= {k: v for k, v in c.items() if not k.startswith("publicMetrics.")}
+    elif net == "facebook":
+        reac = {k.split(".")[1]: v for k, v in c.items() if k.startswith("reactions.")}
+        flat["likeCount"] = reac["like"]
+        flat |= {"commentsCount": c["commentsCount"], "sharesCount": c["sharesCount"]}
+        flat["reactions"] = {**reac, "total": sum(reac.values())}
+        flat["reactionsByType"] = dict(reac)
+        flat["impressions"] = c["impressions"]
+        if "videoViews" in c:
+            flat |= {k: c[k] for k in ("videoViews", "videoViewsUnique", "videoViewTime")}
+            flat["totalVideoAvgTimeWatched"] = (
+                c["videoViewTime"] // c["videoViews"] if c["videoViews"] else 0
+            )
+            flat["totalVideoCompleteViews"] = c["totalVideoCompleteViews"]
+            if "blueReelsPlayCount" in c:
+                flat["blueReelsPlayCount"] = c["blueReelsPlayCount"]
+    elif net == "instagram":
+        mtype = {"video": "VIDEO", "reel": "VIDEO", "carousel": "CAROUSEL_ALBUM"}.get(
+            media, "IMAGE"
+        )
+        ptype = {"reel": "REELS", "story": "STORY"}.get(media, "FEED")
+        flat |= {"mediaType": mtype, "mediaProductType": ptype, "caption": post.text,
+                 "created": created, "username": np_.url and _ig_user(post)}  # fmt: skip
+        if media == "story":
+            flat |= {k: (v if v >= 5 else 0) for k, v in c.items()}
+        else:
+            flat |= {k: v for k, v in c.items() if k != "igReelsVideoViewTotalTimeCount"}
+            if "playsCount" in c:
+                total = c["igReelsVideoViewTotalTimeCount"]
+                flat["igReelsAvgWatchTimeCount"] = (
+                    total // c["playsCount"] if c["playsCount"] else 0
+                )
+                flat["igReelsVideoViewTotalTimeCount"] = total
+    elif net == "linkedin":
+        reac = {k.split(".")[1]: v for k, v in c.items() if k.startswith("reactions.")}
+        likes = sum(reac.values())
+        flat |= {"likeCount": likes, "commentCount": c["commentCount"]}
+        if np_.personal:
+            flat["reactions"] = reac
+        else:
+            flat |= {"shareCount": c["shareCount"], "impressionCount": c["impressionCount"],
+                     "uniqueImpressionsCount": c["uniqueImpressionsCount"],
+                     "clickCount": c["clickCount"]}  # fmt: skip
+            imp = c["impressionCount"]
+            eng = likes + c["commentCount"] + c["shareCount"] + c["clickCount"]
+            flat["engagement"] = round(eng / imp, 4) if imp else 0.0
+            flat["reactions"] = reac
+            for k in ("videoViews", "videoViewers", "videoWatchTimeMs"):
+                if k in c:
+                    flat[k] = c[k]
+    elif net == "pinterest":
+        flat |= {"description": post.text, "title": post.text.split(" #")[0],
+                 "media": {"mediaType": "video" if media in ("video", "reel") else "image"},
+                 "totalComments": c["totalComments"], "totalReactions": c["totalReactions"]}  # fmt: skip
+        if age_h >= np_.delay_h:
+            flat |= {k: c[k] for k in ("impression", "save", "pinClick", "outboundClick")}
+            flat["saveRate"] = round(c["save"] / c["impression"], 4) if c["impression"] else 0.0
+            flat |= {"profileVisit": c["profileVisit"], "userFollow": c["userFollow"]}
+            if "videoMrcView" in c:
+                views = c["videoMrcView"]
+                flat |= {"videoMrcView": views, "videoV50WatchTime": c["videoV50WatchTime"],
+                         "videoAvgWatchTime": c["videoV50WatchTime"] // views if views else 0,
+                         "quartile95PercentView": c["quartile95PercentView"]}  # fmt: skip
+    elif net == "reddit":
+        ups, downs = c["ups"], c["downs"]
+        flat |= {"title": post.text.split(" #")[0], "subreddit": np_.url.split("/")[4],
+                 "created": created, "ups": ups, "downs": downs, "score": ups - downs,
+                 "upvoteRatio": round(ups / (ups + downs), 2) if ups + downs else 0.0,
+                 "numComments": c["numComments"], "viewCount": c["viewCount"],
+                 "numCrossposts": c["numCrossposts"]}  # fmt: skip
+    elif net == "threads":
+        flat |= c
+    elif net == "tiktok":
+        flat |= {"created": created, "itemId": np_.social_id, "mediaType": "VIDEO",
+                 "tags": _tags(post.text), "url": np_.url,
+                 "embedUrl": f"https://www.tiktok.com/embed/v2/{np_.social_id}",
+                 "postUrl": np_.url,
+                 "thumbnailUrl": f"https://p16-sign.tiktokcdn.com/demo/{np_.social_id}.jpeg",
+                 "thumbnailWidth": 720, "thumbnailHeight": 1280}  # fmt: skip
+        flat |= {k: c[k] for k in ("likeCount", "commentsCount", "shareCount", "favorites",
+                                   "videoViews")}  # fmt: skip
+        if age_h <= tiktok_inactive_since_h(np_) + 7 * 24:
+            views = c["videoViews"]
+            watched = math.floor(np_.finals["totalTimeWatched"]
+                                 * growth("tiktok", age_h, scale=np_.curve_scale) * 10) / 10  # fmt: skip
+            flat |= {
+                "reach": c["reach"],
+                "fullVideoWatchedRate": np_.rates["fullVideoWatchedRate"],
+                "totalTimeWatched": watched,
+                "averageTimeWatched": round(watched / views, 2) if views else 0.0,
+                "impressionSources": [dict(r) for r in np_.rates["impressionSources"]],
+                "audienceCountries": [dict(r) for r in np_.rates["audienceCountries"]],
+            }
+    elif net == "youtube":
+        flat |= {"title": post.text.split(" #")[0], "description": post.text,
+                 "channelTitle": "Northwind", "tags": _tags(post.text),
+                 "thumbnailUrl": f"https://i.ytimg.com/vi/{np_.social_id}/hqdefault.jpg",
+                 "created": created, "madeForKids": False, "privacyStatus": "public"}  # fmt: skip
+        if age_h < np_.delay_h:
+            flat |= {"views": 0, "likes": 0, "dislikes": 0, "comments": 0}
+        else:
+            flat |= {k: c[k] for k in ("views", "likes", "dislikes", "comments", "shares")}
+            f = growth("youtube", age_h)
+            minutes = math.floor(np_.finals["estimatedMinutesWatched"] * f * 100) / 100
+            flat["estimatedMinutesWatched"] = minutes
+            flat["averageViewDuration"] = round(minutes * 60 / c["views"], 1) if c["views"] else 0.0
+            flat["averageViewPercentage"] = np_.rates["averageViewPercentage"]
+            flat |= {k: c[k] for k in ("subscribersGained", "subscribersLost",
+                                       "videosAddedToPlaylists", "engagedViews")}  # fmt: skip
+    elif net == "bluesky":
+        flat |= {"created": created, "post": post.text}
+        flat |= c
+    return _nest(flat)
+
+
+def _tags(text: str) -> list[str]:
+    return [w.lstrip("#") for w in text.split() if w.startswith("#")]
+
+
+def _ig_user(post: Post) -> str:
+    return (
+        "northwindcoffee" if post.profile == 0 else ("northwindlabs", "alderpine")[post.profile - 1]
+    )
+
+
+def post_answer(
+    world: World, post: Post, now: datetime, platforms: list[str] | None, x_ok: bool
+) -> dict[str, Any]:
+    """The body of ``POST /analytics/post`` for a published post."""
+    body: dict[str, Any] = {"status": "success", "id": post.id}
+    ok = 0
+    for net, np_ in post.networks.items():
+        if platforms is not None and net not in platforms:
+            continue
+        if net == "twitter" and not x_ok:
+            body[net] = x_error()
+            continue
+        if net == "twitter" and np_.thread:
+            body[net] = [network_entry(post, t, now) for t in (np_, *np_.thread)]
+            ok += 1
+            continue
+        entry = network_entry(post, np_, now)
+        ok += entry.get("status") != "error"
+        body[net] = entry
+    if ok == 0 and len(body) > 2:
+        body["status"] = "error"
+    return body

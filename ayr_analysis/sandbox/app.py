@@ -1,0 +1,585 @@
+"""The simulated Ayrshare API as a function: :class:`ApiRequest` in, :class:`ApiAnswer` out.
+
+Routes (paths after ``/api``): ``POST /analytics/post``, ``POST /analytics/social``,
+``GET /history``, ``GET /history/{platform}``, ``GET /history/{id}``.
+
+Error answers of the sandbox (codes marked *sandbox* are our choice where the real code is not
+known):
+
+=====  =====  ===========================================================================
+HTTP   code   when
+=====  =====  ===========================================================================
+401    102    missing or unknown API key (``Authorization: Bearer <key>``)
+403    147    unknown ``Profile-Key`` (*sandbox*)
+400    101    malformed request: bad JSON, bad id, unknown platform, bad parameter (*sandbox*)
+400    189    the post is scheduled and not yet published (*sandbox*)
+400    419    ``GET /history/twitter`` without the X BYO headers
+400    156    ``GET /history/{platform}`` for a network the profile has not linked
+404    186    unknown Ayrshare post id (or one of another profile)
+404    221    ``GET /history/{id}`` for an unknown id
+429    429    rate limit exceeded (*sandbox* code)
+=====  =====  ===========================================================================
+
+Inside a 200 ``/analytics/post`` answer a failing network is an error object in place of its
+metrics (``{"status": "error", "code": ..., "message": ...}``): 419 for X without BYO headers,
+485 for an expired Instagram story, 484 for a Facebook story. When every network failed, the
+top-level ``status`` is ``"error"``.
+
+Rate limit: a fixed window per profile. The window opens with the profile's first request and
+lasts ``window_s`` seconds of *real* monotonic time (times ``time_scale``), because clients pace
+in real time; every authenticated request counts (also 4xx answers, and the 429s themselves do
+not reset it). Every answer carries ``x-ratelimit-max`` and ``x-ratelimit-count``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from .analytics import (
+    HOUR,
+    X_KEYS_MISSING,
+    cache_window,
+    counts_at,
+    network_entry,
+    post_answer,
+    x_error,
+)
+from .clock import VirtualClock, iso_ms, iso_s
+from .world import NETWORKS, Post, Profile, World, build_world
+
+ALL_PLATFORMS = (*NETWORKS, "snapchat")
+DAILY_PLATFORMS = ("facebook", "instagram", "snapchat", "tiktok", "youtube")
+FOLLOWER_FIELD = {
+    "bluesky": "followersCount",
+    "facebook": "followersCount",
+    "instagram": "followersCount",
+    "threads": "followersCount",
+    "twitter": "followersCount",
+    "linkedin": "followerCount",
+    "pinterest": "followerCount",
+    "tiktok": "followerCount",
+    "youtube": "subscriberCount",
+    "reddit": "subscribers",
+}
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """A request as the app sees it: method, path after ``/api``, query pairs, headers
+    (lower-case names), raw body."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    @classmethod
+    def build(
+        cls,
+        method: str,
+        url_path: str,
+        query: str | Iterable[tuple[str, str]] = "",
+        headers: dict[str, str] | Iterable[tuple[str, str]] = (),
+        body: bytes = b"",
+    ) -> ApiRequest:
+        """Make a request from a full URL path (``/api/...``), a query string and headers.
+
+        >>> ApiRequest.build("GET", "/api/history", "limit=2").path
+        '/history'
+        """
+        path = unquote(url_path)
+        idx = path.find("/api/")
+        path = path[idx + 4 :] if idx >= 0 else path
+        path = "/" + path.strip("/")
+        pairs = (
+            tuple(parse_qsl(query, keep_blank_values=True))
+            if isinstance(query, str)
+            else tuple(query)
+        )
+        items = headers.items() if isinstance(headers, dict) else headers
+        return cls(method.upper(), path, pairs, {k.lower(): v for k, v in items}, body)
+
+
+@dataclass
+class ApiAnswer:
+    """An answer: status, headers (lower-case names), JSON body bytes."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class RateLimiter:
+    """Fixed-window request counter per profile (see the module docs).
+
+    ``time_fn`` defaults to :func:`time.monotonic` (real time); ``time_scale`` multiplies the
+    elapsed time (2.0 makes windows roll twice as fast). Inject ``time_fn`` in tests.
+
+    >>> t = [0.0]
+    >>> rl = RateLimiter(max_requests=2, window_s=10, time_fn=lambda: t[0])
+    >>> [rl.hit("p")[0] for _ in range(3)]
+    [True, True, False]
+    >>> t[0] = 10.0
+    >>> rl.hit("p")
+    (True, 1)
+    """
+
+    def __init__(
+        self,
+        max_requests: int = 300,
+        window_s: float = 300.0,
+        *,
+        time_fn: Callable[[], float] = time.monotonic,
+        time_scale: float = 1.0,
+    ) -> None:
+        if max_requests < 1 or window_s <= 0 or time_scale <= 0:
+            raise ValueError("max_requests >= 1, window_s > 0 and time_scale > 0 are required")
+        self.max_requests = int(max_requests)
+        self.window_s = float(window_s)
+        self.time_fn = time_fn
+        self.time_scale = float(time_scale)
+        self._windows: dict[str, tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> tuple[bool, int]:
+        """Count one request of ``key``; return (allowed, count in the current window)."""
+        with self._lock:
+            now = self.time_fn()
+            start, count = self._windows.get(key, (now, 0))
+            if (now - start) * self.time_scale >= self.window_s:
+                start, count = now, 0
+            count += 1
+            self._windows[key] = (start, count)
+            return count <= self.max_requests, count
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class _Fail(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("message"))
+        self.status = status
+        self.body = body
+
+
+def _bad(message: str, action: str = "request", code: int = 101) -> _Fail:
+    return _Fail(400, {"action": action, "status": "error", "code": code, "message": message})
+
+
+class SandboxApp:
+    """The protocol: routes, auth, Profile-Key scoping, rate limits, answers.
+
+    >>> app = SandboxApp()
+    >>> ans = app.handle(ApiRequest.build("GET", "/api/history", "limit=1",
+    ...                                   {"Authorization": "Bearer demo-sandbox-key"}))
+    >>> ans.status, ans.headers["x-ratelimit-count"], len(ans.json()["history"])
+    (200, '1', 1)
+    """
+
+    def __init__(
+        self,
+        world: World | None = None,
+        *,
+        clock: VirtualClock | None = None,
+        api_keys: Iterable[str] | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        from . import DEMO_API_KEY
+
+        self.world = world if world is not None else build_world()
+        self.clock = clock if clock is not None else VirtualClock(start=self.world.now)
+        self.api_keys = frozenset(api_keys if api_keys is not None else (DEMO_API_KEY,))
+        self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter()
+
+    # ---------------------------------------------------------------- entry point
+    def handle(self, req: ApiRequest) -> ApiAnswer:
+        """Answer one request."""
+        rl_headers = {"x-ratelimit-max": str(self.rate_limiter.max_requests)}
+        auth = req.headers.get("authorization", "")
+        key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        if key not in self.api_keys:
+            body = {
+                "action": "authorization",
+                "status": "error",
+                "code": 102,
+                "message": "API Key not valid. Send 'Authorization: Bearer <API key>' with the "
+                "key from the Ayrshare dashboard.",
+            }
+            return self._answer(401, body, {**rl_headers, "x-ratelimit-count": "0"})
+        pkey = req.headers.get("profile-key")
+        if pkey is None or pkey == "":
+            profile = self.world.primary
+        else:
+            found = self.world.profile_by_key(pkey.strip())
+            if found is None:
+                body = {
+                    "action": "authorization",
+                    "status": "error",
+                    "code": 147,
+                    "message": "Profile-Key not found for this API key. Check the Profile-Key "
+                    "header, or omit it to use the primary profile.",
+                }
+                return self._answer(403, body, {**rl_headers, "x-ratelimit-count": "0"})
+            profile = found
+        allowed, count = self.rate_limiter.hit(profile.profile_key)
+        rl_headers["x-ratelimit-count"] = str(count)
+        if not allowed:
+            body = {
+                "action": "request",
+                "status": "error",
+                "code": 429,
+                "message": f"Too many requests: the limit is {self.rate_limiter.max_requests} "
+                "requests per window for this profile. Wait for the window to roll over.",
+            }
+            return self._answer(429, body, rl_headers)
+        now = self.clock.now()
+        try:
+            status, body = self._route(req, profile, now)
+        except _Fail as fail:
+            status, body = fail.status, fail.body
+        return self._answer(status, body, rl_headers)
+
+    @staticmethod
+    def _answer(status: int, body: Any, headers: dict[str, str]) -> ApiAnswer:
+        return ApiAnswer(status, {"content-type": "application/json; charset=utf-8", **headers},
+                         _dumps(body))  # fmt: skip
+
+    def _route(self, req: ApiRequest, profile: Profile, now: datetime) -> tuple[int, Any]:
+        parts = [p for p in req.path.split("/") if p]
+        x_ok = bool(
+            req.headers.get("x-twitter-oauth1-api-key", "").strip()
+            and req.headers.get("x-twitter-oauth1-api-secret", "").strip()
+        )
+        if parts == ["analytics", "post"]:
+            self._method(req, "POST")
+            return self.analytics_post(self._json(req), profile, now, x_ok)
+        if parts == ["analytics", "social"]:
+            self._method(req, "POST")
+            return self.analytics_social(self._json(req), profile, now, x_ok)
+        if parts == ["history"]:
+            self._method(req, "GET")
+            return self.history(req.query, profile, now)
+        if len(parts) == 2 and parts[0] == "history":
+            self._method(req, "GET")
+            if parts[1] in ALL_PLATFORMS:
+                return self.history_platform(parts[1], req.query, profile, now, x_ok)
+            return self.history_item(parts[1], profile, now)
+        raise _Fail(404, {"status": "error", "code": 404,
+                          "message": f"Not found: {req.method} /api{req.path}"})  # fmt: skip
+
+    @staticmethod
+    def _method(req: ApiRequest, method: str) -> None:
+        if req.method != method:
+            raise _Fail(405, {"status": "error", "code": 405,
+                              "message": f"Use {method} for /api{req.path}."})  # fmt: skip
+
+    @staticmethod
+    def _json(req: ApiRequest) -> dict[str, Any]:
+        try:
+            body = json.loads(req.body or b"{}")
+        except ValueError:
+            raise _bad("The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise _bad("The request body must be a JSON object.")
+        return body
+
+    @staticmethod
+    def _platforms(value: Any, action: str) -> list[str] | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _bad("'platforms' must be a list of platform names.", action)
+        unknown = [v for v in value if v not in ALL_PLATFORMS]
+        if unknown:
+            raise _bad(
+                f"Unknown platform(s) {', '.join(unknown)}. Use: {', '.join(ALL_PLATFORMS)}.",
+                action,
+            )
+        return list(value)
+
+    # ---------------------------------------------------------------- /analytics/post
+    def _visible(self, post: Post, profile: Profile, now: datetime) -> bool:
+        return post.profile == profile.index and post.created <= now
+
+    def analytics_post(
+        self, body: dict[str, Any], profile: Profile, now: datetime, x_ok: bool
+    ) -> tuple[int, Any]:
+        pid = body.get("id")
+        if not isinstance(pid, str) or not pid.strip():
+            raise _bad("'id' is required: the Ayrshare post id (a non-empty string).", "analytics")
+        platforms = self._platforms(body.get("platforms"), "analytics")
+        not_found = {"action": "analytics", "status": "error", "code": 186,
+                     "message": "Post ID not found.", "id": pid}  # fmt: skip
+        if body.get("searchPlatformId") is True:
+            if not platforms or len(platforms) != 1:
+                raise _bad("searchPlatformId needs exactly one platform in 'platforms'.",
+                           "analytics")  # fmt: skip
+            net = platforms[0]
+            hit = self.world.by_social_id.get((net, pid))
+            if hit is None or not self._visible(hit[0], profile, now) or hit[0].publish_at > now:
+                raise _Fail(404, not_found)
+            post, np_ = hit
+            if net == "twitter" and not x_ok:
+                return 200, {"status": "error", "id": pid, "twitter": x_error()}
+            entry = network_entry(post, np_, now)
+            status = "error" if entry.get("status") == "error" else "success"
+            return 200, {"status": status, "id": pid, net: entry}
+        post = self.world.posts_by_id.get(pid)
+        if post is None or not self._visible(post, profile, now):
+            raise _Fail(404, not_found)
+        if post.publish_at > now:
+            raise _Fail(400, {
+                "action": "analytics", "status": "error", "code": 189,
+                "message": "Post not published yet: it is scheduled for "
+                f"{iso_s(post.publish_at)}. Analytics are available after it is published.",
+                "id": pid, "scheduleDate": iso_s(post.publish_at),
+            })  # fmt: skip
+        return 200, post_answer(self.world, post, now, platforms, x_ok)
+
+    # ---------------------------------------------------------------- /analytics/social
+    def analytics_social(
+        self, body: dict[str, Any], profile: Profile, now: datetime, x_ok: bool
+    ) -> tuple[int, Any]:
+        platforms = self._platforms(body.get("platforms"), "analytics")
+        if not platforms:
+            raise _bad("'platforms' is required: a list of platform names.", "analytics")
+        quarters = body.get("quarters")
+        if quarters is not None and (
+            not isinstance(quarters, int) or isinstance(quarters, bool) or not 1 <= quarters <= 4
+        ):
+            raise _bad("'quarters' must be an integer from 1 to 4.", "analytics")
+        daily = body.get("daily") is True
+        days = 60 if body.get("period60Days") is True else 30
+        out: dict[str, Any] = {"status": "success"}
+        last = now.replace(minute=0, second=0, microsecond=0)
+        for net in platforms:
+            if net == "twitter" and not x_ok:
+                out[net] = x_error()
+                continue
+            acc = profile.accounts.get(net)
+            if acc is None:
+                out[net] = {"status": "error", "code": 156, "platform": net,
+                            "message": f"{net} is not linked to this profile."}  # fmt: skip
+                continue
+            out[net] = {
+                "analytics": self._social_numbers(net, profile, now, daily, days),
+                "lastUpdated": iso_ms(last),
+                "nextUpdate": iso_ms(last + timedelta(hours=1)),
+            }
+        return 200, out
+
+    def _social_numbers(
+        self, net: str, profile: Profile, now: datetime, daily: bool, days: int
+    ) -> dict[str, Any]:
+        acc = profile.accounts[net]
+        start = self.world.start
+        followers = acc.followers_at(now, start)
+        posts = [
+            (p, p.networks[net])
+            for p in self.world.posts
+            if p.profile == profile.index and net in p.networks and p.publish_at <= now
+        ]
+        views_key = {"youtube": "views", "tiktok": "videoViews", "facebook": "impressions",
+                     "instagram": "viewsCount", "linkedin": "impressionCount",
+                     "pinterest": "impression", "reddit": "viewCount", "threads": "views",
+                     "twitter": "publicMetrics.impressionCount"}.get(net)  # fmt: skip
+        total_views = 0
+        if views_key:
+            for _post, np_ in posts:
+                age_h = (now - np_.published).total_seconds() / HOUR
+                total_views += counts_at(np_, age_h).get(views_key, 0)
+        nums: dict[str, Any] = {
+            FOLLOWER_FIELD[net]: followers,
+            "username": acc.username,
+            "displayName": acc.display_name,
+            "postsCount": len(posts),
+        }
+        if views_key:
+            nums["viewsCount"] = total_views
+        if net == "linkedin":
+            nums["pageType"] = "personal" if acc.personal else "organization"
+        if daily and net in DAILY_PLATFORMS:
+            series = []
+            today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            for d in range(days, 0, -1):
+                day = today - timedelta(days=d)
+                series.append({"date": day.date().isoformat(),
+                               "followers": acc.followers_at(day, start)})  # fmt: skip
+            nums["daily"] = series
+        return nums
+
+    # ---------------------------------------------------------------- /history
+    def history(
+        self, query: tuple[tuple[str, str], ...], profile: Profile, now: datetime
+    ) -> tuple[int, Any]:
+        q: dict[str, str] = {}
+        nets: list[str] = []
+        for k, v in query:
+            if k == "platforms" or (k.startswith("platforms[") and k.endswith("]")):
+                nets.extend(x for x in v.split(",") if x)
+            else:
+                q[k] = v
+        nets_f = self._platforms(nets, "history") if nets else None
+        last_days = self._int(q, "lastDays", 30, 0, 100_000)
+        limit = self._int(q, "limit", 25, 1, 1000)
+        start = self._date(q, "startDate")
+        end = self._date(q, "endDate")
+        items = []
+        for post in reversed(self.world.posts):
+            if post.id is None or not self._visible(post, profile, now):
+                continue
+            if last_days and post.created < now - timedelta(days=last_days):
+                continue
+            if start and post.created < start or end and post.created > end:
+                continue
+            if nets_f and not set(nets_f) & set(post.networks):
+                continue
+            item = self._history_item(post, now)
+            if "status" in q and item["status"] != q["status"]:
+                continue
+            if "type" in q and item["type"] != q["type"]:
+                continue
+            items.append(item)
+            if len(items) >= limit:
+                break
+        return 200, {"history": items, "refId": self._ref_id(profile), "count": len(items),
+                     "lastUpdated": iso_ms(now), "nextUpdate": iso_ms(now)}  # fmt: skip
+
+    @staticmethod
+    def _ref_id(profile: Profile) -> str:
+        return "ref" + profile.profile_key.replace("-", "")[:21].lower()
+
+    def history_item(self, pid: str, profile: Profile, now: datetime) -> tuple[int, Any]:
+        post = self.world.posts_by_id.get(pid)
+        if post is None or not self._visible(post, profile, now):
+            raise _Fail(404, {"action": "history", "status": "error", "code": 221,
+                              "message": "History not found.", "id": pid})  # fmt: skip
+        return 200, self._history_item(post, now)
+
+    def _history_item(self, post: Post, now: datetime) -> dict[str, Any]:
+        published = post.publish_at <= now
+        item: dict[str, Any] = {
+            "errors": [],
+            "post": post.text,
+            "platforms": list(post.networks),
+            "postIds": [
+                {"status": "success", "id": np_.social_id, "platform": net, "postUrl": np_.url}
+                for net, np_ in post.networks.items()
+            ]
+            if published
+            else [],
+            "urls": [],
+            "mediaUrls": list(post.media_urls),
+            "type": post.type,
+            "created": iso_s(post.created),
+            "status": "success" if published else "pending",
+        }
+        if post.type == "schedule":
+            secs = int(post.publish_at.timestamp())
+            item["scheduleDate"] = {"_seconds": secs, "_nanoseconds": 0,
+                                    "utc": iso_s(post.publish_at)}  # fmt: skip
+        item["id"] = post.id
+        return item
+
+    @staticmethod
+    def _int(q: dict[str, str], name: str, default: int, lo: int, hi: int) -> int:
+        if name not in q:
+            return default
+        try:
+            value = int(q[name])
+        except ValueError:
+            raise _bad(f"'{name}' must be an integer, got {q[name]!r}.", "history") from None
+        if not lo <= value <= hi:
+            raise _bad(f"'{name}' must be between {lo} and {hi}, got {value}.", "history")
+        return value
+
+    @staticmethod
+    def _date(q: dict[str, str], name: str) -> datetime | None:
+        if name not in q:
+            return None
+        try:
+            value = datetime.fromisoformat(q[name].replace("Z", "+00:00"))
+        except ValueError:
+            raise _bad(f"'{name}' must be an ISO 8601 date, got {q[name]!r}.", "history") from None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def history_platform(
+        self, net: str, query: tuple[tuple[str, str], ...], profile: Profile, now: datetime,
+        x_ok: bool,
+    ) -> tuple[int, Any]:  # fmt: skip
+        if net == "twitter" and not x_ok:
+            raise _Fail(400, {"action": "history", **x_error(), "code": X_KEYS_MISSING})
+        if net not in profile.accounts:
+            raise _Fail(400, {"action": "history", "status": "error", "code": 156,
+                              "message": f"{net} is not linked to this profile."})  # fmt: skip
+        q = dict(query)
+        limit = self._int(q, "limit", 25, 1, 1000)
+        offset = 0
+        if q.get("next"):
+            cursor = q["next"]
+            if not cursor.startswith("c") or not cursor[1:].isdigit():
+                raise _bad(f"'next' is not a cursor of this endpoint: {cursor!r}.", "history")
+            offset = int(cursor[1:])
+        rows = [
+            (p, p.networks[net])
+            for p in reversed(self.world.posts)
+            if net in p.networks and self._visible(p, profile, now) and p.publish_at <= now
+        ]
+        page = rows[offset : offset + limit]
+        posts = [self._platform_item(net, p, np_, now) for p, np_ in page]
+        last = now.replace(minute=0, second=0, microsecond=0)
+        out: dict[str, Any] = {"status": "success", "posts": posts,
+                               "lastUpdated": iso_ms(last),
+                               "nextUpdate": iso_ms(last + timedelta(hours=1))}  # fmt: skip
+        if offset + limit < len(rows):
+            out["next"] = f"c{offset + limit}"
+        return 200, out
+
+    @staticmethod
+    def _platform_item(net: str, post: Post, np_: Any, now: datetime) -> dict[str, Any]:
+        age_s = max(0, int((now - np_.published).total_seconds()))
+        c = counts_at(np_, cache_window(age_s)[0] / HOUR)
+        if net == "bluesky":
+            return {
+                "cid": "bafyrei" + np_.social_id.rsplit("/", 1)[1].ljust(52, "a"),
+                "created": iso_ms(np_.published),
+                "id": np_.social_id,
+                "indexedAt": iso_ms(np_.published + timedelta(milliseconds=205)),
+                "labels": [],
+                "likeCount": c["likeCount"],
+                "post": post.text,
+                "postUrl": np_.url,
+                "quoteCount": c["quoteCount"],
+                "replyCount": c["replyCount"],
+                "repostCount": c["repostCount"],
+                "viewer": {"threadMuted": False, "embeddingDisabled": False},
+            }
+        item: dict[str, Any] = {
+            "id": np_.social_id,
+            "post": post.text,
+            "postUrl": np_.url,
+            "created": iso_ms(np_.published),
+            "mediaType": post.media_type,
+        }
+        if net == "twitter":
+            item["publicMetrics"] = {
+                k.split(".")[1]: v for k, v in c.items() if k.startswith("publicMetrics.")
+            }
+        elif net not in ("youtube", "pinterest"):  # those report late; keep the list light
+            item |= {k: v for k, v in c.items() if "." not in k}
+        return item
