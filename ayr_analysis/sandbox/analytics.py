@@ -51,6 +51,16 @@ TIKTOK_EXTENDED = (
     "impressionSources",
     "audienceCountries",
 )
+#: Numeric fields that are not cumulative counts (averages, rates, shares, sizes): they may go
+#: down as a post ages. Every other count never shrinks while it is reported.
+NOT_CUMULATIVE = frozenset(
+    {
+        "averageTimeWatched", "averageViewDuration", "averageViewPercentage", "engagement",
+        "fullVideoWatchedRate", "igReelsAvgWatchTimeCount", "percentage", "saveRate", "score",
+        "thumbnailHeight", "thumbnailWidth", "totalVideoAvgTimeWatched", "upvoteRatio",
+        "videoAvgWatchTime",
+    }
+)  # fmt: skip
 PINTEREST_DELAYED = ("impression", "save", "pinClick", "outboundClick")
 
 
