@@ -32,5 +32,8 @@ format: $(STAMP) ## apply ruff formatting and fixes
 sandbox: $(STAMP) ## serve the simulated Ayrshare API on 127.0.0.1:8787
 	$(BIN)/ayr-analysis sandbox --port 8787
 
+demo-data: $(STAMP) ## regenerate data/ (demo profiles, posts, campaigns) from the sandbox world
+	$(BIN)/ayr-analysis demo-data --out data --seed 7
+
 clean: ## remove the virtual environment and build leftovers
 	rm -rf $(VENV) build *.egg-info .pytest_cache

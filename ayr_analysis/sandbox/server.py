@@ -131,7 +131,9 @@ def serve_in_thread(port: int = 0, **options: Any) -> SandboxServer:
     True
     """
     httpd = make_server(port, **options)
-    thread = threading.Thread(target=httpd.serve_forever, name="ayr-sandbox", daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="ayr-sandbox", daemon=True
+    )
     thread.start()
     return SandboxServer(httpd, thread)
 
