@@ -136,3 +136,23 @@ def test_demo_data_cli_and_campaigns_file(tmp_path, capsys):
     assert first["hashtags"] == ["#ReelRush"] and first["start"] < first["end"]
     csv_text = (tmp_path / "d" / "posts.csv").read_text()
     assert csv_text.count("\n") == len(build_world(7).ayrshare_posts()) + 1
+
+
+def test_module_entry_point_writes_the_same_files(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "m"
+    subprocess.run([sys.executable, "-m", "ayr_analysis.sandbox.world", "--out", str(out)],
+                   check=True, capture_output=True)  # fmt: skip
+    assert (out / "posts.csv").read_bytes() == (REPO / "data" / "posts.csv").read_bytes()
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    for name in ("clock", "world", "analytics", "faults", "app", "transport", "server"):
+        module = importlib.import_module(f"ayr_analysis.sandbox.{name}")
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, name
