@@ -154,9 +154,11 @@ def analytics_at(post: Post, np_: NetworkPost, age_h: float) -> dict[str, Any]:
     c = counts_at(np_, age_h)
     flat: dict[str, Any] = {}
     if net == "twitter":
-        flat |= {"created": created, "post": post.text, "name": "Northwind", "username": ""}
-        flat["username"] = np_.url.split("/")[3]
-        flat["name"] = flat["username"]
+        text = post.text
+        if post.media_type == "thread":  # number the tweets of a thread
+            text = f"{text} ({np_.position + 1}/{np_.rates.get('thread_len', 1)})"
+        flat |= {"created": created, "post": text, "name": np_.display_name,
+                 "username": np_.username}  # fmt: skip
         flat |= {k: v for k, v in c.items() if k.startswith("publicMetrics.")}
         if age_h <= 30 * 24:
             flat |= {k: v for k, v in c.items() if not k.startswith("publicMetrics.")}
@@ -181,7 +183,7 @@ def analytics_at(post: Post, np_: NetworkPost, age_h: float) -> dict[str, Any]:
         )
         ptype = {"reel": "REELS", "story": "STORY"}.get(media, "FEED")
         flat |= {"mediaType": mtype, "mediaProductType": ptype, "caption": post.text,
-                 "created": created, "username": np_.url and _ig_user(post)}  # fmt: skip
+                 "created": created, "username": np_.username}  # fmt: skip
         if media == "story":
             flat |= {k: (v if v >= 5 else 0) for k, v in c.items()}
         else:
@@ -224,7 +226,7 @@ def analytics_at(post: Post, np_: NetworkPost, age_h: float) -> dict[str, Any]:
                          "quartile95PercentView": c["quartile95PercentView"]}  # fmt: skip
     elif net == "reddit":
         ups, downs = c["ups"], c["downs"]
-        flat |= {"title": post.text.split(" #")[0], "subreddit": np_.url.split("/")[4],
+        flat |= {"title": post.text.split(" #")[0], "subreddit": np_.username,
                  "created": created, "ups": ups, "downs": downs, "score": ups - downs,
                  "upvoteRatio": round(ups / (ups + downs), 2) if ups + downs else 0.0,
                  "numComments": c["numComments"], "viewCount": c["viewCount"],
@@ -254,7 +256,7 @@ def analytics_at(post: Post, np_: NetworkPost, age_h: float) -> dict[str, Any]:
             }
     elif net == "youtube":
         flat |= {"title": post.text.split(" #")[0], "description": post.text,
-                 "channelTitle": "Northwind", "tags": _tags(post.text),
+                 "channelTitle": np_.display_name, "tags": _tags(post.text),
                  "thumbnailUrl": f"https://i.ytimg.com/vi/{np_.social_id}/hqdefault.jpg",
                  "created": created, "madeForKids": False, "privacyStatus": "public"}  # fmt: skip
         if age_h < np_.delay_h:
@@ -276,12 +278,6 @@ def analytics_at(post: Post, np_: NetworkPost, age_h: float) -> dict[str, Any]:
 
 def _tags(text: str) -> list[str]:
     return [w.lstrip("#") for w in text.split() if w.startswith("#")]
-
-
-def _ig_user(post: Post) -> str:
-    return (
-        "northwindcoffee" if post.profile == 0 else ("northwindlabs", "alderpine")[post.profile - 1]
-    )
 
 
 def post_answer(

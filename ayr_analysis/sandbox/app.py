@@ -457,12 +457,7 @@ class SandboxApp:
             items.append(item)
             if len(items) >= limit:
                 break
-        return 200, {"history": items, "refId": self._ref_id(profile), "count": len(items),
-                     "lastUpdated": iso_ms(now), "nextUpdate": iso_ms(now)}  # fmt: skip
-
-    @staticmethod
-    def _ref_id(profile: Profile) -> str:
-        return "ref" + profile.profile_key.replace("-", "")[:21].lower()
+        return 200, {"history": items}
 
     def history_item(self, pid: str, profile: Profile, now: datetime) -> tuple[int, Any]:
         post = self.world.posts_by_id.get(pid)

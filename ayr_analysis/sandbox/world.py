@@ -174,6 +174,8 @@ class NetworkPost:
     thread: list[NetworkPost] = field(default_factory=list)  # X thread: the later tweets
     position: int = 0
     personal: bool = False
+    username: str = ""  # the account's handle
+    display_name: str = ""  # the account's display name
     delay_h: float = 0.0  # YouTube / Pinterest: hours before numbers appear
     curve_scale: float = 1.0  # TikTok: per-video stretch of the growth curve
     rates: dict[str, Any] = field(default_factory=dict)  # non-cumulative per-post constants
@@ -586,6 +588,8 @@ class _Builder:
             quality=round(quality, 6),
             finals=_finals(net, media, views, rng),
             personal=acc.personal,
+            username=acc.username,
+            display_name=acc.display_name,
         )
         if net == "youtube":
             np_.delay_h = rng.uniform(24.0, 48.0)
@@ -616,8 +620,12 @@ class _Builder:
                         quality=round(quality * 0.55**pos, 6),
                         finals=_finals(net, media, views * 0.55**pos, rng),
                         position=pos,
+                        username=acc.username,
+                        display_name=acc.display_name,
+                        rates={"thread_len": n},
                     )
                 )
+            np_.rates = {"thread_len": n}
         return np_
 
     def post(
