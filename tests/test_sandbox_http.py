@@ -88,6 +88,7 @@ def test_http_answers_carry_ratelimit_headers_and_auth_errors(server):
                   headers={"Authorization": f"Bearer {DEMO_API_KEY}"})  # fmt: skip
     assert r.status_code == 200 and r.headers["x-ratelimit-max"] == "300"
     assert r.headers["x-ratelimit-count"] == "1"
+    assert r.headers["date"] == "Fri, 20 Nov 2026 12:00:00 GMT"  # the virtual clock, not the wall
 
 
 def test_http_fault_injection_and_short_stall(monkeypatch):

@@ -24,6 +24,12 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "ayr-sandbox/1"
     protocol_version = "HTTP/1.1"
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header from the virtual clock, so answers hold no wall-clock time."""
+        from email.utils import format_datetime
+
+        return format_datetime(self.server.app.clock.now(), usegmt=True)  # type: ignore[attr-defined]
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         if getattr(self.server, "verbose", False):
             super().log_message(format, *args)
