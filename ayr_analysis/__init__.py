@@ -57,17 +57,17 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .api import (
+if TYPE_CHECKING:  # pragma: no cover  # static view of the lazy exports above
+    from .api import (  # noqa: F401
         account_analytics,
         fetch_post_analytics,
         history,
         post_analytics,
         social_post_analytics,
     )
-    from .client import ApiResponse, AsyncAyrshareClient, AyrshareClient, BulkResult
-    from .config import Settings, load_settings
-    from .errors import AyrshareError
-    from .normalize import AnalyticsFrames, normalize
-    from .store import SnapshotStore
-    from .tracking import track
+    from .client import ApiResponse, AsyncAyrshareClient, AyrshareClient, BulkResult  # noqa: F401
+    from .config import Settings, load_settings  # noqa: F401
+    from .errors import AyrshareError  # noqa: F401
+    from .normalize import AnalyticsFrames, normalize  # noqa: F401
+    from .store import SnapshotStore  # noqa: F401
+    from .tracking import track  # noqa: F401
