@@ -5,7 +5,12 @@ import importlib
 
 import pytest
 
-MODULES = ["ayr_analysis.config", "ayr_analysis.errors"]
+MODULES = [
+    "ayr_analysis.config",
+    "ayr_analysis.errors",
+    "ayr_analysis.ratelimit",
+    "ayr_analysis.client",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
