@@ -395,10 +395,22 @@ def _to_seconds(value: Any) -> float:
     return float(value)
 
 
-@functools.lru_cache(maxsize=64)
 def _seconds_clock(clock: Any) -> Callable[[], float]:
     """A callable giving seconds from a user clock: a callable giving seconds or datetimes, or an
-    object with a ``now()`` method (such as the sandbox's VirtualClock)."""
+    object with a ``now()`` method (such as the sandbox's VirtualClock). The same clock gives the
+    same callable, so clients on one clock share their rate limiter."""
+    try:
+        return _seconds_clock_cached(clock)
+    except TypeError:  # an unhashable clock
+        return _make_seconds_clock(clock)
+
+
+@functools.lru_cache(maxsize=64)
+def _seconds_clock_cached(clock: Any) -> Callable[[], float]:
+    return _make_seconds_clock(clock)
+
+
+def _make_seconds_clock(clock: Any) -> Callable[[], float]:
     if callable(clock):
         return lambda: _to_seconds(clock())
     now = getattr(clock, "now", None)
@@ -584,8 +596,13 @@ class _ClientCore:
         if self._max_retry_time < 0:
             raise ValidationError(f"max_retry_time must be >= 0, got {max_retry_time!r}")
         self._random = random.Random()
+        clock_key: Any = clock
+        try:
+            hash(clock)
+        except TypeError:
+            clock_key = id(clock)
         self._limiter: RateLimiter = shared_limiter(
-            (self._base_url, _identity(self._api_key, settings.profile_key), clock),
+            (self._base_url, _identity(self._api_key, settings.profile_key), clock_key),
             limit=settings.rate_limit,
             window=settings.rate_window,
             clock=self._now if clock is not None else None,

@@ -630,9 +630,11 @@ SANDBOX_BUILT = importlib.util.find_spec("ayr_analysis.sandbox") is not None
 
 
 @pytest.mark.skipif(not SANDBOX_BUILT, reason="sandbox not built yet")
-def test_demo_mode_uses_the_sandbox_and_labels_answers(capsys):
+def test_demo_mode_uses_the_sandbox_and_labels_answers(capsys, monkeypatch):
+    from ayr_analysis import client as client_module
     from ayr_analysis import sandbox
 
+    monkeypatch.setattr(client_module, "_announced", False)  # as in a fresh process
     client = AyrshareClient()  # no key anywhere: demo
     assert client.is_demo is True
     assert client.base_url == "http://sandbox.invalid/api"
@@ -642,7 +644,46 @@ def test_demo_mode_uses_the_sandbox_and_labels_answers(capsys):
     assert client._api_key.get_secret_value() == sandbox.DEMO_API_KEY
     AyrshareClient()
     err = capsys.readouterr().err
-    assert err.count("demo") >= 1 and err.count("DEMO data") <= 1  # announced at most once
+    assert err.count("DEMO data") == 1  # announced once per process, on stderr
+
+
+def test_demo_wiring_with_a_stand_in_sandbox(monkeypatch, capsys, caplog):
+    """The demo path on a stand-in sandbox module (the real one is tested above when built)."""
+    import sys
+    import types
+
+    from ayr_analysis import client as client_module
+
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return ok({"history": []})
+
+    stand_in = types.ModuleType("ayr_analysis.sandbox")
+    stand_in.DEMO_API_KEY = "demo-sandbox-key"
+    shared = httpx.MockTransport(handler)
+    stand_in.default_transport = lambda: shared
+    monkeypatch.setitem(sys.modules, "ayr_analysis.sandbox", stand_in)
+    monkeypatch.setattr(client_module, "_announced", False)
+    clock = FakeClock()
+
+    with caplog.at_level(logging.INFO, logger="ayr_analysis"):
+        client = AyrshareClient(clock=clock, sleep=clock.sleep)
+        AyrshareClient(clock=clock, sleep=clock.sleep)
+    assert client.is_demo and client.base_url == "http://sandbox.invalid/api"
+    answer = client.history()
+    assert answer.demo is True
+    assert str(seen[0].url) == "http://sandbox.invalid/api/history"
+    assert seen[0].headers["Authorization"] == "Bearer demo-sandbox-key"
+    assert capsys.readouterr().err.count("DEMO data") == 1
+    assert sum("DEMO data" in r.getMessage() for r in caplog.records) == 1
+
+    bulk = client.fetch_many(["a", "b"], progress=False)
+    assert all(r.demo for r in bulk.responses) and len(seen) == 3
+    # a key makes it live; source="demo" forces demo even with a key
+    assert AyrshareClient(KEY, transport=shared).is_demo is False
+    assert AyrshareClient(KEY, source="demo").is_demo is True
 
 
 def test_explicit_demo_source_without_sandbox_is_a_clear_error_or_demo():
