@@ -18,6 +18,7 @@ from client_fakes import (
     AsyncAyrshareClient,
     AyrshareClient,
     FakeClock,
+    Recorder,
     example,
     make_client,
     ok,
@@ -692,3 +693,33 @@ def test_explicit_demo_source_without_sandbox_is_a_clear_error_or_demo():
     else:
         with pytest.raises(E.MissingApiKeyError, match="AYRSHARE_API_KEY"):
             AyrshareClient(source="demo")
+
+
+def test_a_clock_with_now_giving_datetimes_drives_waits_and_received_at():
+    class VirtualClock:  # like the sandbox's: now() gives an aware datetime
+        def __init__(self):
+            self.at = dt.datetime(2026, 8, 1, 12, 0, tzinfo=dt.UTC)
+
+        def now(self):
+            return self.at
+
+        def sleep(self, seconds):
+            self.at += dt.timedelta(seconds=seconds)
+
+    vc = VirtualClock()
+
+    def respond(request, n):
+        if n == 1:
+            return httpx.Response(503, text="busy", headers={"Retry-After": "30"})
+        return ok(ANALYTICS)
+
+    rec = Recorder(vc.now, respond)
+    client = AyrshareClient(
+        settings=Settings(api_key=KEY), transport=httpx.MockTransport(rec), clock=vc, sleep=vc.sleep
+    )
+    answer = client.analytics_post("AYR1")
+    assert rec.times == [
+        dt.datetime(2026, 8, 1, 12, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 8, 1, 12, 0, 30, tzinfo=dt.UTC),
+    ]
+    assert answer.received_at == dt.datetime(2026, 8, 1, 12, 0, 30, tzinfo=dt.UTC)
