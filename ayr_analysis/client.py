@@ -943,11 +943,9 @@ class AyrshareClient(_ClientCore):
         datetime). A legacy bare-array answer comes back as ``{"history": [...]}``.
 
         >>> import httpx
-        >>> t = httpx.MockTransport(lambda r: httpx.Response(200, json={"q": str(r.url.query)}))
-        >>> AyrshareClient("k", transport=t).history(platforms=["x"])
-        Traceback (most recent call last):
-        ...
-        ayr_analysis.errors.ValidationError: unknown platform 'x' (did you mean 'twitter'?); valid platforms: bluesky, facebook, instagram, linkedin, pinterest, reddit, snapchat, threads, tiktok, twitter, youtube
+        >>> t = httpx.MockTransport(lambda r: httpx.Response(200, json=dict(r.url.params)))
+        >>> AyrshareClient("k", transport=t).history(lastDays=7, platforms=["twitter"])
+        {'lastDays': '7', 'platforms[0]': 'twitter'}
         """
         return self._send(self._history_call(filters))
 
