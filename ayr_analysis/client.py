@@ -24,6 +24,7 @@ import datetime as dt
 import difflib
 import functools
 import hashlib
+import importlib
 import inspect
 import logging
 import random
@@ -439,16 +440,16 @@ def _wall_clock(clock: Any) -> Callable[[], dt.datetime]:
     return lambda: dt.datetime.now(dt.UTC)
 
 
-def _announce_demo() -> None:
+def _announce_demo(forced: bool) -> None:
     global _announced
     with _announce_lock:
         if _announced:
             return
         _announced = True
+    why = "source='demo'" if forced else "no Ayrshare API key configured"
     text = (
-        "ayr-analysis: no Ayrshare API key configured, using the built-in demo sandbox. "
-        "All numbers are DEMO data, not real analytics. Set AYRSHARE_API_KEY (environment or "
-        ".env) for live data."
+        f"ayr-analysis: {why}, using the built-in demo sandbox. All numbers are DEMO data, "
+        "not real analytics. Set AYRSHARE_API_KEY (environment or .env) for live data."
     )
     print(text, file=sys.stderr)
     logger.info(text)
@@ -567,7 +568,7 @@ class _ClientCore:
         self._demo = settings.is_demo
         if self._demo:
             try:
-                from . import sandbox
+                sandbox = importlib.import_module(f"{__package__}.sandbox")
             except ImportError as exc:
                 raise MissingApiKeyError(
                     "no Ayrshare API key is set and the demo sandbox is not available in this "
@@ -577,7 +578,7 @@ class _ClientCore:
             self._base_url = DEMO_BASE_URL
             if transport is None:
                 transport = sandbox.default_transport()
-            _announce_demo()
+            _announce_demo(forced=settings.source == "demo")
         else:
             assert settings.api_key is not None
             self._api_key = settings.api_key
