@@ -723,3 +723,20 @@ def test_a_clock_with_now_giving_datetimes_drives_waits_and_received_at():
         dt.datetime(2026, 8, 1, 12, 0, 30, tzinfo=dt.UTC),
     ]
     assert answer.received_at == dt.datetime(2026, 8, 1, 12, 0, 30, tzinfo=dt.UTC)
+
+
+def test_client_reads_the_key_from_dotenv_when_no_argument_is_given(tmp_path):
+    (tmp_path / ".env").write_text(f"AYRSHARE_API_KEY={KEY}\nAYRSHARE_PROFILE_KEY={PROFILE}\n")
+    clock = FakeClock()
+    rec = Recorder(clock, lambda r, n: ok(ANALYTICS))
+    client = AyrshareClient(transport=httpx.MockTransport(rec), clock=clock, sleep=clock.sleep)
+    assert client.is_demo is False
+    client.analytics_post("AYR1")
+    assert rec.requests[0].headers["Authorization"] == f"Bearer {KEY}"
+    assert rec.requests[0].headers["Profile-Key"] == PROFILE
+
+
+def test_a_bare_array_is_only_accepted_from_history():
+    client, _, _ = make_client(always(lambda: ok([{"id": "x"}])))
+    with pytest.raises(E.InvalidResponseError, match="JSON list where an object was expected"):
+        client.analytics_post("AYR1")
