@@ -1,0 +1,241 @@
+"""Settings from arguments, then the environment, then a ``.env`` file.
+
+The API key and the other credentials are held as :class:`Secret`, which never prints.
+
+>>> s = load_settings(env_file=None, api_key="k-123", timeout="12.5")
+>>> s.timeout, s.api_key, s.is_demo
+(12.5, '**********', False)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import ValidationError
+
+__all__ = ["DEFAULT_BASE_URL", "ENV_VARS", "Secret", "Settings", "load_settings"]
+
+DEFAULT_BASE_URL = "https://api.ayrshare.com/api"
+_MASK = "**********"
+
+Source = Literal["auto", "demo", "live"]
+_SOURCES = ("auto", "demo", "live")
+
+
+class Secret:
+    """A string that never shows itself: ``str()`` and ``repr()`` give ``'**********'``.
+
+    >>> key = Secret("abc")
+    >>> key, str(key), key.get_secret_value()
+    ('**********', '**********', 'abc')
+    >>> key == Secret("abc")
+    True
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if isinstance(value, Secret):
+            value = value.get_secret_value()
+        if not isinstance(value, str):
+            raise TypeError(f"Secret wraps a str, got {type(value).__name__}")
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The wrapped value. Use it only to build a request header."""
+        return self._value
+
+    def __str__(self) -> str:
+        return _MASK
+
+    def __repr__(self) -> str:
+        return repr(_MASK)
+
+    def __format__(self, spec: str) -> str:
+        return format(_MASK, spec)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            return self._value == other._value
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled; pass the value through the environment")
+
+    def __getstate__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled; pass the value through the environment")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the client needs to know. Build it with :func:`load_settings`.
+
+    ``is_demo`` is true when there is no API key and live data was not required
+    (``source="auto"``), or when ``source="demo"``.
+
+    >>> Settings().is_demo, Settings(api_key=Secret("k")).is_demo
+    (True, False)
+    """
+
+    api_key: Secret | None = None
+    profile_key: Secret | None = None
+    base_url: str = DEFAULT_BASE_URL
+    x_api_key: Secret | None = None
+    x_api_secret: Secret | None = None
+    timeout: float = 30.0
+    max_retries: int = 4
+    rate_limit: int = 300
+    rate_window: float = 300.0
+    source: Source = "auto"
+
+    def __post_init__(self) -> None:
+        for name in ("api_key", "profile_key", "x_api_key", "x_api_secret"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, Secret(value) if value else None)
+            elif value is not None and not isinstance(value, Secret):
+                raise ValidationError(f"{name} must be a string or a Secret")
+            elif isinstance(value, Secret) and not value:
+                object.__setattr__(self, name, None)
+        if not isinstance(self.base_url, str) or not self.base_url.startswith(
+            ("http://", "https://")
+        ):
+            raise ValidationError(
+                f"base_url must start with http:// or https://, got {self.base_url!r}"
+            )
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        if not _is_number(self.timeout) or self.timeout <= 0:
+            raise ValidationError(f"timeout must be a number of seconds > 0, got {self.timeout!r}")
+        if not _is_int(self.max_retries) or self.max_retries < 0:
+            raise ValidationError(f"max_retries must be an integer >= 0, got {self.max_retries!r}")
+        if not _is_int(self.rate_limit) or self.rate_limit < 1:
+            raise ValidationError(f"rate_limit must be an integer >= 1, got {self.rate_limit!r}")
+        if not _is_number(self.rate_window) or self.rate_window <= 0:
+            raise ValidationError(
+                f"rate_window must be a number of seconds > 0, got {self.rate_window!r}"
+            )
+        if self.source not in _SOURCES:
+            raise ValidationError(f"source must be one of {_SOURCES}, got {self.source!r}")
+
+    @property
+    def is_demo(self) -> bool:
+        """True when requests go to the built-in demo sandbox."""
+        return self.source == "demo" or (self.api_key is None and self.source != "live")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+#: field name -> environment variable
+ENV_VARS: dict[str, str] = {
+    "api_key": "AYRSHARE_API_KEY",
+    "profile_key": "AYRSHARE_PROFILE_KEY",
+    "base_url": "AYRSHARE_BASE_URL",
+    "x_api_key": "AYRSHARE_X_API_KEY",
+    "x_api_secret": "AYRSHARE_X_API_SECRET",
+    "timeout": "AYRSHARE_TIMEOUT",
+    "max_retries": "AYRSHARE_MAX_RETRIES",
+    "rate_limit": "AYRSHARE_RATE_LIMIT",
+    "rate_window": "AYRSHARE_RATE_WINDOW",
+    "source": "AYRSHARE_SOURCE",
+}
+_FLOATS = {"timeout", "rate_window"}
+_INTS = {"max_retries", "rate_limit"}
+_SECRETS = {"api_key", "profile_key", "x_api_key", "x_api_secret"}
+
+
+def _convert(name: str, value: Any, origin: str) -> Any:
+    """Turn a raw value into the field's type; ``origin`` names where it came from."""
+    if name in _SECRETS:
+        if isinstance(value, Secret):
+            return value
+        if not isinstance(value, str):
+            raise ValidationError(f"{origin} must be a string, got {type(value).__name__}")
+        return Secret(value.strip())
+    if name in _FLOATS or name in _INTS:
+        if isinstance(value, bool):
+            raise ValidationError(f"{origin} must be a number, got {value!r}")
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                number: float | int = int(text) if name in _INTS else float(text)
+            except ValueError:
+                kind = "a whole number" if name in _INTS else "a number of seconds"
+                raise ValidationError(f"{origin} must be {kind}, got {value!r}") from None
+            return number
+        if name in _INTS and isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+    if name == "source" and isinstance(value, str):
+        return value.strip().lower()
+    if name == "base_url" and isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def load_settings(
+    *, env_file: str | os.PathLike[str] | None = ".env", **overrides: Any
+) -> Settings:
+    """Build :class:`Settings`: keyword arguments first, then ``AYRSHARE_*`` environment
+    variables, then the ``.env`` file (read with python-dotenv, never copied into ``os.environ``).
+
+    Empty values count as unset. ``env_file=None`` skips the file. A value that is not a valid
+    number raises :class:`~ayr_analysis.errors.ValidationError` naming the variable.
+
+    >>> load_settings(env_file=None, rate_limit=150, source="demo").rate_limit
+    150
+    """
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValidationError(
+            f"unknown setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}"
+        )
+    file_values: dict[str, str | None] = {}
+    if env_file is not None and Path(env_file).is_file():
+        from dotenv import dotenv_values
+
+        file_values = dict(dotenv_values(env_file))
+
+    values: dict[str, Any] = {}
+    for name, var in ENV_VARS.items():
+        given = overrides.get(name)
+        if given is not None and given != "":
+            values[name] = _convert(name, given, f"argument {name}")
+            continue
+        env_value = os.environ.get(var)
+        if env_value is not None and env_value.strip() != "":
+            values[name] = _convert(name, env_value, f"environment variable {var}")
+            continue
+        file_value = file_values.get(var)
+        if file_value is not None and file_value.strip() != "":
+            values[name] = _convert(name, file_value, f"{var} in {os.fspath(env_file)}")
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        # name the variable the bad value came from
+        field = str(exc).split(" ", 1)[0]
+        var = ENV_VARS.get(field)
+        if var and field not in overrides and var not in str(exc):
+            raise ValidationError(f"{var}: {exc}") from None
+        raise

@@ -1,0 +1,445 @@
+"""The error family raised by the client.
+
+Every error carries what went wrong and where: the HTTP status, Ayrshare's numeric ``code``, the
+server's ``message``, the ``endpoint``, the ``post_id`` asked for, the ``platform`` when one network
+is at fault, any ``details`` and whether retrying can help (``retryable``). The API key is never
+part of an error: the client builds errors from the response body only and scrubs any secret it
+knows of.
+
+>>> err = error_from_response(404, {"status": "error", "code": 186,
+...                                 "message": "Post ID not found."},
+...                           endpoint="/analytics/post", post_id="abc")
+>>> type(err).__name__, err.code, err.retryable
+('NotFoundError', 186, False)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import Any
+
+__all__ = [
+    "ApiConnectionError",
+    "ApiTimeoutError",
+    "AuthenticationError",
+    "AyrshareError",
+    "BadRequestError",
+    "InvalidResponseError",
+    "MissingApiKeyError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "ValidationError",
+    "error_from_response",
+    "parse_retry_after",
+]
+
+#: Ayrshare codes with a known meaning that changes how we treat the error.
+CODE_POST_NOT_FOUND = 186
+CODE_HISTORY_NOT_FOUND = 221
+CODE_INSTAGRAM_RATE_LIMIT = 435
+
+_HINTS: dict[int, str] = {
+    CODE_POST_NOT_FOUND: (
+        "this looks like a network's own post id; pass the Ayrshare id (from history) "
+        "or use analytics_by_social_id(...)"
+    ),
+    156: "the network is not linked to this profile; link it in the Ayrshare dashboard",
+    161: "Facebook needs to be relinked in the Ayrshare dashboard",
+    272: "X needs to be relinked in the Ayrshare dashboard",
+    419: "X calls need your own X app keys: set AYRSHARE_X_API_KEY and AYRSHARE_X_API_SECRET",
+    CODE_INSTAGRAM_RATE_LIMIT: "Instagram's own rate limit; wait before asking again",
+}
+
+
+class AyrshareError(Exception):
+    """Base class of every error raised by ayr-analysis when talking to Ayrshare.
+
+    >>> e = AyrshareError("boom", http_status=500, endpoint="/history")
+    >>> str(e)
+    '500 Internal Server Error on /history: boom'
+    """
+
+    #: whether retrying the same request can succeed, unless the instance says otherwise
+    default_retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        code: int | None = None,
+        endpoint: str | None = None,
+        post_id: str | None = None,
+        platform: str | None = None,
+        details: Any = None,
+        retryable: bool | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.code = code
+        self.endpoint = endpoint
+        self.post_id = post_id
+        self.platform = platform
+        self.details = details
+        self.retryable = self.default_retryable if retryable is None else bool(retryable)
+        self.hint = hint if hint is not None else _HINTS.get(code) if code is not None else None
+
+    def _head(self) -> str:
+        parts: list[str] = []
+        if self.http_status is not None:
+            try:
+                phrase = HTTPStatus(self.http_status).phrase
+            except ValueError:
+                phrase = "HTTP status"
+            parts.append(f"{self.http_status} {phrase}")
+        if self.code is not None:
+            parts.append(f"(code {self.code})")
+        if self.endpoint:
+            parts.append(f"on {self.endpoint}")
+        if self.post_id is not None:
+            parts.append(f"for post {self.post_id!r}")
+        if self.platform:
+            parts.append(f"[{self.platform}]")
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        head = self._head()
+        text = f"{head}: {self.message}" if head else self.message
+        if self.hint:
+            text += f" Hint: {self.hint}"
+        return text
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name in ("http_status", "code", "endpoint", "post_id", "platform", "retryable")
+            if getattr(self, name) is not None
+        )
+        return f"{type(self).__name__}({self.message!r}{', ' if fields else ''}{fields})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keep every attribute when pickled (multiprocessing, caches)
+        return (_rebuild, (type(self), self.message, self.__dict__.copy()))
+
+
+def _rebuild(cls: type[AyrshareError], message: str, state: dict[str, Any]) -> AyrshareError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
+
+
+class ValidationError(AyrshareError, ValueError):
+    """Bad input, found before any request was made.
+
+    >>> str(ValidationError("post id must not be empty, got ''"))
+    "post id must not be empty, got ''"
+    """
+
+
+class MissingApiKeyError(ValidationError):
+    """Live mode was asked for but no API key is configured."""
+
+
+class BadRequestError(AyrshareError):
+    """HTTP 400: the request was refused (also: network not linked, relink needed)."""
+
+
+class AuthenticationError(AyrshareError):
+    """HTTP 401: the API key is invalid."""
+
+
+class PermissionDeniedError(AyrshareError):
+    """HTTP 402/403: the plan does not include this, or access is denied."""
+
+
+class NotFoundError(AyrshareError):
+    """HTTP 404: not found (code 186: an id that is not an Ayrshare post id)."""
+
+
+class RateLimitError(AyrshareError):
+    """HTTP 429: rate limited. ``retry_after`` (seconds) is the server's hint, when it gave one.
+
+    Code 435 is Instagram's own limit; its delay comes in ``details``.
+    """
+
+    default_retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.retry_after is not None:
+            text += f" (retry after {self.retry_after:g} s)"
+        return text
+
+
+class ServerError(AyrshareError):
+    """HTTP 5xx: a failure on the server side; retryable. ``retry_after`` from a Retry-After
+    header, when there is one."""
+
+    default_retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ApiConnectionError(AyrshareError):
+    """The request never got an answer (connection refused, reset, DNS...)."""
+
+    default_retryable = True
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """The request timed out."""
+
+
+class InvalidResponseError(AyrshareError):
+    """The answer could not be understood (not JSON, or not the expected shape)."""
+
+
+_UNIT_SECONDS = {
+    "ms": 0.001,
+    "millisecond": 0.001,
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "minute": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hour": 3600.0,
+}
+_DELAY_RE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b",
+    re.IGNORECASE,
+)
+_DELAY_KEYS = ("retryAfter", "retry_after", "retryIn", "delay", "wait", "seconds")
+
+
+def _delay_from_details(details: Any) -> float | None:
+    """Instagram's retry delay from a ``details`` value, in seconds, read tolerantly.
+
+    A bare number is taken as seconds; text such as ``"retry in 5 minutes"`` is understood; a mapping
+    is searched for keys like ``retryAfter``/``delay`` (``minutes``/``hours`` keys too).
+    """
+    if details is None or isinstance(details, bool):
+        return None
+    if isinstance(details, int | float):
+        return float(details) if details >= 0 else None
+    if isinstance(details, str):
+        match = _DELAY_RE.search(details)
+        if match:
+            unit = match.group(2).lower().rstrip("s") or "s"
+            factor = _UNIT_SECONDS.get(unit, _UNIT_SECONDS.get(match.group(2).lower(), 1.0))
+            return float(match.group(1)) * factor
+        try:
+            return max(0.0, float(details.strip()))
+        except ValueError:
+            return None
+    if isinstance(details, dict):
+        for key in _DELAY_KEYS:
+            if key in details:
+                found = _delay_from_details(details[key])
+                if found is not None:
+                    return found
+        for key, factor in (("minutes", 60.0), ("hours", 3600.0)):
+            value = details.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value) * factor
+        for value in details.values():
+            if isinstance(value, str | dict):
+                found = _delay_from_details(value)
+                if found is not None:
+                    return found
+    return None
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date).
+
+    >>> parse_retry_after("120")
+    120.0
+    >>> parse_retry_after(None) is None
+    True
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    import time
+
+    reference = time.time() if now is None else now
+    return max(0.0, when.timestamp() - reference)
+
+
+def _status_class(status: int) -> type[AyrshareError]:
+    if status == 400:
+        return BadRequestError
+    if status == 401:
+        return AuthenticationError
+    if status in (402, 403):
+        return PermissionDeniedError
+    if status == 404:
+        return NotFoundError
+    if status == 429:
+        return RateLimitError
+    if status >= 500:
+        return ServerError
+    return AyrshareError
+
+
+def _code_class(code: int | None) -> type[AyrshareError]:
+    """For errors reported inside a 200 answer: pick the class from Ayrshare's code."""
+    if code in (CODE_POST_NOT_FOUND, CODE_HISTORY_NOT_FOUND):
+        return NotFoundError
+    if code == CODE_INSTAGRAM_RATE_LIMIT:
+        return RateLimitError
+    if code in (156, 161, 272, 419, 485):
+        return BadRequestError
+    return AyrshareError
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _snippet(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def error_from_response(
+    status: int,
+    body: Any,
+    endpoint: str | None = None,
+    post_id: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> AyrshareError:
+    """Build the right error for an HTTP status and a response body (bytes, text or decoded JSON).
+
+    The class follows the HTTP status (400, 401, 402/403, 404, 429, 5xx); for an error reported in a
+    200 answer it follows Ayrshare's code. A body that is not JSON, or JSON of the wrong shape, gives
+    an :class:`InvalidResponseError`, except for 429 and 5xx, whose class (and retryability) the
+    status alone decides.
+
+    >>> e = error_from_response(429, {"status": "error", "code": 435,
+    ...                               "message": "Instagram rate limit", "details": "retry in 2 minutes"},
+    ...                         endpoint="/analytics/post", post_id="p1")
+    >>> type(e).__name__, e.retry_after, e.retryable
+    ('RateLimitError', 120.0, True)
+    >>> type(error_from_response(502, b"<html>Bad gateway</html>")).__name__
+    'ServerError'
+    """
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    decoded: Any = body
+    not_json: str | None = None
+    if isinstance(body, bytes | bytearray):
+        body = body.decode("utf-8", errors="replace")
+    if isinstance(body, str):
+        try:
+            decoded = json.loads(body) if body.strip() else None
+        except ValueError:
+            decoded = None
+            not_json = body
+        if decoded is None and not_json is None:
+            not_json = ""
+
+    common: dict[str, Any] = {"http_status": status, "endpoint": endpoint, "post_id": post_id}
+    by_status = _status_class(status)
+    status_decides = status == 429 or status >= 500
+
+    if not isinstance(decoded, dict):
+        if not_json is not None:
+            what = f"non-JSON body {_snippet(not_json)!r}" if not_json.strip() else "an empty body"
+        else:
+            what = f"a JSON {type(decoded).__name__} where an object was expected"
+        if status_decides:
+            retry_after = parse_retry_after(headers.get("retry-after"))
+            kwargs = (
+                {"retry_after": retry_after} if by_status in (RateLimitError, ServerError) else {}
+            )
+            return by_status(f"the server answered with {what}", **common, **kwargs)
+        return InvalidResponseError(f"the server answered with {what}", **common)
+
+    errors = decoded.get("errors")
+    first: dict[str, Any] = decoded
+    if decoded.get("code") is None and decoded.get("message") is None and isinstance(errors, list):
+        entries = [e for e in errors if isinstance(e, dict)]
+        if entries:
+            first = entries[0]
+    code = _as_int(first.get("code"))
+    message = first.get("message")
+    if isinstance(errors, list) and first is not decoded and len(errors) > 1:
+        parts = []
+        for entry in errors:
+            if isinstance(entry, dict):
+                label = entry.get("platform") or "?"
+                parts.append(f"{label}: {entry.get('message') or 'error'}")
+        message = "; ".join(parts)
+    if not isinstance(message, str) or not message:
+        message = (
+            f"the server reported an error without a message (keys: {sorted(decoded)})"
+            if status < 300
+            else "the server gave no error message"
+        )
+    platforms = {
+        e.get("platform")
+        for e in (errors if isinstance(errors, list) else [first])
+        if isinstance(e, dict) and isinstance(e.get("platform"), str)
+    }
+    platform = None
+    if len(platforms) == 1:
+        platform = next(iter(platforms))
+    details = first.get("details")
+    if details is None and isinstance(errors, list) and first is decoded:
+        details = errors
+    if details is None and first is not decoded:
+        details = errors
+
+    cls = _code_class(code) if status < 300 else by_status
+    if code == CODE_INSTAGRAM_RATE_LIMIT and status >= 400 and cls is BadRequestError:
+        cls = RateLimitError
+    kwargs: dict[str, Any] = {}
+    if cls is ServerError:
+        kwargs["retry_after"] = parse_retry_after(headers.get("retry-after"))
+    if cls is RateLimitError:
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        if retry_after is None and code == CODE_INSTAGRAM_RATE_LIMIT:
+            retry_after = _delay_from_details(first.get("details"))
+        kwargs["retry_after"] = retry_after
+    return cls(
+        message,
+        code=code,
+        platform=platform,
+        details=details,
+        **common,
+        **kwargs,
+    )
