@@ -578,6 +578,21 @@ class _ClientCore:
             self._base_url = DEMO_BASE_URL
             if transport is None:
                 transport = sandbox.default_transport()
+                # pace to the limits of the sandbox we talk to
+                server_limits = getattr(getattr(transport, "app", None), "rate_limiter", None)
+                if server_limits is not None:
+                    settings = dataclasses.replace(
+                        settings,
+                        rate_limit=server_limits.max_requests,
+                        rate_window=server_limits.window_s / server_limits.time_scale,
+                    )
+            if settings.x_api_key is None and settings.x_api_secret is None:
+                settings = dataclasses.replace(
+                    settings,
+                    x_api_key=Secret(sandbox.DEMO_X_API_KEY),
+                    x_api_secret=Secret(sandbox.DEMO_X_API_SECRET),
+                )
+            self.settings = settings
             _announce_demo(forced=settings.source == "demo")
         else:
             assert settings.api_key is not None

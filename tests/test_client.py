@@ -2,7 +2,6 @@
 
 import asyncio
 import datetime as dt
-import importlib.util
 import json
 import logging
 from urllib.parse import unquote
@@ -627,10 +626,6 @@ def test_key_appears_in_no_repr_error_or_log(caplog):
 
 
 # -- demo mode -------------------------------------------------------------------------------------
-SANDBOX_BUILT = importlib.util.find_spec("ayr_analysis.sandbox") is not None
-
-
-@pytest.mark.skipif(not SANDBOX_BUILT, reason="sandbox not built yet")
 def test_demo_mode_uses_the_sandbox_and_labels_answers(capsys, monkeypatch):
     from ayr_analysis import client as client_module
     from ayr_analysis import sandbox
@@ -646,6 +641,17 @@ def test_demo_mode_uses_the_sandbox_and_labels_answers(capsys, monkeypatch):
     AyrshareClient()
     err = capsys.readouterr().err
     assert err.count("DEMO data") == 1  # announced once per process, on stderr
+    # the client paces to the sandbox's own (compressed) window and sends demo X keys
+    assert client.settings.rate_window == sandbox.transport.DEMO_RATE_WINDOW
+    assert client.settings.rate_limit == 300
+    x_post = next(
+        p
+        for p in sandbox.build_world().ayrshare_posts()
+        if p.profile == 0 and "twitter" in p.networks
+    )
+    tweet = client.analytics_post(x_post.id, platforms=["twitter"])["twitter"]
+    first = tweet[0] if isinstance(tweet, list) else tweet
+    assert first.get("status") != "error" and "analytics" in first
 
 
 def test_demo_wiring_with_a_stand_in_sandbox(monkeypatch, capsys, caplog):
@@ -663,6 +669,8 @@ def test_demo_wiring_with_a_stand_in_sandbox(monkeypatch, capsys, caplog):
 
     stand_in = types.ModuleType("ayr_analysis.sandbox")
     stand_in.DEMO_API_KEY = "demo-sandbox-key"
+    stand_in.DEMO_X_API_KEY = "demo-x-key"
+    stand_in.DEMO_X_API_SECRET = "demo-x-secret"
     shared = httpx.MockTransport(handler)
     stand_in.default_transport = lambda: shared
     monkeypatch.setitem(sys.modules, "ayr_analysis.sandbox", stand_in)
@@ -687,12 +695,8 @@ def test_demo_wiring_with_a_stand_in_sandbox(monkeypatch, capsys, caplog):
     assert AyrshareClient(KEY, source="demo").is_demo is True
 
 
-def test_explicit_demo_source_without_sandbox_is_a_clear_error_or_demo():
-    if SANDBOX_BUILT:
-        assert AyrshareClient(api_key=KEY, source="demo").is_demo is True
-    else:
-        with pytest.raises(E.MissingApiKeyError, match="AYRSHARE_API_KEY"):
-            AyrshareClient(source="demo")
+def test_explicit_demo_source_wins_over_a_key():
+    assert AyrshareClient(api_key=KEY, source="demo").is_demo is True
 
 
 def test_a_clock_with_now_giving_datetimes_drives_waits_and_received_at():
