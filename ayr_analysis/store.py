@@ -214,10 +214,10 @@ class SnapshotStore:
         >>> import tempfile, datetime as dt, polars as pl
         >>> from ayr_analysis import schema
         >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
-        >>> wide = pl.DataFrame(
-        ...     [{"post_id": "p1", "platform": "tiktok", "thread_position": 0,
-        ...       "observed_at": t, "likes": 5}], schema_overrides=schema.WIDE_SCHEMA,
-        ... ).select(pl.col(n).cast(d) for n, d in schema.WIDE_SCHEMA.items())
+        >>> row = {"post_id": "p1", "platform": "tiktok", "thread_position": 0,
+        ...        "observed_at": t, "likes": 5}
+        >>> wide = pl.DataFrame([{c: row.get(c) for c in schema.WIDE_SCHEMA}],
+        ...                     schema=schema.WIDE_SCHEMA)
         >>> store = SnapshotStore(tempfile.mkdtemp())
         >>> store.append({"wide": wide}), store.append({"wide": wide})
         ({'wide': 1}, {'wide': 0})
