@@ -218,6 +218,13 @@ def _eager(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 def _latest(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per post, network and tweet: the latest observation."""
     units = _units(frame)
+    if "age" in frame.columns and "observed_at" not in frame.columns:
+        ages = frame["age"].unique().to_list()
+        if len(ages) > 1:
+            raise ValueError(
+                f"the frame holds several post ages {sorted(map(str, ages))}: keep one "
+                '(e.g. frame.filter(pl.col("age") == "24h")) or pass at_age=...'
+            )
     if "observed_at" not in frame.columns or not units:
         return frame
     order = ["observed_at"] + (["fetched_at"] if "fetched_at" in frame.columns else [])

@@ -25,6 +25,9 @@ Guarantees (local folders):
   twice writes nothing the second time. An append that fails part-way (one file per table and
   partition) leaves every file either complete or absent; running the same append again writes
   exactly what is missing.
+* **Demo and live data never mix.** Frames that say where they come from (``source`` of
+  ``AnalyticsFrames``: ``"demo"`` or ``"live"``) mark the store on first write (``_store.json``);
+  appending data from the other source raises :class:`StoreError`. (Local folders only.)
 * **One writer at a time.** Two processes appending to one store at the same moment may both
   write a row; run one tracker per store.
 
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -56,6 +60,7 @@ __all__ = ["TABLE_KEYS", "TABLES", "SnapshotStore", "StoreError"]
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 _TMP_PREFIX = "."
 _TMP_SUFFIX = ".tmp"
+_META = "_store.json"
 
 
 class StoreError(OSError):
@@ -203,13 +208,55 @@ class SnapshotStore:
 
     # ----------------------------------------------------------------- writing
 
-    def append(self, frames: Any) -> dict[str, int]:
+    @property
+    def source(self) -> str | None:
+        """``"demo"`` or ``"live"`` once data with a known source was stored, else None."""
+        if self.is_url:
+            return None
+        try:
+            with open(os.path.join(self.path, _META), encoding="utf-8") as fh:
+                meta = json.load(fh)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot read {_META} in snapshot store {self.path!r}: {exc}") from exc
+        value = meta.get("source") if isinstance(meta, dict) else None
+        return value if isinstance(value, str) else None
+
+    def _claim_source(self, source: str | None) -> None:
+        if source is None or self.is_url:
+            return
+        if source not in ("demo", "live"):
+            raise ValueError(f"source must be 'demo', 'live' or None, got {source!r}")
+        stored = self.source
+        if stored == source:
+            return
+        if stored is not None:
+            raise StoreError(
+                f"snapshot store {self.path!r} holds {stored} data; refusing to add {source} "
+                "data to it: keep demo and live snapshots in separate stores"
+            )
+        try:
+            os.makedirs(self.path, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create snapshot store folder {self.path!r}: {exc}") from exc
+        target = os.path.join(self.path, _META)
+        tmp = os.path.join(self.path, f".{_META}.{uuid.uuid4().hex[:8]}{_TMP_SUFFIX}")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"format": 1, "source": source}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+
+    def append(self, frames: Any, *, source: str | None = None) -> dict[str, int]:
         """Store normalised frames; return how many new rows each table received.
 
         ``frames`` is an ``AnalyticsFrames`` (any object with ``long``, ``wide``, ``reactions``,
         ``breakdowns``, ``errors``, ``posts`` attributes) or a dict ``{table: frame}``. Each
         frame must have its table's columns (see :mod:`ayr_analysis.schema`). Rows already
-        stored are skipped, so re-appending the same fetch returns zeros.
+        stored are skipped, so re-appending the same fetch returns zeros. ``source`` (``"demo"``
+        or ``"live"``; taken from ``frames.source`` when not given) keeps demo and live data in
+        separate stores.
 
         >>> import tempfile, datetime as dt, polars as pl
         >>> from ayr_analysis import schema
@@ -223,6 +270,10 @@ class SnapshotStore:
         ({'wide': 1}, {'wide': 0})
         """
         tables = self._coerce_frames(frames)
+        if source is None and not isinstance(frames, Mapping):
+            source = getattr(frames, "source", None)
+        if any(f.height for f in tables.values()):
+            self._claim_source(source)
         written: dict[str, int] = {}
         for name, frame in tables.items():
             written[name] = self._append_table(name, frame)

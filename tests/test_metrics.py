@@ -259,6 +259,14 @@ def test_engagement_rate_per_reach_and_followers():
         engagement_rate(_rates(), by="followers")
 
 
+def test_engagement_rate_refuses_to_mix_post_ages():
+    aligned = at_age(_campaign_snapshots(), ["12h", "24h"], ["engagements", "impressions"])
+    with pytest.raises(ValueError, match=r"several post ages \['12h', '24h'\]"):
+        engagement_rate(aligned)
+    one = engagement_rate(aligned.filter(pl.col("age") == "24h")).row(0, named=True)
+    assert one["n_posts"] == 36
+
+
 def test_engagement_rate_uses_the_latest_snapshot_per_post():
     snaps = snapshots(n_posts=1, ages_h=(1, 30), platforms=("twitter",))
     latest = snaps.filter(pl.col("observed_at") == pl.col("observed_at").max())

@@ -230,3 +230,21 @@ def test_unusable_paths_fail_with_the_path_in_the_message(tmp_path):
         SnapshotStore(a_file)
     with pytest.raises(StoreError, match=r"cannot be created: .*not-a-folder.* is a file"):
         SnapshotStore(a_file / "store")
+
+
+def test_demo_and_live_snapshots_never_mix(tmp_path):
+    demo = analytics_frames(n_posts=1)  # source="demo"
+    store = SnapshotStore(tmp_path)
+    assert store.source is None
+    store.append(demo)
+    assert store.source == "demo"
+    assert store.append(demo) == {name: 0 for name in TABLES}  # same source: fine
+    live = analytics_frames(n_posts=2)
+    live.source = "live"
+    with pytest.raises(StoreError, match="holds demo data; refusing to add live data"):
+        store.append(live)
+    with pytest.raises(StoreError, match="holds demo data"):
+        store.append({"wide": live.wide}, source="live")
+    assert store.read("wide").height == demo.wide.height  # nothing of the live data landed
+    # the marker is invisible to Parquet readers
+    assert store.summary()["rows"].sum() == sum(getattr(demo, n).height for n in TABLES)
