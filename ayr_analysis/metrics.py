@@ -346,9 +346,9 @@ def engagement_rate(
         )
     else:
         bounds = []
-        for i, rates in enumerate(agg["__rates"].to_list()):
+        for key, rates in zip(agg.select(keys).rows(), agg["__rates"].to_list(), strict=True):
             stats = _resampled(
-                pl.Series(rates, dtype=pl.Float64), "mean", n_resamples, _seed_for(seed, i)
+                pl.Series(rates, dtype=pl.Float64), "mean", n_resamples, _seed_for(seed, key)
             )
             bounds.append(_percentile_interval(stats, confidence))
         out = agg.with_columns(
