@@ -309,45 +309,49 @@ class SnapshotStore:
         if frame.height == 0:
             return 0
         spec = TABLES[name]
-        frame = frame.unique(subset=list(spec.key), keep="first", maintain_order=True)
-        frame = frame.with_columns(
-            pl.col(spec.time).dt.date().alias("__date"),
-        )
-        total = 0
-        parts = frame.partition_by(["platform", "__date"], as_dict=True, maintain_order=True)
-        for (platform, day), part in sorted(parts.items(), key=lambda kv: _part_sort(kv[0])):
-            part = part.drop("__date")
-            folder = (
+        key = list(spec.key)
+        frame = frame.unique(subset=key, keep="first", maintain_order=True)
+        frame = frame.with_columns(pl.col(spec.time).dt.date().alias("__date"))
+        folders = {
+            (platform, day): (
                 f"{self._table_dir(name)}/platform={_hive_value(platform)}/date={_hive_value(day)}"
             )
-            existing = self._existing_keys(folder, spec.key)
-            if existing is not None and existing.height:
-                part = part.join(existing, on=list(spec.key), how="anti", nulls_equal=True)
-            if part.height == 0:
-                continue
-            self._write_file(part, folder)
+            for platform, day in frame.select("platform", "__date").unique().iter_rows()
+        }
+        # the key holds the platform and the partition's time column, so one anti-join against
+        # the keys of every partition touched drops exactly the rows already stored
+        existing = self._existing_keys(list(folders.values()), key)
+        if existing is not None and existing.height:
+            frame = frame.join(
+                existing, on=key, how="anti", nulls_equal=True, maintain_order="left"
+            )
+        total = 0
+        parts = frame.partition_by(["platform", "__date"], as_dict=True, maintain_order=True)
+        for part_key, part in sorted(parts.items(), key=lambda kv: _part_sort(kv[0])):
+            self._write_file(part.drop("__date"), folders[part_key])
             total += part.height
         return total
 
-    def _existing_keys(self, folder: str, key: Sequence[str]) -> pl.DataFrame | None:
+    def _existing_keys(self, folders: list[str], key: Sequence[str]) -> pl.DataFrame | None:
         if self.is_url:
-            try:
-                return (
-                    pl.scan_parquet(f"{folder}/*.parquet", storage_options=self.storage_options)
-                    .select(key)
-                    .collect()
-                )
-            except Exception:  # nothing stored under this prefix yet
-                return None
-        files = (
-            [
-                str(f)
-                for f in sorted(Path(folder).glob("*.parquet"))
-                if not f.name.startswith(_TMP_PREFIX)
-            ]
+            found = []
+            for folder in folders:
+                try:
+                    found.append(
+                        pl.scan_parquet(f"{folder}/*.parquet", storage_options=self.storage_options)
+                        .select(key)
+                        .collect()
+                    )
+                except Exception:  # nothing stored under this prefix yet
+                    continue
+            return pl.concat(found) if found else None
+        files = [
+            str(f)
+            for folder in folders
             if Path(folder).is_dir()
-            else []
-        )
+            for f in sorted(Path(folder).glob("*.parquet"))
+            if not f.name.startswith(_TMP_PREFIX)
+        ]
         if not files:
             return None
         return pl.scan_parquet(files, hive_partitioning=False).select(key).collect()
