@@ -20,6 +20,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ class Campaign:
     end: datetime | None = None  # inclusive, UTC
     platforms: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def _hashtag_re(self) -> re.Pattern[str] | None:
         if not self.hashtags:
             return None
@@ -80,7 +81,11 @@ class Campaign:
         tag_re = self._hashtag_re
         if tag_re is not None and tag_re.search(text):
             return True
-        return self.pattern is not None and re.search(self.pattern, text) is not None
+        return self._pattern_re is not None and self._pattern_re.search(text) is not None
+
+    @cached_property
+    def _pattern_re(self) -> re.Pattern[str] | None:
+        return re.compile(self.pattern) if self.pattern is not None else None
 
 
 def load_campaigns(path: str | Path) -> list[Campaign]:

@@ -248,3 +248,36 @@ def test_demo_and_live_snapshots_never_mix(tmp_path):
     assert store.read("wide").height == demo.wide.height  # nothing of the live data landed
     # the marker is invisible to Parquet readers
     assert store.summary()["rows"].sum() == sum(getattr(demo, n).height for n in TABLES)
+
+
+def test_a_killed_writer_leaves_only_complete_files(tmp_path):
+    """A real process dies between writing a temp file and renaming it (os._exit, no cleanup)."""
+    import subprocess
+    import sys
+
+    here = Path(__file__).parent
+    script = f"""
+import os, sys
+sys.path.insert(0, {str(here)!r})
+from synthetic import analytics_frames
+from ayr_analysis.store import SnapshotStore
+calls = []
+def dying_replace(src, dst):
+    calls.append(src)
+    if len(calls) == 4:
+        os._exit(3)  # killed: the temp file stays, nothing is cleaned up
+    os.replace(src, dst)
+SnapshotStore({str(tmp_path)!r}, _replace=dying_replace).append(analytics_frames())
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 3, proc.stderr
+    store = SnapshotStore(tmp_path)
+    frames = analytics_frames()
+    stray = store.summary()["stray_temp_files"].sum()
+    assert stray == 1
+    long = store.read("long")
+    assert 0 < long.height < frames.long.height
+    assert long.join(frames.long, on=long.columns, how="anti", nulls_equal=True).height == 0
+    missing = frames.long.height - long.height
+    assert store.append(frames)["long"] == missing
+    assert store.read("long").height == frames.long.height
