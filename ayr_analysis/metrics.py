@@ -417,6 +417,11 @@ def at_age(
     metrics = list(metrics)
     _need(snapshots, metrics, "at_age")
     parsed = [(_age_label(a), parse_duration(a).total_seconds()) for a in ages]
+    seen: dict[float, str] = {}
+    for label, secs in parsed:
+        if secs in seen:
+            raise ValueError(f"ages {seen[secs]!r} and {label!r} are the same age: give it once")
+        seen[secs] = label
     units = _units(snapshots)
     if not units:
         raise ValueError("at_age needs post_id (and platform, thread_position) to follow posts")

@@ -159,6 +159,8 @@ def test_at_age_interpolates_between_straddling_snapshots():
 def test_at_age_needs_the_right_columns():
     with pytest.raises(ValueError, match=r"needs column\(s\) \['published_at'\]"):
         at_age(_straddling().drop("published_at"), "24h")
+    with pytest.raises(ValueError, match="ages '24h' and '1d' are the same age"):
+        at_age(_straddling(), ["24h", "1d"])
     with pytest.raises(ValueError, match="invalid duration '24 hours'"):
         at_age(_straddling(), "24 hours")
 
