@@ -240,3 +240,16 @@ def test_assign_uses_history_for_text_and_time():
     # a campaign file path works too, and an existing campaign column is replaced
     again = assign_campaigns(out, EXAMPLE, posts=posts)
     assert again.columns.count("campaign") == 1
+
+
+def test_cli_checks_a_campaigns_file(tmp_path, capsys):
+    from ayr_analysis.cli import main
+
+    assert main(["campaigns", str(EXAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "spring-launch: hashtags=#SpringLaunch; start=2026-08-01; end=2026-08-31" in out
+    assert "4 campaign(s) OK" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[campaign]]\nname = "a"\nplatforms = ["x"]\n')
+    assert main(["campaigns", str(bad)]) == 2
+    assert "did you mean 'twitter'" in capsys.readouterr().err
