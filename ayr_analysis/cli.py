@@ -75,10 +75,43 @@ def _register_sandbox(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(handler=run_demo_data)
 
 
+def _register_campaigns(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("campaigns", help="check a campaigns file and list its campaigns")
+    p.add_argument("file", nargs="?", default="data/campaigns.toml", help="the TOML file")
+
+    def handler(args: argparse.Namespace) -> int:
+        from .campaigns import CampaignsFileError, load_campaigns
+
+        try:
+            campaigns = load_campaigns(args.file)
+        except CampaignsFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        for c in campaigns:
+            rules = [
+                f"{k}={v}"
+                for k, v in (
+                    ("ids", len(c.ids) or None),
+                    ("hashtags", " ".join(c.hashtags) or None),
+                    ("pattern", c.pattern),
+                    ("start", c.start and c.start.date()),
+                    ("end", c.end and c.end.date()),
+                    ("platforms", ",".join(c.platforms) or None),
+                )
+                if v
+            ]
+            print(f"{c.name}: {'; '.join(rules) or 'any post'}")
+        print(f"{len(campaigns)} campaign(s) OK in {args.file}")
+        return 0
+
+    p.set_defaults(handler=handler)
+
+
 # Each registrar adds one subcommand (and its handler) to the parser.
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _register_version,
     _register_sandbox,
+    _register_campaigns,
 ]
 
 
