@@ -641,3 +641,42 @@ def test_save_chart_writes_png_svg_and_offline_html(built, tmp_path):
         "top.svg",
         "top1.png",
     ]
+
+
+def test_x_threads_count_as_one_post():
+    rows = [
+        post("th", "twitter", likes=5) | {"thread_position": 0},
+        post("th", "twitter", likes=7) | {"thread_position": 1},
+        post("th", "twitter") | {"thread_position": 2},  # this tweet reported nothing
+        post("nl", "twitter") | {"thread_position": 0},
+        post("nl", "twitter") | {"thread_position": 1},  # no tweet of this thread reported likes
+    ]
+    spec = spec_of(charts.top_posts(wide_frame(rows), "likes"))
+    assert [(r["post_id"], r["likes"]) for r in layer_values(spec, 0)] == [("th", 12)]
+    comparison = spec_of(charts.platform_comparison(wide_frame(rows), "likes"))
+    row = layer_values(comparison, 0)[0]
+    assert (row["n"], row["n_not_reported"], row["median"]) == (1, 1, 12)
+
+
+def test_videos_without_playback_starts_are_left_out(long):
+    no_starts = long.with_columns(
+        value=pl.when((pl.col("post_id") == "x2") & pl.col("field").str.contains("playback0Count"))
+        .then(0.0)
+        .otherwise(pl.col("value"))
+    )
+    spec = spec_of(charts.video_retention(no_starts))
+    stats = layer_values(spec["hconcat"][0], 2)
+    assert {r["quartile"]: r["n_posts"] for r in stats} == dict.fromkeys((0, 25, 50, 75, 100), 1)
+    assert {r["quartile"]: r["median"] for r in stats}[25] == pytest.approx(0.6)
+
+
+def test_growth_curves_by_other_column_or_none(snapshots):
+    by_media = spec_of(charts.growth_curves(snapshots, by="media_type"))
+    colors = [u["encoding"]["color"] for u in units(by_media)]
+    assert all(c["field"] == "media_type" and "scale" not in c for c in colors)
+    one = spec_of(charts.growth_curves(snapshots, by=None))
+    median = layer_values(one, 2)
+    assert {r["group"] for r in median} == {"all posts"}
+    assert max(r["n_posts"] for r in median) == 6
+    with pytest.raises(ValueError, match="no column 'campaign'"):
+        charts.growth_curves(snapshots, by="campaign")
