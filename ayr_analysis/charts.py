@@ -1054,6 +1054,11 @@ def best_time_heatmap(
         )
         if (cells["hour"].drop_nulls().is_between(0, 23)).not_().any():
             raise ValueError(f"{helper}(): hour must be 0-23")
+        if cells.select("weekday", "hour").is_duplicated().any():
+            raise ValueError(
+                f"{helper}(): the precomputed frame has several rows for one weekday and hour; "
+                "give one row per cell (filter it first, e.g. to one network)"
+            )
     else:
         if value not in ("median", "mean"):
             raise ValueError(

@@ -442,6 +442,9 @@ def test_best_time_heatmap_from_wide_and_precomputed(built, wide):
     pre = pl.DataFrame({"weekday": [1, 7], "hour": [8, 20], "value": [3.0, 5.0], "n": [2, 9]})
     pspec = spec_of(charts.best_time_heatmap(pre, "comments"))
     assert [r["weekday"] for r in values_of(pspec)] == ["Mon", "Sun"]
+    twice = pl.concat([pre, pre])
+    with pytest.raises(ValueError, match="several rows for one weekday and hour"):
+        charts.best_time_heatmap(twice)
     with pytest.raises(ValueError, match="unknown time zone"):
         charts.best_time_heatmap(wide, tz="Mars/Olympus")
 
@@ -526,6 +529,31 @@ def test_large_input_is_aggregated_below_the_row_limit():
     stats = {(r["platform"], r["age_from"]): r["n_posts"] for r in layer_values(growth, 2)}
     assert sum(stats.values()) == 1500 * 4  # median and band still use every post
     assert alt.data_transformers.options.get("max_rows", 5000) == 5000
+
+
+def test_large_reactions_and_playback_frames(long):
+    reactions = pl.DataFrame(
+        {
+            "post_id": [f"p{i // 3}" for i in range(7500)],
+            "platform": ["facebook", "linkedin"] * 3750,
+            "thread_position": [0] * 7500,
+            "reaction": ["like", "love", "wow"] * 2500,
+            "count": [1] * 7500,
+            "observed_at": [T0] * 7500,
+        }
+    ).cast({"thread_position": pl.Int32, "observed_at": schema.UTC_TIME})
+    spec = spec_of(charts.reactions_by_type(reactions))
+    rows = values_of(spec)
+    assert len(rows) == 6
+    assert sum(r["total"] for r in rows) == 7500
+    many = pl.concat(
+        [long.with_columns(post_id=pl.lit(f"x{i}")) for i in range(1200)]
+    )  # 13,200 rows, 1,200 videos
+    vspec = spec_of(charts.video_retention(many))
+    assert all(len(v) <= charts.MAX_ROWS for v in datasets(vspec))
+    stats = layer_values(vspec["hconcat"][0], 2)
+    assert {r["n_posts"] for r in stats} == {1200}
+    assert any("thin lines show" in s for s in vspec["hconcat"][0]["title"]["subtitle"])
 
 
 def test_empty_inputs_give_no_data_charts():
