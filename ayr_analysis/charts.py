@@ -1249,7 +1249,16 @@ def funnel(
                 tooltip=tooltip,
             )
         )
-    notes = ["latest observation of each post; × = not reported (not zero)"]
+    zeros = reported.filter(pl.col("total") == 0)
+    if not zeros.is_empty():  # a reported zero has no bar to hover: label it
+        layers.append(
+            alt.Chart(_data(zeros))
+            .mark_text(fontSize=10, color="#444444")
+            .encode(
+                x=x, xOffset=x_offset, y=alt.value(height - 8), text=alt.value("0"), tooltip=tooltip
+            )
+        )
+    notes = ["latest observation of each post; × = not reported, 0 = reported zero"]
     if reported.is_empty():
         notes.append(f"no network reported {', '.join(stages)}")
     return alt.layer(*layers).properties(

@@ -249,7 +249,7 @@ def test_marks_of_every_helper(built):
     assert marks(spec_of(built["reactions_by_type"])) == ["bar"]
     assert marks(spec_of(built["top_posts"])) == ["bar", "text"]
     assert marks(spec_of(built["best_time_heatmap"])) == ["rect"]
-    assert marks(spec_of(built["funnel"])) == ["bar", "point"]
+    assert marks(spec_of(built["funnel"])) == ["bar", "point", "text"]
     assert marks(spec_of(built["video_retention"])) == ["area", "line", "line", "rule", "point"]
 
 
@@ -451,7 +451,7 @@ def test_best_time_heatmap_from_wide_and_precomputed(built, wide):
 
 def test_funnel_not_reported_is_not_zero(built):
     spec = spec_of(built["funnel"])
-    bars, crosses = spec["layer"]
+    bars, crosses, zeros = spec["layer"]
     rows = {(r["platform"], r["stage"]): r for r in values_of(bars)}
     # instagram never reported clicks: null and "not reported", never 0
     ig = rows[("instagram", "clicks")]
@@ -467,6 +467,8 @@ def test_funnel_not_reported_is_not_zero(built):
     assert bars["transform"] == [{"filter": "isValid(datum.total)"}]
     assert ("instagram", "clicks") in {(r["platform"], r["stage"]) for r in values_of(crosses)}
     assert crosses["encoding"]["shape"]["scale"]["domain"] == ["not reported"]
+    assert [(r["platform"], r["stage"]) for r in values_of(zeros)] == [("linkedin", "clicks")]
+    assert zeros["encoding"]["text"] == {"value": "0"}
     assert any(t.get("field") == "reported_for" for t in crosses["encoding"]["tooltip"])
 
 
