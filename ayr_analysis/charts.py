@@ -255,14 +255,22 @@ def use_theme() -> Any:
 
 
 def _unwrap(
-    obj: Any, attr: str | None, demo: bool | None, helper: str
+    obj: Any,
+    attr: str | None,
+    demo: bool | None,
+    helper: str,
+    columns: Sequence[str] | None = None,
 ) -> tuple[pl.DataFrame, bool]:
-    """Frame and demo flag from a DataFrame, LazyFrame or AnalyticsFrames-like object."""
+    """Frame and demo flag from a DataFrame, LazyFrame or AnalyticsFrames-like object. A
+    LazyFrame is collected with only ``columns`` (those it has), when given."""
     is_demo = bool(demo)
     if attr is not None and not isinstance(obj, pl.DataFrame | pl.LazyFrame) and hasattr(obj, attr):
         is_demo = is_demo or getattr(obj, "source", None) == "demo"
         obj = getattr(obj, attr)
     if isinstance(obj, pl.LazyFrame):
+        if columns is not None:
+            names = obj.collect_schema().names()
+            obj = obj.select([c for c in names if c in set(columns)])
         obj = obj.collect()
     if not isinstance(obj, pl.DataFrame):
         want = "a polars DataFrame or LazyFrame"
@@ -560,7 +568,9 @@ def growth_curves(
         raise ValueError(f"{helper}(): min_posts must be at least 1, not {min_posts}")
     if bin_hours is not None and not bin_hours > 0:
         raise ValueError(f"{helper}(): bin_hours must be positive, not {bin_hours}")
-    frame, demo_ = _unwrap(snapshots, "wide", demo, helper)
+    wanted = ["post_id", "platform", "thread_position", "text", "url", "observed_at"]
+    wanted += ["published_at", metric, *([by] if by else [])]
+    frame, demo_ = _unwrap(snapshots, "wide", demo, helper, wanted)
     _require(
         frame,
         ["post_id", "platform", "observed_at", "published_at", metric, *([by] if by else [])],

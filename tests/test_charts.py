@@ -599,9 +599,11 @@ def test_bad_input_is_a_clear_error(wide):
         charts.reactions_by_type(_r(), mode="pie")
 
 
-def test_lazy_frames_are_accepted(wide):
+def test_lazy_frames_are_accepted(wide, snapshots):
     spec = spec_of(charts.platform_comparison(wide.lazy()))
     assert {r["platform"] for r in layer_values(spec, 0)} >= {"facebook", "tiktok"}
+    lazy = spec_of(charts.growth_curves(snapshots.lazy()))
+    assert lazy == spec_of(charts.growth_curves(snapshots))
 
 
 # --------------------------------------------------------------------------- theme and import
