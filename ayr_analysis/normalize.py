@@ -560,6 +560,8 @@ class _Collector:
                 else:
                     self.bad(spec.name, path, "not a finite number")
             elif t is dict:
+                if path in spec.field_map:
+                    self.bad(spec.name, path, "expected a number, got an object")
                 if depth < _MAX_DEPTH:
                     self.walk(v, path + ".", spec, pcodes, depth + 1)
                 else:
@@ -1235,6 +1237,12 @@ def _social_walk(
                 continue
             metric = "followers" if path in followers else None
             rows.append((platform, path, metric, float(n), day, fetched))
+        elif path in followers and v is not None:  # a follower count sent as text
+            n = _number(v)
+            if n is _BAD:
+                col.bad(platform, path, f"expected a number, got {_kind(v)}")
+            elif n is not None:
+                rows.append((platform, path, "followers", float(n), day, fetched))
         elif t is dict and depth < _MAX_DEPTH:
             _social_walk(col, platform, v, path + ".", followers, day, fetched, rows, depth + 1)
         elif t is list and day is None:
