@@ -726,15 +726,16 @@ class _Collector:
             }
         )
         obs_idx = (
-            counts.filter(pl.col("c") > 0).select(pl.col("i").repeat_by("c").explode()).to_series()
+            counts.filter(pl.col("c") > 0)
+            .select(pl.col("i").repeat_by("c").explode())
+            .to_series()
+            .alias("obs")
         )
         code = pl.Series("code", self.codes, dtype=pl.UInt32)
-        table = pl.DataFrame(
+        raw = pl.Series("raw_value", self.raws, dtype=pl.Float64)
+        # numbers first (cheap to filter), strings only for the long frame
+        conv = pl.DataFrame(
             {
-                "t_platform": pl.Series(self.t_platform, dtype=pl.String),
-                "field": pl.Series(self.t_field, dtype=pl.String),
-                "metric": pl.Series(self.t_metric, dtype=pl.String),
-                "unit": pl.Series(self.t_unit, dtype=pl.String),
                 "mul": pl.Series(self.t_mul, dtype=pl.Float64),
                 "div": pl.Series(self.t_div, dtype=pl.Float64),
                 "prio": pl.Series(self.t_prio, dtype=pl.Int32),
@@ -742,16 +743,21 @@ class _Collector:
                     [_METRIC_POS.get(m, -1) if m else -1 for m in self.t_metric], dtype=pl.Int16
                 ),
             }
-        )
-        looked = table.select(pl.all().gather(code))
+        ).select(pl.all().gather(code))
+        value = (raw * conv["mul"] / conv["div"]).alias("value")
+        names = pl.DataFrame(
+            {
+                "field": pl.Series(self.t_field, dtype=pl.String),
+                "metric": pl.Series(self.t_metric, dtype=pl.String),
+                "unit": pl.Series(self.t_unit, dtype=pl.String),
+            }
+        ).select(pl.all().gather(code))
         keys = obs.select(pl.col(list(_KEY_COLS)).gather(obs_idx))
-        raw = pl.Series("raw_value", self.raws, dtype=pl.Float64)
-        full = pl.concat(
-            [keys, looked, pl.DataFrame([raw, obs_idx.alias("obs")])], how="horizontal"
-        ).with_columns(value=pl.col("raw_value") * pl.col("mul") / pl.col("div"))
-        long = full.select(LONG_SCHEMA.names())
-        metrics = full.filter(pl.col("mpos") >= 0).select(
-            "obs", "t_platform", "field", "mpos", "prio", "value"
+        long = pl.concat([keys, names, pl.DataFrame([value, raw])], how="horizontal").select(
+            LONG_SCHEMA.names()
+        )
+        metrics = pl.DataFrame([obs_idx, code, conv["mpos"], conv["prio"], value]).filter(
+            pl.col("mpos") >= 0
         )
         return long, metrics
 
@@ -767,8 +773,8 @@ class _Collector:
             )
             bad = metrics.filter(~ok)
             if bad.height:
-                for p, f in bad.select("t_platform", "field").unique().iter_rows():
-                    self.bad(p, f, "a number out of range for its metric")
+                for c in bad["code"].unique().sort().to_list():
+                    self.bad(self.t_platform[c], self.t_field[c], "a number out of range")
                 metrics = metrics.filter(ok)
             # one column per metric: write the fallbacks first, the preferred field last
             parts = metrics.partition_by(["mpos", "prio"], as_dict=True)

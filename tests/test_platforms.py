@@ -159,3 +159,25 @@ def test_fieldspec_rejects_inconsistent_definitions():
         PlatformSpec("n", fields=(FieldSpec("a", "likes"), FieldSpec("a", "comments")))
     with pytest.raises(ValueError, match="not a count"):
         PlatformSpec("n", engagement=("watch_time_s",))
+
+
+def test_decision_log_table_matches_the_field_maps():
+    """docs/METRICS.md's source table says exactly what the field maps do."""
+    doc = (Path(__file__).parent.parent / "docs" / "METRICS.md").read_text(encoding="utf-8")
+    lines = [ln for ln in doc.splitlines() if ln.startswith("| metric | unit |")]
+    assert len(lines) == 1
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    nets = ["twitter" if h.startswith("X ") else h for h in header[2:]]
+    seen = set()
+    for ln in doc.splitlines():
+        cells = [c.strip() for c in ln.strip("|").split("|")]
+        if len(cells) != len(header) or not cells[0].startswith("`"):
+            continue
+        metric = cells[0].strip("`")
+        if metric == "engagements":
+            continue
+        seen.add(metric)
+        for net, cell in zip(nets, cells[2:], strict=True):
+            documented = tuple(p.split("`")[1] for p in cell.split(" > ")) if cell else ()
+            assert documented == platforms.get(net).metric_sources.get(metric, ()), (metric, net)
+    assert seen == set(schema.CANONICAL_METRICS) - {"engagements"}
