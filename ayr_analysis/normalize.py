@@ -143,7 +143,7 @@ def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
 def _iso_us(text: str) -> int | None:
     try:
         dt = datetime.fromisoformat(text.strip())
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
@@ -957,8 +957,8 @@ def normalize(answers: Any, *, fetched_at: datetime | None = None) -> AnalyticsF
     elif hasattr(answers, "responses") and hasattr(answers, "failures"):
         responses = answers.responses or ()
         failures = answers.failures or ()
-    elif isinstance(answers, (list, tuple)):
-        responses = answers
+    elif isinstance(answers, Iterable) and not isinstance(answers, (str, bytes)):
+        responses = list(answers)
     else:
         responses = []
         if answers is not None:

@@ -277,6 +277,12 @@ def test_wrong_types_become_null_with_one_warning_per_network_and_field():
     assert_schemas(frames)
 
 
+def test_any_iterable_of_answers():
+    answers = ({"id": str(i), "youtube": {"analytics": {"views": i}}} for i in range(3))
+    frames = quiet_normalize(answers)
+    assert frames.wide.sort("post_id")["views"].to_list() == [0, 1, 2]
+
+
 def test_booleans_are_not_numbers():
     frames = quiet_normalize({"id": "A", "youtube": {"analytics": {"madeForKids": False}}})
     assert frames.long.height == 0

@@ -8,7 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ayr_analysis import platforms, schema
-from ayr_analysis.normalize import DataQualityWarning, normalize, normalize_history
+from ayr_analysis.normalize import (
+    DataQualityWarning,
+    normalize,
+    normalize_history,
+    normalize_social,
+)
 
 json_values = st.recursive(
     st.none()
@@ -113,3 +118,15 @@ def test_any_json_as_the_whole_answer(value):
         warnings.simplefilter("ignore", DataQualityWarning)
         assert normalize_history(value).schema == schema.POSTS_SCHEMA
         assert normalize_history({"history": [value]}).schema == schema.POSTS_SCHEMA
+
+
+@FAST
+@given(st.sampled_from(list(platforms.REGISTRY)), json_values)
+def test_any_value_in_a_social_answer(plat, value):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        for answer in (value, {plat: value}, {plat: {"analytics": value}}):
+            assert normalize_social(answer).schema == schema.ACCOUNT_SCHEMA
+        rows = normalize_social({plat: {"analytics": {"x": value, "followersCount": 3}}})
+    assert rows.schema == schema.ACCOUNT_SCHEMA
+    assert 3.0 in rows["value"].to_list()
