@@ -65,6 +65,9 @@ _MIN_US = -62_135_596_800_000_000  # 0001-01-01
 _MAX_US = 253_402_300_799_000_000  # 9999-12-31
 _SENTINELS = frozenset({"", "-"})
 _MAX_DEPTH = 24
+#: Up to this many numbers per call the wide columns are filled in plain Python (less overhead);
+#: above it, by polars on whole columns. Both give the same frame.
+SMALL_BATCH = 50_000
 _BAD = object()  # a value of the wrong type (distinct from None = not reported)
 
 #: Keys of the answer envelope that are never a network.
@@ -761,40 +764,88 @@ class _Collector:
         )
         return long, metrics
 
+    def metric_columns(self, n: int, metrics: pl.DataFrame | None) -> dict[str, pl.Series]:
+        """One column per reported canonical metric, the preferred field winning."""
+        if metrics is None or metrics.height == 0:
+            return {}
+        if len(self.codes) <= SMALL_BATCH:
+            return self.metric_columns_python(n)
+        columns: dict[str, pl.Series] = {}
+        n_counts = len(COUNT_METRICS)
+        ok = pl.col("value").is_finite() & (
+            (pl.col("mpos") >= n_counts) | (pl.col("value").abs() <= _MAX_COUNT)
+        )
+        bad = metrics.filter(~ok)
+        if bad.height:
+            for c in bad["code"].unique().sort().to_list():
+                self.bad(self.t_platform[c], self.t_field[c], "a number out of range")
+            metrics = metrics.filter(ok)
+        # write the fallbacks first, the preferred field last
+        parts = metrics.partition_by(["mpos", "prio"], as_dict=True)
+        for mpos, prio in sorted(parts, key=lambda k: (k[0], -k[1])):
+            part = parts[(mpos, prio)]
+            m = CANONICAL_METRICS[mpos]
+            col = columns.get(m)
+            if col is None:
+                col = pl.Series(m, dtype=pl.Float64).extend_constant(None, n)
+            columns[m] = col.scatter(part["obs"], part["value"])
+        return {
+            m: (col.round(0).cast(pl.Int64) if WIDE_SCHEMA[m] == pl.Int64 else col)
+            for m, col in columns.items()
+        }
+
+    def metric_columns_python(self, n: int) -> dict[str, pl.Series]:
+        """The same as the vectorised path, in plain Python: cheaper for small batches."""
+        n_counts = len(COUNT_METRICS)
+        t_mpos = [_METRIC_POS.get(m, -1) if m else -1 for m in self.t_metric]
+        t_mul, t_div, t_prio = self.t_mul, self.t_div, self.t_prio
+        codes, raws = self.codes, self.raws
+        cols: dict[int, list[Any]] = {}
+        prio_at: dict[tuple[int, int], int] = {}
+        j = 0
+        for obs, cnt in enumerate(self.counts):
+            for k in range(j, j + cnt):
+                c = codes[k]
+                mpos = t_mpos[c]
+                if mpos < 0:
+                    continue
+                v = raws[k] * t_mul[c] / t_div[c]
+                if v - v != 0 or (mpos < n_counts and abs(v) > _MAX_COUNT):
+                    self.bad(self.t_platform[c], self.t_field[c], "a number out of range")
+                    continue
+                if mpos < n_counts:
+                    v = round(v)
+                col = cols.get(mpos)
+                if col is None:
+                    col = cols[mpos] = [None] * n
+                prio = t_prio[c]
+                if col[obs] is None:
+                    col[obs] = v
+                    if prio:
+                        prio_at[(mpos, obs)] = prio
+                elif prio < prio_at.get((mpos, obs), 0):
+                    col[obs] = v
+                    prio_at[(mpos, obs)] = prio
+            j += cnt
+        out = {}
+        for mpos, values in cols.items():
+            m = CANONICAL_METRICS[mpos]
+            out[m] = pl.Series(m, values, dtype=WIDE_SCHEMA[m])
+        return out
+
     def wide_frame(self, obs: pl.DataFrame, metrics: pl.DataFrame | None) -> pl.DataFrame:
         n = obs.height
         if n == 0:
             return empty(WIDE_SCHEMA)
-        columns: dict[str, pl.Series] = {}
-        if metrics is not None and metrics.height:
-            n_counts = len(COUNT_METRICS)
-            ok = pl.col("value").is_finite() & (
-                (pl.col("mpos") >= n_counts) | (pl.col("value").abs() <= _MAX_COUNT)
-            )
-            bad = metrics.filter(~ok)
-            if bad.height:
-                for c in bad["code"].unique().sort().to_list():
-                    self.bad(self.t_platform[c], self.t_field[c], "a number out of range")
-                metrics = metrics.filter(ok)
-            # one column per metric: write the fallbacks first, the preferred field last
-            parts = metrics.partition_by(["mpos", "prio"], as_dict=True)
-            for mpos, prio in sorted(parts, key=lambda k: (k[0], -k[1])):
-                part = parts[(mpos, prio)]
-                m = CANONICAL_METRICS[mpos]
-                col = columns.get(m)
-                if col is None:
-                    col = pl.Series(m, dtype=pl.Float64).extend_constant(None, n)
-                columns[m] = col.scatter(part["obs"], part["value"])
+        columns = self.metric_columns(n, metrics)
         exprs: list[pl.Expr | pl.Series] = []
         for m in CANONICAL_METRICS:
             if m == "engagements":
                 continue
-            dtype = WIDE_SCHEMA[m]
             if m in columns:
-                s = columns[m]
-                exprs.append(s.round(0).cast(dtype) if dtype == pl.Int64 else s)
+                exprs.append(columns[m].alias(m))
             else:
-                exprs.append(pl.lit(None, dtype).alias(m))
+                exprs.append(pl.lit(None, WIDE_SCHEMA[m]).alias(m))
         wide = obs.with_columns(exprs)
         wide = wide.with_columns(_engagements_expr(set(self.o_platform)))
         return wide.select(WIDE_SCHEMA.names())

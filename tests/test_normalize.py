@@ -503,3 +503,54 @@ def test_wide_has_exactly_the_schema_in_order():
     frames = quiet_normalize({"id": "A", "youtube": {"analytics": {"views": 1}}})
     assert frames.wide.columns == list(schema.WIDE_SCHEMA.names())
     assert frames.long.columns == list(schema.LONG_SCHEMA.names())
+
+
+def _mixed_batch(n: int) -> list[dict]:
+    import random
+
+    rng = random.Random(11)
+    out = []
+    for i in range(n):
+        r = rng.randint
+        pm = {"likeCount": r(0, 50), "impressionCount": r(0, 900)}
+        npm = {"impressionCount": r(0, 900)} if i % 3 else {}
+        out.append(
+            {
+                "id": f"P{i:04d}",
+                "twitter": [
+                    {"analytics": {"publicMetrics": pm, "nonPublicMetrics": npm}},
+                    {"analytics": {"publicMetrics": {"likeCount": r(0, 5)}}},
+                ],
+                "instagram": {
+                    "analytics": {
+                        "commentsCount": r(0, 9) if i % 2 else None,
+                        "repliesCount": r(0, 9),
+                        "likeCount": 1e19 if i == 7 else r(0, 99) + 0.5,
+                        "igReelsAvgWatchTimeCount": r(0, 9000),
+                    }
+                },
+                "tiktok": {"analytics": {"likes": r(0, 9), "likeCount": r(0, 9) if i % 4 else "-"}},
+                "youtube": {
+                    "analytics": {"estimatedMinutesWatched": r(0, 99) / 4, "views": 0, "likes": 0}
+                },
+            }
+        )
+    return out
+
+
+def test_small_and_large_batch_paths_give_the_same_frame(monkeypatch):
+    import importlib
+
+    module = importlib.import_module("ayr_analysis.normalize")
+    batch = _mixed_batch(200)
+    with pytest.warns(DataQualityWarning, match="'likeCount'"):
+        small = normalize(batch, fetched_at=FETCHED)
+    monkeypatch.setattr(module, "SMALL_BATCH", 0)
+    with pytest.warns(DataQualityWarning, match="'likeCount'"):
+        large = normalize(batch, fetched_at=FETCHED)
+    assert small.wide.equals(large.wide)
+    assert small.long.equals(large.long)
+    ig = small.wide.filter(pl.col("platform") == "instagram").sort("post_id")
+    assert ig["likes"][7] is None  # 1e19 does not fit a count: null plus a warning
+    x = small.wide.filter((pl.col("platform") == "twitter") & (pl.col("thread_position") == 0))
+    assert x.height == 200
