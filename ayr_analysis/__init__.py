@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     # normalisation
     "AnalyticsFrames": "normalize",
     "normalize": "normalize",
+    "DataQualityWarning": "normalize",
     # public functions
     "fetch_post_analytics": "api",
     "post_analytics": "api",
@@ -68,6 +69,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .client import ApiResponse, AsyncAyrshareClient, AyrshareClient, BulkResult
     from .config import Settings, load_settings
     from .errors import AyrshareError
-    from .normalize import AnalyticsFrames, normalize
+    from .normalize import AnalyticsFrames, DataQualityWarning, normalize
     from .store import SnapshotStore
     from .tracking import track

@@ -328,13 +328,19 @@ class _Collector:
         self.warned: dict[tuple[str | None, str | None], str] = {}
 
     # -- warnings -------------------------------------------------------------------------------
-    def bad(self, platform: str | None, fieldname: str | None, what: str) -> None:
+    def bad(
+        self,
+        platform: str | None,
+        fieldname: str | None,
+        what: str,
+        outcome: str = "treated as not reported (null)",
+    ) -> None:
         key = (platform, fieldname)
         if key not in self.warned:
             where = f"network {platform!r}" if platform else "answer"
             if fieldname:
                 where += f", field {fieldname!r}"
-            self.warned[key] = f"{where}: {what}; treated as not reported (null)"
+            self.warned[key] = f"{where}: {what}; {outcome}"
 
     # -- answers -------------------------------------------------------------------------------
     def answer(
@@ -564,7 +570,12 @@ class _Collector:
                     self.bad(spec.name, path, "not a finite number")
             elif t is dict:
                 if path in spec.field_map:
-                    self.bad(spec.name, path, "expected a number, got an object")
+                    self.bad(
+                        spec.name,
+                        path,
+                        "expected a number, got an object",
+                        "treated as not reported (null); its numbers kept in long, unmapped",
+                    )
                 if depth < _MAX_DEPTH:
                     self.walk(v, path + ".", spec, pcodes, depth + 1)
                 else:
@@ -603,7 +614,7 @@ class _Collector:
             self.t_div.append(fs.divisor)
             self.t_prio.append(spec.priority.get(path, 0))
         if path in spec.container_paths:
-            self.bad(spec.name, path, "expected an object, got a number (kept unmapped)")
+            self.bad(spec.name, path, "expected an object, got a number", "kept in long, unmapped")
         pcodes[path] = code
         return code
 
