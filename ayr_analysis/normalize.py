@@ -315,6 +315,7 @@ class _Collector:
         self.reactions: list[tuple[Any, ...]] = []
         self.breakdowns: list[tuple[Any, ...]] = []
         self.errors: list[tuple[Any, ...]] = []
+        self.error_seen: set[tuple[Any, ...]] = set()
         # field table: one entry per (platform, path) seen in this call
         self.pcodes: dict[str, dict[str, int]] = {}
         self.t_platform: list[str] = []
@@ -423,7 +424,10 @@ class _Collector:
         retry = err.get("retryAvailable")
         if type(retry) is not bool:
             retry = _retryable(code, http)
-        self.errors.append((pid, platform, code, msg, http, retry, fetched))
+        row = (pid, platform, code, msg, http, retry, fetched)
+        if row not in self.error_seen:  # the same failure both in place and in `errors`
+            self.error_seen.add(row)
+            self.errors.append(row)
 
     def failure(self, failure: Any, fetched: int) -> None:
         err = getattr(failure, "error", None)

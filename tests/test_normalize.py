@@ -134,6 +134,12 @@ def test_three_networks_fine_two_failed():
     assert errors["fetched_at"].to_list() == [FETCHED, FETCHED]
 
 
+def test_a_failure_reported_twice_is_one_row():
+    err = {"status": "error", "code": 161, "message": "Relink", "platform": "facebook"}
+    answer = {"id": "A", "facebook": dict(err), "errors": [dict(err)]}
+    assert quiet_normalize(answer).errors.select("platform", "code").rows() == [("facebook", 161)]
+
+
 def test_retry_available_wins_over_the_code():
     answer = {
         "id": "A",
