@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     # normalisation
     "AnalyticsFrames": "normalize",
     "normalize": "normalize",
+    "DataQualityWarning": "normalize",
     # public functions
     "fetch_post_analytics": "api",
     "post_analytics": "api",
@@ -68,6 +69,6 @@ if TYPE_CHECKING:  # pragma: no cover  # static view of the lazy exports above
     from .client import ApiResponse, AsyncAyrshareClient, AyrshareClient, BulkResult  # noqa: F401
     from .config import Settings, load_settings  # noqa: F401
     from .errors import AyrshareError  # noqa: F401
-    from .normalize import AnalyticsFrames, normalize  # noqa: F401
+    from .normalize import AnalyticsFrames, DataQualityWarning, normalize  # noqa: F401
     from .store import SnapshotStore  # noqa: F401
     from .tracking import track  # noqa: F401

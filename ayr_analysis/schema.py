@@ -172,3 +172,29 @@ POSTS_SCHEMA = pl.Schema(
 def empty(schema: pl.Schema) -> pl.DataFrame:
     """An empty frame with the full ``schema``."""
     return pl.DataFrame(schema=schema)
+
+
+#: Account-level numbers from ``/analytics/social`` (one row per network, field and day).
+ACCOUNT_SCHEMA = pl.Schema(
+    {
+        "platform": pl.String,
+        "field": pl.String,  # raw path inside `analytics`, e.g. "followersCount"
+        "metric": pl.String,  # canonical account metric ("followers"), null when not mapped
+        "value": pl.Float64,
+        "date": pl.Date,  # the day of a daily series; null for totals
+        "fetched_at": UTC_TIME,
+    }
+)
+
+#: X threads summed per post, network and fetch (see ``AnalyticsFrames.thread_totals``).
+THREAD_TOTALS_SCHEMA = pl.Schema(
+    {
+        "post_id": pl.String,
+        "platform": pl.String,
+        "social_id": pl.String,  # the first tweet's id
+        "fetched_at": UTC_TIME,
+        "observed_at": UTC_TIME,  # the latest observation among the tweets
+        "tweets": pl.Int32,  # how many tweets (rows) were summed
+        **{m: pl.Int64 for m in COUNT_METRICS},
+    }
+)
