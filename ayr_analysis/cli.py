@@ -107,11 +107,71 @@ def _register_campaigns(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handler)
 
 
+def _register_track(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "track",
+        help="poll posts into a snapshot store until stopped (Ctrl-C stops cleanly)",
+        description=(
+            "Poll posts into a snapshot store, asking each post and network only after its "
+            "nextUpdate and within the rate limit. Ctrl-C finishes the batch in flight, writes "
+            "it and stops; running the same command again continues without duplicates."
+        ),
+    )
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--ids", nargs="+", metavar="ID", help="Ayrshare post ids")
+    what.add_argument("--campaign", metavar="NAME", help="a campaign of --campaigns")
+    what.add_argument("--last-days", type=int, metavar="N", help="everything posted in N days")
+    p.add_argument("--campaigns", metavar="FILE", help="campaigns file (TOML) for --campaign")
+    p.add_argument("--store", required=True, metavar="PATH", help="snapshot store folder or URL")
+    p.add_argument("--platforms", nargs="+", metavar="NAME", help="only these networks")
+    p.add_argument("--rounds", type=int, help="stop after N rounds")
+    p.add_argument("--duration", help="stop after this much real time (e.g. 30m, 2h)")
+    p.add_argument("--min-interval", default="1h", help="re-ask networks without nextUpdate")
+    p.add_argument("--demo-speed", type=float, metavar="X",
+                   help="demo sandbox only: simulated seconds per real second (e.g. 3600)")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    def handler(args: argparse.Namespace) -> int:
+        from .client import AyrshareClient
+        from .tracking import track
+
+        client = AyrshareClient()
+        if args.demo_speed is not None:
+            if not client.is_demo:
+                print("--demo-speed only applies to the demo sandbox", file=sys.stderr)
+                return 2
+            client._transport.clock.set_speed(args.demo_speed)
+
+        def report(result: object) -> None:
+            if not args.quiet:
+                print(f"  {result.summary()}", flush=True)  # type: ignore[attr-defined]
+
+        result = track(
+            args.ids,
+            store=args.store,
+            campaign=args.campaign,
+            campaigns=args.campaigns,
+            last_days=args.last_days,
+            platforms=args.platforms,
+            client=client,
+            rounds=args.rounds,
+            duration=args.duration,
+            min_interval=args.min_interval,
+            progress=False if args.quiet else None,
+            on_batch=report,
+        )
+        print(f"tracking ended: {result.summary()}; store: {args.store}")  # type: ignore[union-attr]
+        return 0
+
+    p.set_defaults(handler=handler)
+
+
 # Each registrar adds one subcommand (and its handler) to the parser.
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _register_version,
     _register_sandbox,
     _register_campaigns,
+    _register_track,
 ]
 
 
@@ -134,11 +194,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    from .errors import AyrshareError
+
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except (AyrshareError, ValueError, OSError) as exc:  # clear message, no traceback
+        print(f"ayr-analysis {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

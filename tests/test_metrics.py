@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import polars as pl
 import pytest
 from synthetic import T0, snapshots, wide_frame
 
-from ayr_analysis import campaigns, metrics, store
 from ayr_analysis.metrics import (
     at_age,
     best_time_to_post,
@@ -25,13 +23,6 @@ from ayr_analysis.metrics import (
 )
 
 H = timedelta(hours=1)
-
-
-@pytest.mark.parametrize("module", [metrics, store, campaigns])
-def test_docstring_examples_run(module):
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0
 
 
 # --------------------------------------------------------------------------- intervals

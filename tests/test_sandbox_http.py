@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from ayr_analysis.cli import build_parser
+from ayr_analysis.normalize import normalize, normalize_history
 from ayr_analysis.sandbox import (
     DEMO_API_KEY,
     DEMO_X_API_KEY,
@@ -56,11 +57,13 @@ def test_official_sdk_reads_every_network_with_raw_field_names(server, monkeypat
     world = build_world(7)
     old = world.now - timedelta(days=4)
     seen: set[str] = set()
+    answers = []
     for net in NETWORKS:
         post = next(p for p in world.ayrshare_posts() if p.profile == 0 and net in p.networks
                     and p.created < old and p.media_type != "story")  # fmt: skip
         answer = sdk.analyticsPost({"id": post.id, "platforms": [net]})
         assert answer["status"] == "success" and answer["id"] == post.id
+        answers.append(answer)
         entry = answer[net][0] if isinstance(answer[net], list) else answer[net]
         assert entry["id"] == post.networks[net].social_id and entry["postUrl"]
         assert entry["lastUpdated"] < entry["nextUpdate"]
@@ -68,9 +71,19 @@ def test_official_sdk_reads_every_network_with_raw_field_names(server, monkeypat
         assert isinstance(value, int) and value >= 0
         seen.add(net)
     assert seen == set(NETWORKS)
+    # our normaliser turns the SDK's raw answers into non-empty frames for every network
+    frames = normalize(answers)
+    assert frames.errors.height == 0
+    for net in NETWORKS:
+        rows = frames.wide.filter(platform=net)
+        assert rows.height >= 1, net
+        assert rows["likes"].drop_nulls().len() + rows["reactions"].drop_nulls().len() > 0, net
+        assert frames.long.filter(platform=net).drop_nulls("metric").height > 0, net
     history = sdk.history({"lastDays": 0, "limit": 40, "platforms": ["tiktok"]})
     items = history["history"]
     assert len(items) == 40 and all("tiktok" in i["platforms"] for i in items)
+    posts = normalize_history(history)
+    assert posts.filter(platform="tiktok").height == 40
     missing = sdk.analyticsPost({"id": "IHvCmacgIc6hMU9IQ6C"})
     assert missing == {"action": "analytics", "status": "error", "code": 186,
                        "message": "Post ID not found.", "id": "IHvCmacgIc6hMU9IQ6C"}  # fmt: skip

@@ -146,13 +146,3 @@ def test_module_entry_point_writes_the_same_files(tmp_path):
     subprocess.run([sys.executable, "-m", "ayr_analysis.sandbox.world", "--out", str(out)],
                    check=True, capture_output=True)  # fmt: skip
     assert (out / "posts.csv").read_bytes() == (REPO / "data" / "posts.csv").read_bytes()
-
-
-def test_docstring_examples_run():
-    import doctest
-    import importlib
-
-    for name in ("clock", "world", "analytics", "faults", "app", "transport", "server"):
-        module = importlib.import_module(f"ayr_analysis.sandbox.{name}")
-        result = doctest.testmod(module)
-        assert result.failed == 0 and result.attempted > 0, name

@@ -74,6 +74,22 @@ class VirtualClock:
             self._t0 = self._monotonic()
         return self.now()
 
+    def set_speed(self, speed: float) -> None:
+        """Change the speed from now on (time does not jump).
+
+        >>> clock = VirtualClock()
+        >>> clock.set_speed(3600.0)
+        >>> clock.speed
+        3600.0
+        """
+        if speed < 0:
+            raise ValueError(f"speed must be >= 0, got {speed!r}")
+        with self._lock:
+            if self.speed:
+                self._base += timedelta(seconds=(self._monotonic() - self._t0) * self.speed)
+            self._t0 = self._monotonic()
+            self.speed = float(speed)
+
     def advance(self, delta: timedelta) -> datetime:
         """Move the clock forward (or back, with a negative delta) and return the new time.
 

@@ -1,0 +1,479 @@
+"""Live tracking: poll posts into a snapshot store, asking only for what may have changed.
+
+Ayrshare serves a cached copy of each post's numbers per network and says when a fresher one can
+be had (``nextUpdate``). :func:`track` asks each post and network only once that time has passed,
+paced to the profile's rate limit by the client, and appends every answer to a
+:class:`~ayr_analysis.store.SnapshotStore`. Because the store drops duplicates and remembers each
+``nextUpdate``, a run can stop at any time and a later run continues where it left off.
+
+>>> import tempfile
+>>> from ayr_analysis import AyrshareClient, SnapshotStore, history, track
+>>> from ayr_analysis.sandbox import SandboxTransport, VirtualClock
+>>> transport = SandboxTransport(clock=VirtualClock(speed=36_000))  # 1 real second = 10 h
+>>> client = AyrshareClient(source="demo", transport=transport)
+>>> posts = history(client=client, last_days=3).filter(status="success")
+>>> ids = posts["post_id"].unique().sort().head(2).to_list()
+>>> run = track(ids, store=SnapshotStore(tempfile.mkdtemp()), client=client, rounds=3,
+...             progress=False)
+>>> run.rounds, run.failed_posts
+(3, 0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ValidationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+    from .client import AyrshareClient
+    from .store import SnapshotStore
+
+__all__ = ["TrackHandle", "TrackResult", "resolve_targets", "track"]
+
+log = logging.getLogger("ayr_analysis")
+
+#: How long to wait before asking again for a network that gave no ``nextUpdate``.
+DEFAULT_MIN_INTERVAL = timedelta(hours=1)
+
+
+@dataclass
+class TrackResult:
+    """What a tracking run did. ``snapshots`` counts wide rows newly written to the store."""
+
+    posts: int = 0
+    rounds: int = 0
+    requests: int = 0
+    snapshots: int = 0
+    failed_posts: int = 0
+    errors: list[str] = field(default_factory=list)
+    stopped: str = ""
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    def summary(self) -> str:
+        """One line, for logs and the CLI."""
+        text = (
+            f"{self.posts} posts, {self.rounds} rounds, {self.requests} requests, "
+            f"{self.snapshots} new snapshots"
+        )
+        if self.failed_posts:
+            text += f", {self.failed_posts} failed fetches"
+        if self.stopped:
+            text += f" (stopped: {self.stopped})"
+        return text
+
+
+class _StopFlag:
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason = ""
+
+    def set(self, reason: str) -> None:
+        if not self._event.is_set():
+            self.reason = reason
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        return self._event.wait(max(0.0, seconds))
+
+
+class TrackHandle:
+    """A tracking run in a background thread (``track(..., background=True)``).
+
+    ``stop()`` asks it to finish the batch in flight, write it, and end; ``join()`` waits;
+    ``result`` shows progress so far; ``status`` is one line for a notebook or a widget.
+    """
+
+    def __init__(self, run: Callable[[_StopFlag, TrackResult], None]) -> None:
+        self._flag = _StopFlag()
+        self.result = TrackResult()
+        self.error: BaseException | None = None
+
+        def target() -> None:
+            try:
+                run(self._flag, self.result)
+            except BaseException as exc:  # kept for the caller; the thread must not die loudly
+                self.error = exc
+                self.result.stopped = f"error: {exc}"
+                log.error("tracking stopped by an error: %s", exc)
+
+        self._thread = threading.Thread(target=target, name="ayr-track", daemon=True)
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, wait: bool = True, timeout: float | None = 60.0) -> TrackResult:
+        """Stop after the batch in flight (nothing fetched is lost) and return the result."""
+        self._flag.set("stopped by request")
+        if wait:
+            self._thread.join(timeout)
+        return self.result
+
+    def join(self, timeout: float | None = None) -> TrackResult:
+        self._thread.join(timeout)
+        return self.result
+
+    @property
+    def status(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"tracking {state}: {self.result.summary()}"
+
+    def __repr__(self) -> str:
+        return f"<TrackHandle {self.status}>"
+
+
+def _now_fn(client: AyrshareClient, clock: Any) -> tuple[Callable[[], datetime], float]:
+    """The time next_update is compared with, and how fast it runs against real time."""
+    if clock is None and client.is_demo:
+        transport = getattr(client, "_transport", None)
+        clock = getattr(transport, "clock", None)
+    if clock is None:
+        return (lambda: datetime.now(UTC)), 1.0
+    if hasattr(clock, "now"):
+        speed = float(getattr(clock, "speed", 1.0))
+        return clock.now, speed
+    if callable(clock):
+        return clock, 1.0
+    raise ValidationError(f"clock must be callable or have now(), got {type(clock).__name__}")
+
+
+def resolve_targets(
+    ids: str | Iterable[str] | None = None,
+    *,
+    campaign: str | None = None,
+    campaigns: Any = None,
+    last_days: int | None = None,
+    client: AyrshareClient,
+) -> list[str]:
+    """The Ayrshare post ids to track: given ``ids``, a ``campaign`` of a campaigns file, or
+    everything posted in the last ``last_days`` days (from history).
+
+    Exactly one of the three must be given; every problem is reported before any analytics
+    request.
+    """
+    given = (("ids", ids), ("campaign", campaign), ("last_days", last_days))
+    chosen = [name for name, value in given if value is not None]
+    if len(chosen) != 1:
+        raise ValidationError(
+            "say what to track with exactly one of: ids=[...], campaign='name' (with "
+            "campaigns='file.toml'), or last_days=N; got "
+            + (", ".join(chosen) if chosen else "none")
+        )
+    if ids is not None:
+        out = [ids] if isinstance(ids, str) else list(ids)
+        if not out:
+            raise ValidationError("ids is empty: give at least one Ayrshare post id")
+        return out
+    from .api import history
+
+    if last_days is not None:
+        if isinstance(last_days, bool) or not isinstance(last_days, int) or last_days < 1:
+            raise ValidationError(f"last_days must be a whole number >= 1, got {last_days!r}")
+        posts = history(client=client, last_days=last_days, limit=1000)
+        return posts["post_id"].drop_nulls().unique(maintain_order=True).to_list()
+    from .campaigns import assign_campaigns, load_campaigns
+
+    if campaigns is None:
+        raise ValidationError(
+            f"campaign={campaign!r} needs campaigns='path/to/campaigns.toml' (see "
+            "docs/CAMPAIGNS.md)"
+        )
+    loaded = load_campaigns(campaigns) if isinstance(campaigns, (str, Path)) else list(campaigns)
+    names = [c.name for c in loaded]
+    if campaign not in names:
+        raise ValidationError(f"no campaign named {campaign!r}; the file defines {names}")
+    posts = history(client=client, last_days=0, limit=1000)
+    tagged = assign_campaigns(posts, loaded)
+    found = tagged.filter(tagged["campaign"] == campaign)["post_id"].drop_nulls()
+    return found.unique(maintain_order=True).to_list()
+
+
+def _due_plan(
+    post_ids: list[str],
+    next_updates: dict[tuple[str, str], datetime | None],
+    networks: dict[str, set[str]],
+    platforms: list[str] | None,
+    now: datetime,
+    retry_at: dict[str, datetime | None],
+) -> dict[tuple[str, ...] | None, list[str]]:
+    """Group the posts due now by the networks to ask for (None = every network).
+
+    ``retry_at`` holds posts whose last fetch failed: asked again from that time, or never
+    (None) when the failure cannot heal (a post that does not exist, a bad request).
+    """
+    plan: dict[tuple[str, ...] | None, list[str]] = {}
+    for pid in post_ids:
+        if pid in retry_at and (retry_at[pid] is None or retry_at[pid] > now):
+            continue
+        known = networks.get(pid)
+        if not known:  # never seen: ask for everything (or the platforms asked for)
+            plan.setdefault(tuple(platforms) if platforms else None, []).append(pid)
+            continue
+        wanted = [p for p in sorted(known) if platforms is None or p in platforms]
+        due = [p for p in wanted if (nu := next_updates.get((pid, p))) is None or nu <= now]
+        if not due:
+            continue
+        key = None if len(due) == len(known) and platforms is None else tuple(due)
+        plan.setdefault(key, []).append(pid)
+    return plan
+
+
+def _retry_time(error: Exception, now: datetime, interval: timedelta) -> datetime | None:
+    """When to ask again for a post whose fetch failed; None for never.
+
+    Transient failures (network, 429, 5xx) are retried after ``interval``; a post that does not
+    exist or that the key may not read is dropped; other refusals (a post not yet published, a
+    network to relink) are asked again after four intervals.
+    """
+    from .errors import AuthenticationError, NotFoundError, PermissionDeniedError
+
+    if isinstance(error, (NotFoundError, AuthenticationError, PermissionDeniedError)):
+        return None
+    if getattr(error, "retryable", False):
+        return now + interval
+    return now + 4 * interval
+
+
+def _earliest_due(
+    post_ids: list[str],
+    next_updates: dict[tuple[str, str], datetime | None],
+    networks: dict[str, set[str]],
+    platforms: list[str] | None,
+) -> datetime | None:
+    times = [
+        nu
+        for pid in post_ids
+        for p in networks.get(pid, ())
+        if (platforms is None or p in platforms) and (nu := next_updates.get((pid, p))) is not None
+    ]
+    return min(times) if times else None
+
+
+def track(
+    ids: str | Iterable[str] | None = None,
+    *,
+    store: SnapshotStore | str | Path,
+    campaign: str | None = None,
+    campaigns: Any = None,
+    last_days: int | None = None,
+    platforms: str | Iterable[str] | None = None,
+    client: AyrshareClient | None = None,
+    rounds: int | None = None,
+    duration: str | timedelta | None = None,
+    min_interval: str | timedelta = DEFAULT_MIN_INTERVAL,
+    batch_size: int = 50,
+    concurrency: int = 8,
+    background: bool = False,
+    progress: bool | None = None,
+    clock: Any = None,
+    on_batch: Callable[[TrackResult], None] | None = None,
+) -> TrackResult | TrackHandle:
+    """Poll posts into ``store`` until stopped, ``rounds`` rounds are done or ``duration`` (of
+    real time) has passed.
+
+    Each round asks only the posts and networks whose ``nextUpdate`` has passed (a network that
+    gave none is asked again after ``min_interval``), ``batch_size`` posts at a time; each batch is
+    written to the store before the next is asked, so stopping (``stop()``, Ctrl-C in the CLI)
+    loses nothing fetched. A failing post is recorded in the store's ``errors`` table and asked
+    again next round. Restarting on the same store continues without duplicates.
+
+    With ``background=True`` the run goes on in a thread and a :class:`TrackHandle` is returned
+    at once (for notebooks); otherwise the call blocks and returns a :class:`TrackResult`.
+    When nothing can ever become due (a frozen demo clock), the run ends by itself.
+
+    >>> import tempfile
+    >>> from ayr_analysis import SnapshotStore, track
+    >>> run = track(last_days=2, store=SnapshotStore(tempfile.mkdtemp()), rounds=1,
+    ...             progress=False)
+    >>> run.rounds, run.snapshots > 0
+    (1, True)
+    """
+    from .client import AyrshareClient, _check_ids, _check_platforms
+    from .metrics import parse_duration
+    from .store import SnapshotStore
+
+    # every check happens before any request
+    if not isinstance(store, SnapshotStore):
+        if not isinstance(store, (str, Path)):
+            raise ValidationError(f"store must be a SnapshotStore or a path, got {store!r}")
+        store = SnapshotStore(store)
+    if rounds is not None and (
+        isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1
+    ):
+        raise ValidationError(f"rounds must be a whole number >= 1, got {rounds!r}")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValidationError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
+    try:
+        interval = parse_duration(min_interval)
+        limit_s = parse_duration(duration).total_seconds() if duration is not None else None
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    wanted = _check_platforms(platforms)
+    client = client if client is not None else AyrshareClient()
+    post_ids = resolve_targets(
+        ids, campaign=campaign, campaigns=campaigns, last_days=last_days, client=client
+    )
+    if ids is not None:
+        post_ids = _check_ids(post_ids)
+    now_fn, speed = _now_fn(client, clock)
+
+    def run(flag: _StopFlag, result: TrackResult) -> None:
+        _run(
+            flag, result, post_ids=post_ids, wanted=wanted, client=client, store=store,
+            rounds=rounds, limit_s=limit_s, interval=interval, batch_size=batch_size,
+            concurrency=concurrency, progress=progress, now_fn=now_fn, speed=speed,
+            on_batch=on_batch,
+        )  # fmt: skip
+
+    if background:
+        return TrackHandle(run)
+    flag = _StopFlag()
+    result = TrackResult()
+    _install_sigint(flag, lambda: run(flag, result))
+    return result
+
+
+def _install_sigint(flag: _StopFlag, body: Callable[[], None]) -> None:
+    """Run ``body`` with Ctrl-C turned into a clean stop (main thread only); a second Ctrl-C
+    interrupts at once."""
+    if threading.current_thread() is not threading.main_thread():
+        body()
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.set("interrupted (Ctrl-C)")
+        log.warning("stopping after the batch in flight; press Ctrl-C again to abort")
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not allowed here (embedded interpreters)
+        body()
+        return
+    try:
+        body()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run(
+    flag: _StopFlag,
+    result: TrackResult,
+    *,
+    post_ids: list[str],
+    wanted: list[str] | None,
+    client: AyrshareClient,
+    store: SnapshotStore,
+    rounds: int | None,
+    limit_s: float | None,
+    interval: timedelta,
+    batch_size: int,
+    concurrency: int,
+    progress: bool | None,
+    now_fn: Callable[[], datetime],
+    speed: float,
+    on_batch: Callable[[TrackResult], None] | None,
+) -> None:
+    from .normalize import normalize
+
+    result.posts = len(post_ids)
+    result.started_at = datetime.now(UTC)
+    started = time.monotonic()
+    targets = set(post_ids)
+    next_updates: dict[tuple[str, str], datetime | None] = {}
+    networks: dict[str, set[str]] = {}
+    retry_at: dict[str, datetime | None] = {}
+    # resume: what the store already knows
+    for row in store.known_next_updates().iter_rows(named=True):
+        if row["post_id"] in targets:
+            networks.setdefault(row["post_id"], set()).add(row["platform"])
+            next_updates[(row["post_id"], row["platform"])] = row["next_update"]
+
+    def remember(wide: pl.DataFrame, now: datetime) -> None:
+        for pid, platform, nu in wide.select("post_id", "platform", "next_update").iter_rows():
+            networks.setdefault(pid, set()).add(platform)
+            fallback = now + interval
+            nu = nu if nu is not None and nu > now else fallback
+            old = next_updates.get((pid, platform))
+            next_updates[(pid, platform)] = max(nu, old) if old and old > now else nu
+
+    while not flag.is_set():
+        now = now_fn()
+        plan = _due_plan(post_ids, next_updates, networks, wanted, now, retry_at)
+        if plan:
+            result.rounds += 1
+            for asked, due_ids in plan.items():
+                for start in range(0, len(due_ids), batch_size):
+                    if flag.is_set():
+                        break
+                    batch = due_ids[start : start + batch_size]
+                    bulk = client.fetch_many(
+                        batch, list(asked) if asked else None,
+                        concurrency=concurrency, progress=progress,
+                    )  # fmt: skip
+                    frames = normalize(bulk)
+                    if frames.source is None:
+                        frames.source = "demo" if client.is_demo else "live"
+                    written = store.append(frames)
+                    result.requests += len(batch)
+                    result.snapshots += written.get("wide", 0)
+                    result.failed_posts += len(bulk.failures)
+                    result.errors.extend(f"{f.post_id}: {f.error}" for f in bulk.failures[-20:])
+                    del result.errors[:-100]
+                    remember(frames.wide, now)
+                    for failure in bulk.failures:
+                        retry_at[failure.post_id] = _retry_time(failure.error, now, interval)
+                    for pid in set(batch) - {f.post_id for f in bulk.failures}:
+                        retry_at.pop(pid, None)
+                    if on_batch is not None:
+                        on_batch(result)
+            if rounds is not None and result.rounds >= rounds:
+                result.stopped = f"{rounds} rounds done"
+                break
+        if limit_s is not None and time.monotonic() - started >= limit_s:
+            result.stopped = "duration reached"
+            break
+        if flag.is_set():
+            break
+        # wait for the earliest next update (in real seconds)
+        earliest = _earliest_due(post_ids, next_updates, networks, wanted)
+        pending = [t for t in retry_at.values() if t is not None]
+        if pending:
+            earliest = min([earliest, *pending]) if earliest else min(pending)
+        unseen = any(not networks.get(pid) and pid not in retry_at for pid in post_ids)
+        if earliest is None and not unseen:
+            result.stopped = "nothing left to ask"
+            break
+        if speed <= 0:
+            result.stopped = "the clock is frozen: nothing will become due"
+            break
+        wait = 0.0 if earliest is None else (earliest - now_fn()).total_seconds() / speed
+        if unseen and earliest is None:
+            wait = interval.total_seconds() / speed
+        if limit_s is not None:
+            wait = min(wait, max(0.0, limit_s - (time.monotonic() - started)))
+        if wait > 0:
+            flag.wait(min(wait, 3600.0))
+    if flag.is_set() and not result.stopped:
+        result.stopped = flag.reason
+    result.ended_at = datetime.now(UTC)
+    with contextlib.suppress(Exception):
+        log.info("tracking ended: %s", result.summary())
