@@ -40,6 +40,26 @@ def _client(client: AyrshareClient | None) -> tuple[AyrshareClient, bool]:
     return AyrshareClient(), True
 
 
+def _ask(client: AyrshareClient | None, call: Any) -> tuple[Any, bool]:
+    """Run ``call(client)`` on the given client (or a new one, closed afterwards); return the
+    answer and whether it came from the demo sandbox."""
+    c, owned = _client(client)
+    try:
+        return call(c), c.is_demo
+    finally:
+        if owned:
+            c.close()
+
+
+def _frames(answer: Any, demo: bool) -> AnalyticsFrames:
+    from .normalize import normalize
+
+    frames = normalize(answer)
+    if frames.source is None:
+        frames.source = "demo" if demo else "live"
+    return frames
+
+
 def fetch_post_analytics(
     ids: str | Iterable[str],
     platforms: str | Iterable[str] | None = None,
@@ -60,19 +80,12 @@ def fetch_post_analytics(
     >>> frames.errors.select("post_id", "code", "http_status").row(-1)
     ('no-such-post', 186, 404)
     """
-    from .normalize import normalize
-
     ids_list = [ids] if isinstance(ids, str) else ids
-    c, owned = _client(client)
-    try:
-        result = c.fetch_many(ids_list, platforms, concurrency=concurrency, progress=progress)
-    finally:
-        if owned:
-            c.close()
-    frames = normalize(result)
-    if frames.source is None:
-        frames.source = "demo" if c.is_demo else "live"
-    return frames
+    result, demo = _ask(
+        client,
+        lambda c: c.fetch_many(ids_list, platforms, concurrency=concurrency, progress=progress),
+    )
+    return _frames(result, demo)
 
 
 def post_analytics(
@@ -106,18 +119,8 @@ def social_post_analytics(
     >>> ayr.social_post_analytics(row["social_id"], "bluesky").wide["platform"].to_list()
     ['bluesky']
     """
-    from .normalize import normalize
-
-    c, owned = _client(client)
-    try:
-        answer = c.analytics_by_social_id(social_id, platform)
-    finally:
-        if owned:
-            c.close()
-    frames = normalize(answer)
-    if frames.source is None:
-        frames.source = "demo" if c.is_demo else "live"
-    return frames
+    answer, demo = _ask(client, lambda c: c.analytics_by_social_id(social_id, platform))
+    return _frames(answer, demo)
 
 
 def history(
@@ -138,15 +141,11 @@ def history(
     """
     from .normalize import normalize_history
 
-    c, owned = _client(client)
-    try:
-        if platform is not None:
-            answer = c.history_platform(platform, **filters)
-            return normalize_history(answer, platform=platform)
-        return normalize_history(c.history(**filters))
-    finally:
-        if owned:
-            c.close()
+    if platform is not None:
+        answer, _ = _ask(client, lambda c: c.history_platform(platform, **filters))
+        return normalize_history(answer, platform=platform)
+    answer, _ = _ask(client, lambda c: c.history(**filters))
+    return normalize_history(answer)
 
 
 def account_analytics(
@@ -162,10 +161,5 @@ def account_analytics(
     """
     from .normalize import normalize_social
 
-    c, owned = _client(client)
-    try:
-        answer = c.analytics_social(platforms, **options)
-    finally:
-        if owned:
-            c.close()
+    answer, _ = _ask(client, lambda c: c.analytics_social(platforms, **options))
     return normalize_social(answer)
