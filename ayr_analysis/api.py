@@ -67,12 +67,16 @@ def fetch_post_analytics(
     client: AyrshareClient | None = None,
     concurrency: int = 8,
     progress: bool | None = None,
+    posts: pl.DataFrame | None = None,
 ) -> AnalyticsFrames:
     """Analytics of one or many posts (Ayrshare ids) as :class:`AnalyticsFrames`.
 
     Ids are checked before any request. Posts are fetched ``concurrency`` at a time, paced to the
     profile's rate limit, with a progress bar on long runs. A post that fails does not stop the
     others: it becomes a row of ``errors`` (as does a network that failed inside an answer).
+
+    Many networks' analytics carry no publication time or text; pass ``posts`` (the frame of
+    :func:`history`) to fill them in (needed to compare posts at equal age).
 
     >>> import ayr_analysis as ayr
     >>> post_id = ayr.history(last_days=0)["post_id"][0]
@@ -85,7 +89,8 @@ def fetch_post_analytics(
         client,
         lambda c: c.fetch_many(ids_list, platforms, concurrency=concurrency, progress=progress),
     )
-    return _frames(result, demo)
+    frames = _frames(result, demo)
+    return frames if posts is None else frames.with_posts(posts)
 
 
 def post_analytics(
@@ -94,6 +99,7 @@ def post_analytics(
     *,
     client: AyrshareClient | None = None,
     progress: bool | None = None,
+    posts: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The wide frame (one row per post, network and tweet) of :func:`fetch_post_analytics`.
 
@@ -103,7 +109,7 @@ def post_analytics(
     >>> {"post_id", "platform", "likes", "impressions", "watch_time_s"} <= set(wide.columns)
     True
     """
-    return fetch_post_analytics(ids, platforms, client=client, progress=progress).wide
+    return fetch_post_analytics(ids, platforms, client=client, progress=progress, posts=posts).wide
 
 
 def social_post_analytics(

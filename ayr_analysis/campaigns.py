@@ -259,8 +259,9 @@ def assign_campaigns(
     """Add a ``campaign`` column: the first campaign each row's post matches, else null.
 
     Text comes from ``frame["text"]`` and the post's time from ``published_at`` (or
-    ``created_at``). ``posts`` (the history frame) fills in text and ``created_at`` per post id
-    for frames that lack them (e.g. the long frame). A post with no known time never matches a
+    ``created_at``). With ``posts`` (the history frame), the post's own text and ``created_at``
+    are used first: a campaign belongs to the Ayrshare post, whatever title a network shows
+    (a YouTube title often lacks the hashtags); the frame's own values fill in the rest. A post with no known time never matches a
     campaign that has a date window.
 
     >>> import polars as pl
@@ -292,8 +293,9 @@ def assign_campaigns(
         work = (
             work.join(info, on="post_id", how="left")
             .with_columns(
-                pl.coalesce("__text", "__ptext").alias("__text"),
-                pl.coalesce("__when", "__pwhen").alias("__when"),
+                # the post's own text (history) carries its hashtags; a network's title may not
+                pl.coalesce("__ptext", "__text").alias("__text"),
+                pl.coalesce("__pwhen", "__when").alias("__when"),
             )
             .sort("__row")
         )

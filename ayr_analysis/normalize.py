@@ -47,6 +47,7 @@ __all__ = [
     "normalize",
     "normalize_history",
     "normalize_social",
+    "with_post_metadata",
 ]
 
 
@@ -956,6 +957,28 @@ class AnalyticsFrames:
         source = "demo" if "demo" in sources else (sources.pop() if sources else None)
         return cls(**parts, source=source)
 
+    def with_posts(self, posts: pl.DataFrame) -> AnalyticsFrames:
+        """These frames with ``posts`` (the history frame) attached and the post metadata the
+        analytics answer lacked (published time, text, url) filled in from it; see
+        :func:`with_post_metadata`.
+
+        >>> import datetime as dt
+        >>> frames = normalize({"id": "p1", "facebook": {"id": "f1", "analytics": {"likeCount": 2}}})
+        >>> posts = pl.DataFrame({"post_id": ["p1"], "platform": ["facebook"],
+        ...     "created_at": [dt.datetime(2026, 9, 1, tzinfo=dt.UTC)], "text": ["Hello"]})
+        >>> frames.with_posts(posts).wide.select("published_at", "text").row(0)
+        (datetime.datetime(2026, 9, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')), 'Hello')
+        """
+        posts = _conform_posts(posts)
+        wide = with_post_metadata(self.wide, posts)
+        stacked = pl.concat([self.posts, posts], how="vertical").unique(
+            subset=["post_id", "platform"], keep="last", maintain_order=True
+        )
+        return AnalyticsFrames(
+            long=self.long, wide=wide, reactions=self.reactions, breakdowns=self.breakdowns,
+            errors=self.errors, posts=stacked, source=self.source,
+        )  # fmt: skip
+
     def thread_totals(self) -> pl.DataFrame:
         """Counts summed per post, network and fetch: a whole X thread as one row.
 
@@ -984,6 +1007,55 @@ class AnalyticsFrames:
     def __repr__(self) -> str:
         shapes = ", ".join(f"{n}={getattr(self, n).height} rows" for n in self._NAMES)
         return f"AnalyticsFrames({shapes}, source={self.source!r})"
+
+
+def _conform_posts(posts: pl.DataFrame) -> pl.DataFrame:
+    """``posts`` with every column of POSTS_SCHEMA (missing ones null), in its order."""
+    missing = [pl.lit(None, POSTS_SCHEMA[c]).alias(c) for c in POSTS_SCHEMA if c not in posts]
+    return posts.with_columns(missing).select(POSTS_SCHEMA.names()).cast(dict(POSTS_SCHEMA))
+
+
+def with_post_metadata(wide: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
+    """Fill the wide frame's ``published_at``, ``text`` and ``url`` where the analytics answer
+    left them null, from the history frame (``posts``: POSTS_SCHEMA).
+
+    Many networks' analytics carry no publication time or text (Facebook, LinkedIn,
+    Pinterest...), yet comparing posts at equal age needs the time. The network's own row of
+    ``posts`` is used first, then any row of the same post. A scheduled post counts as published
+    at its schedule time. Values the answer did give are never replaced; metrics are untouched.
+
+    >>> import datetime as dt
+    >>> wide = normalize({"id": "p1", "linkedin": {"analytics": {"likeCount": 1}}}).wide
+    >>> posts = pl.DataFrame({"post_id": ["p1"], "platform": ["linkedin"],
+    ...     "created_at": [dt.datetime(2026, 9, 1, tzinfo=dt.UTC)], "text": ["Hi"],
+    ...     "url": ["https://linkedin.example/p1"]})
+    >>> with_post_metadata(wide, posts).select("text", "url").row(0)
+    ('Hi', 'https://linkedin.example/p1')
+    """
+    posts = _conform_posts(posts)
+    published = pl.coalesce(
+        pl.when(pl.col("type") == "schedule").then(pl.col("scheduled_at")), pl.col("created_at")
+    )
+    per_network = posts.select(
+        "post_id",
+        "platform",
+        published.alias("__published"),
+        pl.col("text").alias("__text"),
+        pl.col("url").alias("__url"),
+    ).unique(subset=["post_id", "platform"], keep="last", maintain_order=True)
+    per_post = per_network.group_by("post_id", maintain_order=True).agg(
+        pl.col("__published").drop_nulls().first().alias("__published_any"),
+        pl.col("__text").drop_nulls().first().alias("__text_any"),
+    )
+    out = wide.join(per_network, on=["post_id", "platform"], how="left").join(
+        per_post, on="post_id", how="left"
+    )
+    out = out.with_columns(
+        pl.coalesce("published_at", "__published", "__published_any").alias("published_at"),
+        pl.coalesce("text", "__text", "__text_any").alias("text"),
+        pl.coalesce("url", "__url").alias("url"),
+    )
+    return out.select(wide.columns)
 
 
 def _emit(collector: _Collector) -> None:

@@ -32,11 +32,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
 from .errors import ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
-
     from .client import AyrshareClient
     from .store import SnapshotStore
 
@@ -168,6 +168,22 @@ def resolve_targets(
     Exactly one of the three must be given; every problem is reported before any analytics
     request.
     """
+    return _resolve(
+        ids, campaign=campaign, campaigns=campaigns, last_days=last_days, client=client
+    )[0]
+
+
+def _resolve(
+    ids: str | Iterable[str] | None,
+    *,
+    campaign: str | None,
+    campaigns: Any,
+    last_days: int | None,
+    client: AyrshareClient,
+) -> tuple[list[str], pl.DataFrame]:
+    """The post ids to track and the history rows that describe them (publication times, text)."""
+    from .api import history
+
     given = (("ids", ids), ("campaign", campaign), ("last_days", last_days))
     chosen = [name for name, value in given if value is not None]
     if len(chosen) != 1:
@@ -180,14 +196,13 @@ def resolve_targets(
         out = [ids] if isinstance(ids, str) else list(ids)
         if not out:
             raise ValidationError("ids is empty: give at least one Ayrshare post id")
-        return out
-    from .api import history
-
+        posts = history(client=client, last_days=0, limit=1000)
+        return out, posts.filter(pl.col("post_id").is_in(out))
     if last_days is not None:
         if isinstance(last_days, bool) or not isinstance(last_days, int) or last_days < 1:
             raise ValidationError(f"last_days must be a whole number >= 1, got {last_days!r}")
         posts = history(client=client, last_days=last_days, limit=1000)
-        return posts["post_id"].drop_nulls().unique(maintain_order=True).to_list()
+        return posts["post_id"].drop_nulls().unique(maintain_order=True).to_list(), posts
     from .campaigns import assign_campaigns, load_campaigns
 
     if campaigns is None:
@@ -201,8 +216,9 @@ def resolve_targets(
         raise ValidationError(f"no campaign named {campaign!r}; the file defines {names}")
     posts = history(client=client, last_days=0, limit=1000)
     tagged = assign_campaigns(posts, loaded)
-    found = tagged.filter(tagged["campaign"] == campaign)["post_id"].drop_nulls()
-    return found.unique(maintain_order=True).to_list()
+    chosen_posts = tagged.filter(pl.col("campaign") == campaign)
+    found = chosen_posts["post_id"].drop_nulls().unique(maintain_order=True).to_list()
+    return found, chosen_posts.drop("campaign")
 
 
 def _due_plan(
@@ -327,16 +343,16 @@ def track(
         raise ValidationError(str(exc)) from exc
     wanted = _check_platforms(platforms)
     client = client if client is not None else AyrshareClient()
-    post_ids = resolve_targets(
+    if ids is not None:
+        _check_ids([ids] if isinstance(ids, str) else list(ids))
+    post_ids, posts = _resolve(
         ids, campaign=campaign, campaigns=campaigns, last_days=last_days, client=client
     )
-    if ids is not None:
-        post_ids = _check_ids(post_ids)
     now_fn, speed = _now_fn(client, clock)
 
     def run(flag: _StopFlag, result: TrackResult) -> None:
         _run(
-            flag, result, post_ids=post_ids, wanted=wanted, client=client, store=store,
+            flag, result, post_ids=post_ids, posts=posts, wanted=wanted, client=client, store=store,
             rounds=rounds, limit_s=limit_s, interval=interval, batch_size=batch_size,
             concurrency=concurrency, progress=progress, now_fn=now_fn, speed=speed,
             on_batch=on_batch,
@@ -379,6 +395,7 @@ def _run(
     result: TrackResult,
     *,
     post_ids: list[str],
+    posts: pl.DataFrame,
     wanted: list[str] | None,
     client: AyrshareClient,
     store: SnapshotStore,
@@ -396,6 +413,8 @@ def _run(
 
     result.posts = len(post_ids)
     result.started_at = datetime.now(UTC)
+    if posts.height:
+        store.append({"posts": posts}, source="demo" if client.is_demo else "live")
     started = time.monotonic()
     targets = set(post_ids)
     next_updates: dict[tuple[str, str], datetime | None] = {}
@@ -429,7 +448,7 @@ def _run(
                         batch, list(asked) if asked else None,
                         concurrency=concurrency, progress=progress,
                     )  # fmt: skip
-                    frames = normalize(bulk)
+                    frames = normalize(bulk).with_posts(posts)
                     if frames.source is None:
                         frames.source = "demo" if client.is_demo else "live"
                     written = store.append(frames)
