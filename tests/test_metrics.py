@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -397,16 +396,3 @@ def test_top_posts_leaves_out_unreported_values():
     assert at["post_id"].to_list() == ["B", "A"]
     assert at["value"].to_list() == [330.0, 78.0]
     assert datetime(2026, 8, 3, tzinfo=UTC) <= at["published_at"][0]
-
-
-def test_readme_tracking_example_runs(tmp_path, monkeypatch, capsys):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = readme.split("## Tracking and comparing", 1)[1]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    monkeypatch.chdir(tmp_path)
-    namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)
-    table = namespace["result"].table
-    assert table["group"].to_list() == ["launch", "tips"]
-    assert table["estimate"].to_list() == pytest.approx([0.08, 0.03])
-    assert (tmp_path / "snapshots" / "wide").is_dir()

@@ -1,0 +1,34 @@
+"""The README's Python examples run as written, on the demo sandbox, from a clean folder."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BLOCKS = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+
+
+@pytest.mark.parametrize("index", range(len(BLOCKS)))
+def test_readme_python_example_runs(index, tmp_path, monkeypatch):
+    (tmp_path / "data").symlink_to(REPO / "data")  # examples name data/campaigns.toml
+    monkeypatch.chdir(tmp_path)
+    for var in [v for v in os.environ if v.startswith("AYRSHARE_")]:
+        monkeypatch.delenv(var)
+    namespace: dict = {"__name__": "__readme__"}
+    exec(compile(BLOCKS[index], f"README.md block {index}", "exec"), namespace)
+
+
+def test_readme_tracking_example_ranks_the_demo_campaigns(tmp_path, monkeypatch, capsys):
+    block = next(b for b in BLOCKS if "compare(" in b)
+    (tmp_path / "data").symlink_to(REPO / "data")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    table = namespace["result"].table.sort("rank")
+    assert table["group"][0] == "reel-rush"
+    assert (tmp_path / "snapshots" / "demo" / "wide").is_dir()
+    assert namespace["run"].snapshots > 0
