@@ -498,6 +498,7 @@ class Dashboard:
         self.current_chart: alt.TopLevelMixin | None = None
         self.current_charts: list[alt.TopLevelMixin] = []
         self.handle: TrackHandle | None = None
+        self._watcher: threading.Thread | None = None
         self._fetched_for: Selection | None = None
         self._lock = threading.RLock()
         self._muted = False
@@ -741,6 +742,15 @@ class Dashboard:
         )
         self._set_toggle(True)
         self.show_status(f"tracking started on {len(ids)} posts")
+        handle = self.handle
+
+        def watch() -> None:  # a run that ends by itself still updates status and toggle
+            handle.join()
+            if self.handle is handle:
+                self.update_status()
+
+        self._watcher = threading.Thread(target=watch, name="ayr-dashboard-watch", daemon=True)
+        self._watcher.start()
         return self.handle
 
     def stop_tracking(self) -> None:

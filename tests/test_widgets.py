@@ -149,6 +149,24 @@ def test_live_tracking_toggle_starts_and_stops_a_background_run(tmp_path):
     )
 
 
+def test_a_run_that_ends_by_itself_updates_status_and_toggle(tmp_path):
+    dash = Dashboard(demo_client(speed=0.0), store=tmp_path / "snaps", campaigns=CAMPAIGNS)
+    dash.tracking.value = True  # frozen clock: one round, then nothing can become due
+    dash.handle.join(30)
+    dash._watcher.join(30)
+    assert dash.tracking.value is False
+    assert "tracking stopped" in dash.status.value and "frozen" in dash.status.value
+
+
+def test_vega_rendering_puts_an_output_widget_in_place_of_the_svg():
+    dash = Dashboard(demo_client(), render="vega")
+    assert dash.chart_output in dash.widget.children
+    assert dash.chart_view not in dash.widget.children
+    assert dash.current_chart.to_dict()["title"]["text"] == "Median likes per post by network"
+    with pytest.raises(ValueError, match="render must be 'svg' or 'vega'"):
+        Dashboard(demo_client(), render="png")
+
+
 def test_picker_options_and_table_helpers():
     from ayr_analysis import schema
 
