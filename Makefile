@@ -29,6 +29,13 @@ format: $(STAMP) ## apply ruff formatting and fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+lab: $(STAMP) ## start JupyterLab in notebooks/ (the dashboard: live_monitor.ipynb)
+	cd notebooks && ../$(BIN)/jupyter lab
+
+.PHONY: voila
+voila: $(STAMP) ## serve the live monitor dashboard as an app with Voila
+	cd notebooks && ../$(BIN)/voila live_monitor.ipynb
+
 sandbox: $(STAMP) ## serve the simulated Ayrshare API on 127.0.0.1:8787
 	$(BIN)/ayr-analysis sandbox --port 8787
 

@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     # snapshots and tracking
     "SnapshotStore": "store",
     "track": "tracking",
+    # dashboard (loads ipywidgets on first use)
+    "Dashboard": "widgets",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -72,3 +74,4 @@ if TYPE_CHECKING:  # pragma: no cover  # static view of the lazy exports above
     from .normalize import AnalyticsFrames, DataQualityWarning, normalize  # noqa: F401
     from .store import SnapshotStore  # noqa: F401
     from .tracking import track  # noqa: F401
+    from .widgets import Dashboard  # noqa: F401

@@ -32,9 +32,12 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     """A headless Debian chromium driven by Playwright.
+
+    Module-scoped: Playwright's sync API keeps an asyncio loop running in the main thread while
+    it is open, which would break every later test that calls ``asyncio.run``.
 
     Skipped (with the reason) only where chromium is not installed; `.ci/run` installs it with
     apt-get, so in CI this test always runs.

@@ -1,0 +1,143 @@
+"""The dashboard in a real browser: a notebook served by Voila, driven by headless chromium.
+
+Voila runs the notebook in a kernel and renders its widgets with the standard ipywidgets front
+end, exactly as an analyst would open it. The chart is an SVG inside an HTML widget, so its axis
+titles and marks can be read from the page.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+CAMPAIGNS = REPO / "data" / "campaigns.toml"
+VOILA = Path(sys.executable).with_name("voila")
+
+SOURCE = f"""\
+from ayr_analysis import AyrshareClient
+from ayr_analysis.widgets import Dashboard
+
+dashboard = Dashboard(AyrshareClient(source="demo"), campaigns={str(CAMPAIGNS)!r})
+dashboard
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_server(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"voila exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url + "api", timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)  # polling a server we started: nothing to wait on
+    pytest.fail(f"voila did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def voila_app(tmp_path):
+    """Voila serving a notebook that builds the dashboard on the demo sandbox."""
+    if not VOILA.exists():
+        pytest.fail(f"{VOILA} is missing: install the dev extra (make install)")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(SOURCE)]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, tmp_path / "dashboard.ipynb")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AYRSHARE_")}
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    log = tmp_path / "voila.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(VOILA),
+                "dashboard.ipynb",
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+                "--show_tracebacks=True",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_server(url, proc, log)
+        yield url, log
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def axis_titles(page) -> list[str]:
+    return page.locator(".ayr-chart svg .role-axis-title text").all_text_contents()
+
+
+def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
+    url, log = voila_app
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    try:
+        page.goto(url, wait_until="domcontentloaded", timeout=120_000)
+        page.wait_for_selector(".ayr-chart svg .role-axis-title", timeout=120_000)
+        assert "Median likes (count)" in axis_titles(page)
+        assert page.locator(".ayr-chart svg").count() == 1
+        bars = page.locator(".ayr-chart svg .mark-rect.layer_0_marks path").count()
+        assert bars == 4  # the four networks of the campaign reel-rush
+        assert page.get_by_text("DEMO DATA", exact=False).count() >= 1
+        assert page.locator("table.ayr-table th", has_text="Median likes").count() == 1
+        page.screenshot(path=str(artifacts / "dashboard-before.png"), full_page=True)
+
+        # choose another metric in the dropdown, then press Refresh
+        metric = page.locator(".widget-dropdown", has_text="Metric").locator("select")
+        metric.select_option("views")
+        page.locator("button", has_text="Refresh").click()
+        page.wait_for_selector(
+            ".ayr-chart svg .role-axis-title text:text-is('Median views (count)')",
+            timeout=60_000,
+        )
+        page.wait_for_selector("table.ayr-table th:text-is('Median views')", timeout=60_000)
+        assert "Median likes (count)" not in axis_titles(page)
+        title = page.locator(".ayr-chart svg .role-title-text").first.text_content()
+        assert title == "Median views per post by network"
+        status = page.locator(".ayr-dashboard").inner_text()
+        assert "updated" in status and "⚠" not in status
+        page.screenshot(path=str(artifacts / "dashboard-after.png"), full_page=True)
+    except Exception:
+        page.screenshot(path=str(artifacts / "dashboard-failure.png"), full_page=True)
+        print(log.read_text()[-4000:])
+        raise
+    finally:
+        page.close()

@@ -1,0 +1,184 @@
+"""The dashboard, driven headless: set control values, click buttons, read chart and table."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ayr_analysis import AyrshareClient, SnapshotStore
+from ayr_analysis.sandbox import SandboxTransport, VirtualClock
+from ayr_analysis.sandbox.transport import DEMO_RATE_WINDOW
+from ayr_analysis.widgets import Dashboard, html_table, picker_options, selected_post_ids
+
+CAMPAIGNS = Path(__file__).resolve().parent.parent / "data" / "campaigns.toml"
+
+
+def demo_client(speed: float = 0.0) -> AyrshareClient:
+    transport = SandboxTransport(clock=VirtualClock(speed=speed), rate_window=DEMO_RATE_WINDOW)
+    return AyrshareClient(
+        source="demo", transport=transport, rate_window=DEMO_RATE_WINDOW, rate_limit=300
+    )
+
+
+def table_rows(dash: Dashboard) -> list[list[str]]:
+    body = dash.table.value.split("<tbody>")[1]
+    return [re.findall(r"<td>(.*?)</td>", row) for row in body.split("</tr>") if "<td>" in row]
+
+
+def table_headers(dash: Dashboard) -> list[str]:
+    return re.findall(r"<th>(.*?)</th>", dash.table.value)
+
+
+def x_fields(chart) -> list[str]:
+    spec = chart.to_dict()
+    return [layer["encoding"]["x"]["field"] for layer in spec["layer"]]
+
+
+@pytest.fixture(scope="module")
+def dash() -> Dashboard:
+    return Dashboard(demo_client(), campaigns=CAMPAIGNS)
+
+
+def test_built_on_demo_data_with_campaigns_listed_and_labelled(dash):
+    labels = [label for label, _ in dash.picker.options]
+    assert labels[0].startswith("Campaign: reel-rush (")
+    assert any(label.startswith("All posts of the last 7 days") for label in labels)
+    assert any(label.startswith("Post ") for label in labels)
+    assert dash.picker.value == ("campaign", "reel-rush")
+    assert "DEMO DATA" in dash.widget.children[0].value
+    spec = dash.current_chart.to_dict()
+    assert spec["title"]["text"] == "Median likes per post by network"
+    assert "demo data: simulated numbers" in spec["title"]["subtitle"]
+    assert "<svg" in dash.chart_view.value and "Median likes (count)" in dash.chart_view.value
+    assert "(demo data)" in dash.table.value
+
+
+def test_metric_change_and_refresh_redraw_chart_and_table(dash):
+    dash.metric.value = "likes"
+    likes_rows = {r[0]: r for r in table_rows(dash)}
+    dash.metric.value = "views"
+    dash.refresh_button.click()
+    assert dash.current_chart.to_dict()["title"]["text"] == "Median views per post by network"
+    assert x_fields(dash.current_chart)[0] == "median"
+    assert "Median views (count)" in dash.chart_view.value
+    assert "Median likes" not in dash.chart_view.value
+    assert "Median views" in table_headers(dash)
+    views_rows = {r[0]: r for r in table_rows(dash)}
+    assert set(views_rows) == set(likes_rows) == {"facebook", "instagram", "tiktok", "youtube"}
+    # the numbers are the campaign's own: tiktok views are far above its likes
+    tiktok_views = float(views_rows["tiktok"][3].replace(",", ""))
+    tiktok_likes = float(likes_rows["tiktok"][3].replace(",", ""))
+    assert tiktok_views > tiktok_likes > 0
+    wide = dash.snapshots.filter(pl.col("platform") == "tiktok")
+    assert tiktok_views == pytest.approx(wide["views"].median(), rel=1e-3)
+    assert "updated" in dash.status.value and "⚠" not in dash.status.value
+
+
+def test_networks_campaign_and_rate_definition_change_the_view(dash):
+    dash.metric.value = "likes"
+    dash.platforms.value = ("tiktok", "youtube")
+    assert [r[0] for r in table_rows(dash)] == ["tiktok", "youtube"]
+    legend = dash.current_chart.to_dict()["layer"][0]["encoding"]["color"]["legend"]["values"]
+    assert sorted(legend) == ["tiktok", "youtube"]
+    dash.platforms.value = ()
+    dash.rate_by.value = "views"
+    dash.rate_form.value = "mean"
+    assert "engagements / views, mean of post rates" in dash.table.value
+    dash.picker.value = ("campaign", "behind-the-scenes")  # a new selection is fetched
+    ids = selected_post_ids(dash.picker.value, dash.posts, dash.campaigns)
+    assert set(dash.snapshots["post_id"]) <= set(ids)
+    assert "threads" in [r[0] for r in table_rows(dash)]
+    assert f"{len(ids)} posts" in dash.status.value
+    dash.rate_by.value = "followers"  # followers counts come from /analytics/social
+    assert "engagements / followers" in dash.table.value
+    assert "⚠" not in dash.status.value
+
+
+def test_post_age_aligns_values_and_says_so(dash):
+    dash.picker.value = ("campaign", "reel-rush")
+    dash.age.value = "7d"
+    assert "at post age 7d" in dash.current_chart.to_dict()["title"]["text"]
+    assert "at post age 7d" in dash.table.value
+    dash.age.value = "latest"
+    assert "at post age" not in dash.current_chart.to_dict()["title"]["text"]
+
+
+def test_errors_show_in_the_status_line_not_as_a_traceback(tmp_path):
+    dash = Dashboard(demo_client(), campaigns=CAMPAIGNS)
+    before = dash.chart_view.value
+    dash.tracking.value = True  # no store: a clear message, and the toggle goes back off
+    assert "live tracking needs a snapshot store" in dash.status.value
+    assert "⚠" in dash.status.value and dash.tracking.value is False
+    # a key the API refuses: the refresh fails with the API's reason, the chart stays
+    dash.client = AyrshareClient(
+        "wrong-key-123", source="live", transport=SandboxTransport(), max_retries=0
+    )
+    assert dash.refresh() is False
+    assert "Could not refresh: RuntimeError: no analytics came back" in dash.status.value
+    assert "API Key not valid" in dash.status.value and "HTTP 401" in dash.status.value
+    assert "wrong-key-123" not in dash.status.value
+    assert dash.chart_view.value == before
+
+
+def test_live_tracking_toggle_starts_and_stops_a_background_run(tmp_path):
+    store = SnapshotStore(tmp_path / "snaps")
+    dash = Dashboard(demo_client(speed=36_000.0), store=store, campaigns=CAMPAIGNS)
+    first = store.scan("wide").collect().height
+    assert first > 0  # the first refresh was kept as a snapshot
+    dash.tracking.value = True
+    handle = dash.handle
+    assert handle is not None and handle.running
+    assert "tracking started" in dash.status.value
+    deadline = time.monotonic() + 30
+    while handle.result.snapshots == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting on another thread's progress (no clock to inject)
+    dash.tracking.value = False
+    assert not handle.running
+    assert "tracking stopped" in dash.status.value and "stopped by request" in dash.status.value
+    assert handle.result.snapshots > 0
+    assert store.scan("wide").collect().height == first + handle.result.snapshots
+    dash.refresh_button.click()
+    assert dash.snapshots.height > first
+    assert len(dash.current_charts) == 2  # several snapshots: growth curves too
+    assert dash.current_charts[1].to_dict()["layer"][1]["encoding"]["x"]["title"] == (
+        "Post age (hours)"
+    )
+
+
+def test_a_run_that_ends_by_itself_updates_status_and_toggle(tmp_path):
+    dash = Dashboard(demo_client(speed=0.0), store=tmp_path / "snaps", campaigns=CAMPAIGNS)
+    dash.tracking.value = True  # frozen clock: one round, then nothing can become due
+    dash.handle.join(30)
+    dash._watcher.join(30)
+    assert dash.tracking.value is False
+    assert "tracking stopped" in dash.status.value and "frozen" in dash.status.value
+
+
+def test_vega_rendering_puts_an_output_widget_in_place_of_the_svg():
+    dash = Dashboard(demo_client(), render="vega")
+    assert dash.chart_output in dash.widget.children
+    assert dash.chart_view not in dash.widget.children
+    assert dash.current_chart.to_dict()["title"]["text"] == "Median likes per post by network"
+    with pytest.raises(ValueError, match="render must be 'svg' or 'vega'"):
+        Dashboard(demo_client(), render="png")
+
+
+def test_picker_options_and_table_helpers():
+    from ayr_analysis import schema
+
+    frame = pl.DataFrame(
+        [
+            {"post_id": "a", "platform": "tiktok", "text": "x " * 40, "created_at": None},
+        ],
+        schema=schema.POSTS_SCHEMA,
+    )
+    options = picker_options(frame)
+    assert options[-1][1] == ("post", "a") and options[-1][0].endswith("…")
+    with pytest.raises(ValueError, match="no posts in the last 7 days"):
+        selected_post_ids(("recent", 7), frame)
+    out = html_table(pl.DataFrame({"n": ["<b>"], "r": [0.125]}), percent=["r"])
+    assert "&lt;b&gt;" in out and "12.50%" in out
