@@ -72,10 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         if name.startswith("start-up"):
             rows.append([name, f"{base * 1000:.0f} (subtracted below)", "-", "-"])
             continue
+        ms = med[name] * 1000
         rows.append(
             [
                 name,
-                f"{med[name] * 1000:.0f}",
+                f"{ms:.0f}" if ms >= 10 else f"{ms:.0f} (within start-up noise)",
                 f"{med[name] / ref:.2f}",
                 ", ".join(loaded[name]) or "none",
             ]  # fmt: skip
