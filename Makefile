@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test lint format report lab sandbox demo-data clean
+.PHONY: help install test lint format report lab voila sandbox demo-data clean bench
 
 help: ## show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,9 +32,19 @@ format: $(STAMP) ## apply ruff formatting and fixes
 lab: $(STAMP) ## start JupyterLab in notebooks/ (the dashboard: live_monitor.ipynb)
 	cd notebooks && ../$(BIN)/jupyter lab
 
-.PHONY: voila
 voila: $(STAMP) ## serve the live monitor dashboard as an app with Voila
 	cd notebooks && ../$(BIN)/voila live_monitor.ipynb
+
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: $(VENV)/.bench-installed ## run every benchmark in quick mode (bench/README.md; full: without --quick)
+	$(BIN)/python bench/bench_fetch.py --quick
+	$(BIN)/python bench/bench_normalize.py --quick
+	$(BIN)/python bench/bench_import.py --quick
+	$(BIN)/python bench/bench_store.py --quick
+	$(BIN)/python bench/bench_reports.py --quick
 
 sandbox: $(STAMP) ## serve the simulated Ayrshare API on 127.0.0.1:8787
 	$(BIN)/ayr-analysis sandbox --port 8787

@@ -903,13 +903,17 @@ class AyrshareClient(_ClientCore):
         self.close()
 
     def _attempt(self, call: _Call, paced: list[float]) -> ApiResponse:
-        paced[0] += self._limiter.acquire(self._sleep)
+        waited, stamp = self._limiter.acquire_slot(self._sleep)
+        paced[0] += waited
         try:
             response = self._http.request(
                 call.method, call.path, params=call.params, json=call.json, headers=self._headers()
             )
         except httpx.RequestError as exc:
             raise self._transport_error(exc, call) from exc
+        finally:
+            # the server counted the request somewhere between the slot and now
+            self._limiter.complete(stamp)
         return self._handle(response, call)
 
     def _send(self, call: _Call) -> ApiResponse:
@@ -1088,13 +1092,17 @@ class AsyncAyrshareClient(_ClientCore):
         await self.close()
 
     async def _attempt(self, call: _Call, paced: list[float]) -> ApiResponse:
-        paced[0] += await self._limiter.acquire_async(self._sleep)
+        waited, stamp = await self._limiter.acquire_slot_async(self._sleep)
+        paced[0] += waited
         try:
             response = await self._http.request(
                 call.method, call.path, params=call.params, json=call.json, headers=self._headers()
             )
         except httpx.RequestError as exc:
             raise self._transport_error(exc, call) from exc
+        finally:
+            # the server counted the request somewhere between the slot and now
+            self._limiter.complete(stamp)
         return self._handle(response, call)
 
     async def _send(self, call: _Call) -> ApiResponse:

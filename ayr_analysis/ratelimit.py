@@ -32,6 +32,10 @@ from typing import Any
 __all__ = ["RateLimitInfo", "RateLimiter", "shared_limiter"]
 
 Clock = Callable[[], float]
+
+#: default safety margin: this fraction of the window, but never more than MAX_MARGIN seconds
+MARGIN_FRACTION = 0.02
+MAX_MARGIN = 1.0
 Sleep = Callable[[float], Any]
 
 
@@ -94,8 +98,17 @@ class RateLimiter:
 
     ``clock`` gives seconds (monotonic); the caller passes its ``sleep`` to :meth:`acquire` (or an
     async one to :meth:`acquire_async`), so tests can run on a fake clock. ``margin`` keeps each
-    request in the window a little longer, to allow for the time it takes to reach the server.
+    request in the window a little longer, to allow for the time it takes to reach the server
+    (which varies from one request to the next). By default it is 2% of the window, at most 1 s:
+    1 s for Ayrshare's 5-minute window, 0.1 s for a 5-second test window, so a short window is
+    not capped far below its quota (a fixed 1 s would allow only 5/6 of a 5 s window). Callers
+    that report answers with :meth:`complete` need no more: a request then stays in the window
+    until ``window`` seconds after its answer, which covers any time it took to reach the server.
+
     Thread-safe; async waiters of one event loop queue in order behind an ``asyncio.Lock``.
+
+    >>> RateLimiter(300, 300.0).margin, RateLimiter(300, 5.0).margin
+    (1.0, 0.1)
     """
 
     def __init__(
@@ -104,7 +117,7 @@ class RateLimiter:
         window: float = 300.0,
         *,
         clock: Clock | None = None,
-        margin: float = 1.0,
+        margin: float | None = None,
     ) -> None:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise ValueError(f"limit must be an integer >= 1, got {limit!r}")
@@ -113,6 +126,10 @@ class RateLimiter:
         self.configured_limit = limit
         self.limit = limit
         self.window = float(window)
+        if margin is None:
+            margin = min(MAX_MARGIN, MARGIN_FRACTION * float(window))
+        if margin < 0:
+            raise ValueError(f"margin must be >= 0 seconds, got {margin!r}")
         self.margin = float(margin)
         self.clock: Clock = clock or time.monotonic
         # (time, made_elsewhere): requests in the window, oldest first; entries marked
@@ -143,30 +160,61 @@ class RateLimiter:
             self._prune(self.clock())
             return len(self._stamps)
 
-    def _try_reserve(self) -> float:
-        """Take a slot and return 0, or return how long to wait before trying again."""
+    def _try_reserve(self) -> tuple[float, float]:
+        """Take a slot and return (0, its time), or (how long to wait before trying again, 0)."""
         with self._lock:
             now = self.clock()
             if self._blocked_until > now:
-                return self._blocked_until - now
+                return self._blocked_until - now, 0.0
             self._prune(now)
             if len(self._stamps) < self.limit:
                 self._stamps.append((now, False))
-                return 0.0
+                return 0.0, now
             excess = len(self._stamps) - self.limit
             oldest = self._stamps[excess][0]
-            return max(oldest + self.window + self.margin - now, 1e-3)
+            return max(oldest + self.window + self.margin - now, 1e-3), 0.0
 
     def acquire(self, sleep: Sleep = time.sleep) -> float:
         """Wait (with ``sleep``) until a request may be sent, take the slot; return seconds waited."""
+        return self.acquire_slot(sleep)[0]
+
+    def acquire_slot(self, sleep: Sleep = time.sleep) -> tuple[float, float]:
+        """:meth:`acquire`, returning (seconds waited, the slot's time) for :meth:`complete`."""
         waited = 0.0
         with self._sync_gate:
             while True:
-                delay = self._try_reserve()
+                delay, stamp = self._try_reserve()
                 if delay <= 0:
-                    return waited
+                    return waited, stamp
                 sleep(delay)
                 waited += delay
+
+    def complete(self, stamp: float) -> None:
+        """The request whose slot was taken at ``stamp`` got its answer (or failed) just now.
+
+        The server counted it at some moment between the two, so from now on the request stays
+        in the window until ``window`` seconds after its answer (never less than before). This
+        makes the pacing safe whatever the time to reach the server, without a large fixed
+        margin.
+
+        >>> t = [0.0]
+        >>> limiter = RateLimiter(limit=1, window=10.0, clock=lambda: t[0], margin=0.0)
+        >>> waited, stamp = limiter.acquire_slot()
+        >>> t[0] = 2.0  # the answer came 2 s later
+        >>> limiter.complete(stamp)
+        >>> def fake_sleep(s): t[0] += s
+        >>> limiter.acquire(fake_sleep)  # 10 s after the answer, not after the request
+        10.0
+        """
+        with self._lock:
+            moved = self.clock() - self.margin
+            if moved <= stamp:
+                return
+            stamps = self._stamps
+            at = bisect.bisect_left(stamps, (stamp, False))
+            if at < len(stamps) and stamps[at] == (stamp, False):
+                del stamps[at]
+                stamps.insert(bisect.bisect_right(stamps, (moved, False)), (moved, False))
 
     def _async_gate(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -180,12 +228,18 @@ class RateLimiter:
         self, sleep: Callable[[float], Awaitable[Any] | Any] = asyncio.sleep
     ) -> float:
         """Async :meth:`acquire`; ``sleep`` may be a coroutine function or a plain one."""
+        return (await self.acquire_slot_async(sleep))[0]
+
+    async def acquire_slot_async(
+        self, sleep: Callable[[float], Awaitable[Any] | Any] = asyncio.sleep
+    ) -> tuple[float, float]:
+        """Async :meth:`acquire_slot`."""
         waited = 0.0
         async with self._async_gate():
             while True:
-                delay = self._try_reserve()
+                delay, stamp = self._try_reserve()
                 if delay <= 0:
-                    return waited
+                    return waited, stamp
                 result = sleep(delay)
                 if inspect.isawaitable(result):
                     await result

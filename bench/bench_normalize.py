@@ -1,115 +1,207 @@
-"""Benchmark: normalise N analytics answers vs. plain JSON decoding of the same bodies.
+"""Benchmark: normalising N analytics answers, against pandas and against JSON decoding alone.
 
-    .venv/bin/python bench/bench_normalize.py [N]
+    .venv/bin/python bench/bench_normalize.py [--quick] [--sizes 10000 100000]
 
-Prints the time of ``json.loads`` over N bodies (the baseline), of ``normalize`` over the decoded
-answers, and their ratio. Answers are synthetic but shaped like real ones (4 networks, one a
-3-tweet X thread, with lastUpdated/nextUpdate and metadata).
+The answers are the sandbox world's raw ``/analytics/post`` answers (every network, X threads,
+failed networks), varied: each copy gets its own post id and its counts scaled by a random
+factor. Three ways over the same bodies, in one run:
+
+* floor: ``json.loads`` of every body (nothing can be faster than reading the JSON);
+* pandas: ``json.loads`` + ``pandas.json_normalize`` of every network entry + ``melt`` to a long
+  table of numeric fields (a typical hand-written pipeline; it does not map fields to canonical
+  metrics, convert units, or split reactions, breakdowns and errors as ours does);
+* ours: ``json.loads`` + ``ayr_analysis.normalize(answers)`` (all six frames).
+
+Each is reported as a ratio to the floor. Target: ours within 3x of the floor, faster than pandas.
+Needs pandas (``pip install -e '.[bench]'``, done by ``make bench``); without it that line says so.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common  # noqa: E402
+
+FETCHED_AT = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
-def _answer(i: int, rng: random.Random) -> dict:
-    r = rng.randint
-    ts = f"2026-05-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"
-    tweet = lambda k: {  # noqa: E731
-        "id": f"17{i}{k}",
-        "postUrl": f"https://x.com/a/status/17{i}{k}",
-        "analytics": {
-            "created": ts,
-            "post": "thread part",
-            "publicMetrics": {
-                "likeCount": r(0, 500),
-                "replyCount": r(0, 50),
-                "retweetCount": r(0, 80),
-                "quoteCount": r(0, 10),
-                "bookmarkCount": r(0, 20),
-                "impressionCount": r(0, 9000),
-            },
-            "nonPublicMetrics": {"impressionCount": r(0, 9000), "userProfileClicks": r(0, 30)},
-        },
-        "lastUpdated": ts,
-        "nextUpdate": ts,
-    }
-    return {
-        "status": "success",
-        "id": f"AYR{i}",
-        "instagram": {
-            "id": f"ig{i}",
-            "postUrl": f"https://instagram.com/p/{i}",
-            "analytics": {
-                "likeCount": r(0, 900),
-                "commentsCount": r(0, 90),
-                "savedCount": r(0, 40),
-                "reachCount": r(0, 9000),
-                "viewsCount": r(0, 20000),
-                "sharesCount": r(0, 30),
-                "engagementCount": r(0, 1000),
-                "mediaType": "VIDEO",
-                "mediaProductType": "REELS",
-                "caption": "a caption #tag",
-                "created": ts,
-                "igReelsAvgWatchTimeCount": r(0, 9000),
-            },
-            "lastUpdated": ts,
-            "nextUpdate": ts,
-        },
-        "youtube": {
-            "id": f"yt{i}",
-            "postUrl": f"https://youtu.be/{i}",
-            "analytics": {
-                "views": r(0, 9000),
-                "likes": r(0, 500),
-                "dislikes": r(0, 9),
-                "comments": r(0, 50),
-                "estimatedMinutesWatched": r(0, 9000) / 4,
-                "averageViewDuration": r(0, 300) / 2,
-                "averageViewPercentage": r(0, 1000) / 10,
-                "subscribersGained": r(0, 9),
-                "title": "a title",
-                "created": ts,
-            },
-            "lastUpdated": ts,
-            "nextUpdate": ts,
-        },
-        "facebook": {
-            "id": f"fb{i}",
-            "postUrl": f"https://facebook.com/{i}",
-            "analytics": {
-                "likeCount": r(0, 300),
-                "commentsCount": r(0, 30),
-                "sharesCount": r(0, 30),
-                "reactions": {"like": r(0, 300), "love": r(0, 30), "total": r(0, 330)},
-                "videoViews": r(0, 3000),
-            },
-            "lastUpdated": ts,
-            "nextUpdate": ts,
-        },
-        "twitter": [tweet(0), tweet(1), tweet(2)],
-    }
+def raw_answers() -> list[dict]:
+    """Every Ayrshare post's raw answer from the sandbox (as the primary or its own profile)."""
+    from ayr_analysis.sandbox import DEMO_API_KEY, DEMO_X_API_KEY, DEMO_X_API_SECRET, SandboxApp
+    from ayr_analysis.sandbox.app import ApiRequest
+
+    app = SandboxApp()
+    world = app.world
+    answers = []
+    for post in world.ayrshare_posts():
+        if post.publish_at > world.now:
+            continue
+        headers = {"Authorization": f"Bearer {DEMO_API_KEY}"}
+        profile = world.profiles[post.profile]
+        if not profile.primary:
+            headers["Profile-Key"] = profile.profile_key
+        if len(answers) % 5:  # most with the X keys, some without (X answers an error then)
+            headers["X-Twitter-OAuth1-Api-Key"] = DEMO_X_API_KEY
+            headers["X-Twitter-OAuth1-Api-Secret"] = DEMO_X_API_SECRET
+        body = json.dumps({"id": post.id}).encode()
+        answer = app.handle(ApiRequest.build("POST", "/api/analytics/post", "", headers, body))
+        if answer.status == 200:
+            answers.append(answer.json())
+    return answers
 
 
-def main(n: int = 100_000) -> None:
+def _scaled(value, factor: float):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value * factor)
+    if isinstance(value, float):
+        return value * factor
+    if isinstance(value, dict):
+        return {k: _scaled(v, factor) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scaled(v, factor) for v in value]
+    return value
+
+
+def bodies(n: int, seed: int = 7) -> list[str]:
+    """``n`` JSON bodies: the raw answers, varied (new ids, counts scaled), mixed in order."""
+    rng = random.Random(seed)
+    templates = raw_answers()
+    variants = []
+    for k in range(max(1, min(n, 2000) // len(templates))):  # a few thousand distinct variants
+        for t in templates:
+            v = _scaled(t, rng.uniform(0.5, 2.0)) if k else t
+            variants.append((t["id"], json.dumps(v, separators=(",", ":"))))
+    rng.shuffle(variants)
+    out = []
+    for i in range(n):
+        pid, text = variants[i % len(variants)]
+        out.append(text.replace(f'"{pid}"', f'"{pid}-{i}"', 1))
+    return out
+
+
+def floor(texts: list[str]) -> list[dict]:
+    return [json.loads(t) for t in texts]
+
+
+def ours(texts: list[str]):
     from ayr_analysis.normalize import normalize
 
-    rng = random.Random(7)
-    bodies = [json.dumps(_answer(i, rng)) for i in range(n)]
-    t0 = time.perf_counter()
-    answers = [json.loads(b) for b in bodies]
-    t_json = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    frames = normalize(answers, fetched_at=datetime(2026, 6, 1, tzinfo=UTC))
-    t_norm = time.perf_counter() - t0
-    print(f"answers: {n:,}  long rows: {frames.long.height:,}  wide rows: {frames.wide.height:,}")
-    print(f"json.loads: {t_json:.2f} s   normalize: {t_norm:.2f} s   ratio: {t_norm / t_json:.2f}")
+    return normalize([json.loads(t) for t in texts], fetched_at=FETCHED_AT)
+
+
+def pandas_pipeline(texts: list[str]):
+    import pandas as pd
+
+    from ayr_analysis.schema import PLATFORMS
+
+    networks = set(PLATFORMS)
+    rows = []
+    for answer in (json.loads(t) for t in texts):
+        for net, entry in answer.items():
+            if net not in networks:
+                continue
+            for pos, item in enumerate(entry if isinstance(entry, list) else [entry]):
+                if isinstance(item, dict) and isinstance(item.get("analytics"), dict):
+                    rows.append(
+                        {
+                            "post_id": answer.get("id"),
+                            "platform": net,
+                            "thread_position": pos,
+                            "social_id": item.get("id"),
+                            "observed_at": item.get("lastUpdated"),
+                            "analytics": item["analytics"],
+                        }
+                    )
+    wide = pd.json_normalize(rows, sep=".")
+    wide["observed_at"] = pd.to_datetime(wide["observed_at"], utc=True, format="ISO8601")
+    ids = ["post_id", "platform", "thread_position", "social_id", "observed_at"]
+    long = wide.melt(id_vars=ids, var_name="field", value_name="raw_value")
+    long["raw_value"] = pd.to_numeric(long["raw_value"], errors="coerce")
+    long = long.dropna(subset=["raw_value"])
+    long["field"] = long["field"].str.removeprefix("analytics.")
+    return long
+
+
+def timed(fn, texts: list[str], repeat: int) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn(texts)
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = _common.parser(__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", help="numbers of answers (full: 10000 100000)")
+    p.add_argument("--repeat", type=int, help="runs per size, best kept (full 2, quick 2)")
+    args = p.parse_args(argv)
+    mode = _common.mode_of(args)
+    if args.smoke:
+        sizes, repeat = args.sizes or [200], args.repeat or 1
+    elif args.quick:
+        sizes, repeat = args.sizes or [10_000], args.repeat or 2
+    else:
+        sizes, repeat = args.sizes or [10_000, 100_000], args.repeat or 2
+    _common.header("normalise: answers to frames", mode, "polars", "pandas")
+    try:
+        import pandas  # noqa: F401
+
+        have_pandas = True
+    except ImportError:
+        have_pandas = False
+        print("pandas: not installed (pip install -e '.[bench]'); its line is skipped")
+    ours(bodies(50))  # warm up imports (polars, the platform modules)
+    if have_pandas:
+        pandas_pipeline(bodies(50))
+    rows = []
+    verdicts = []
+    for n in sizes:
+        texts = bodies(n)
+        mb = sum(map(len, texts)) / 1e6
+        t_floor, _ = timed(floor, texts, repeat)
+        t_ours, frames = timed(ours, texts, repeat)
+        rows.append([f"{n:,}", "floor: json.loads", f"{t_floor:.2f}", "1.00", "-"])
+        if have_pandas:
+            t_pd, long = timed(pandas_pipeline, texts, repeat)
+            rows.append(
+                [
+                    f"{n:,}",
+                    "pandas json_normalize + melt",
+                    f"{t_pd:.2f}",
+                    f"{t_pd / t_floor:.2f}",
+                    f"long {len(long):,}",
+                ]  # fmt: skip
+            )
+        rows.append(
+            [
+                f"{n:,}",
+                "ours: normalize",
+                f"{t_ours:.2f}",
+                f"{t_ours / t_floor:.2f}",
+                f"long {frames.long.height:,}, wide {frames.wide.height:,}",
+            ]  # fmt: skip
+        )
+        print(f"{n:,} answers: {mb:.0f} MB of JSON", flush=True)
+        ok = t_ours <= 3 * t_floor and (not have_pandas or t_ours < t_pd)
+        verdicts.append(f"{n:,}: {'met' if ok else 'MISSED'}")
+    print(_common.table(rows, ["answers", "way", f"best of {repeat}, s", "x floor", "rows"]))
+    if not args.smoke:
+        print("target (ours <= 3x floor and faster than pandas): " + "; ".join(verdicts))
+    return 0
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    raise SystemExit(main())

@@ -200,3 +200,63 @@ def test_sync_client_blocks_on_a_blocked_limiter():
     client.analytics_post("p1")
     assert rec.times == [start + 42.0]
     assert isinstance(client, AyrshareClient)
+
+
+def test_default_margin_is_proportional_to_the_window():
+    assert RateLimiter(300, 300.0).margin == 1.0  # Ayrshare's 5 minutes: 1 s, as before
+    assert RateLimiter(300, 10.0).margin == pytest.approx(0.2)
+    assert RateLimiter(300, 5.0).margin == pytest.approx(0.1)
+    assert RateLimiter(300, 5.0, margin=0.0).margin == 0.0
+    with pytest.raises(ValueError, match="margin"):
+        RateLimiter(300, 5.0, margin=-1.0)
+
+
+def fixed_window_counts(arrivals, window):
+    """What a server with a fixed window opened by the first request counts, window by window."""
+    counts, start = [], None
+    for t in sorted(arrivals):
+        if start is None or t - start >= window:
+            start = t
+            counts.append(0)
+        counts[-1] += 1
+    return counts
+
+
+def test_a_slow_first_request_does_not_overrun_the_servers_fixed_window():
+    # the first request takes 0.9 s to reach the server (far more than the 0.1 s margin of a
+    # 5 s window); the server's window opens when it arrives, so pacing from the time the
+    # request was sent would put a 4th request in that window
+    clock = FakeClock()
+    arrivals = []
+
+    def handler(request):
+        if not arrivals:
+            clock.t += 0.9
+        arrivals.append(clock.t)
+        return httpx.Response(200, json={"status": "success"})
+
+    client = AyrshareClient(
+        settings=Settings(api_key=KEY, rate_limit=3, rate_window=5.0),
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    for i in range(9):
+        client.analytics_post(f"p{i}")
+    assert fixed_window_counts(arrivals, 5.0) == [3, 3, 3]
+    # and no slower than needed: three windows and a little
+    assert arrivals[-1] - arrivals[0] < 2 * 5.0 + 1.0
+
+
+def test_complete_keeps_a_request_in_the_window_after_its_answer():
+    t = [0.0]
+    limiter = RateLimiter(limit=2, window=10.0, clock=lambda: t[0], margin=0.5)
+    _, first = limiter.acquire_slot(lambda s: None)
+    _, second = limiter.acquire_slot(lambda s: None)
+    t[0] = 3.0
+    limiter.complete(first)  # answered at 3 s: counts until 13 s
+    limiter.complete(123.0)  # an unknown slot changes nothing
+    t[0] = 10.6
+    assert limiter.in_window() == 1  # the second (sent at 0, no answer reported) left at 10.5
+    t[0] = 13.0
+    assert limiter.in_window() == 0

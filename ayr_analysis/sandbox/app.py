@@ -203,10 +203,34 @@ class SandboxApp:
         self.clock = clock if clock is not None else VirtualClock(start=self.world.now)
         self.api_keys = frozenset(api_keys if api_keys is not None else (DEMO_API_KEY,))
         self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter()
+        #: answers given so far, by HTTP status (read with :meth:`stats`)
+        self._status_counts: dict[int, int] = {}
+        self._stats_lock = threading.Lock()
 
     # ---------------------------------------------------------------- entry point
+    def stats(self) -> dict[str, int]:
+        """How many requests the app answered: ``requests`` in all, ``rate_limited`` (429s),
+        and one ``status_<code>`` entry per HTTP status seen.
+
+        >>> app = SandboxApp()
+        >>> _ = app.handle(ApiRequest.build("GET", "/api/history", "limit=1"))
+        >>> app.stats()
+        {'requests': 1, 'rate_limited': 0, 'status_401': 1}
+        """
+        with self._stats_lock:
+            counts = dict(self._status_counts)
+        out = {"requests": sum(counts.values()), "rate_limited": counts.get(429, 0)}
+        out.update({f"status_{code}": n for code, n in sorted(counts.items())})
+        return out
+
     def handle(self, req: ApiRequest) -> ApiAnswer:
-        """Answer one request."""
+        """Answer one request (and count it in :meth:`stats`)."""
+        answer = self._handle(req)
+        with self._stats_lock:
+            self._status_counts[answer.status] = self._status_counts.get(answer.status, 0) + 1
+        return answer
+
+    def _handle(self, req: ApiRequest) -> ApiAnswer:
         rl_headers = {"x-ratelimit-max": str(self.rate_limiter.max_requests)}
         auth = req.headers.get("authorization", "")
         key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""

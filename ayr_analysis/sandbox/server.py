@@ -74,6 +74,12 @@ class _Handler(BaseHTTPRequestHandler):
     do_DELETE = _serve
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    # the default listen backlog (5) drops connections when a client opens dozens at once, and
+    # the client's retry of the connection (after about 1 s) would show as a latency spike
+    request_queue_size = 128
+
+
 class SandboxServer:
     """A running HTTP sandbox: ``base_url`` (``http://127.0.0.1:PORT/api``), ``stop()``."""
 
@@ -120,7 +126,7 @@ def make_server(
     world = world if world is not None else build_world(seed)
     clock = clock if clock is not None else VirtualClock(start=world.now, speed=speed)
     limiter = RateLimiter(rate_limit, rate_window, time_scale=rate_time_scale)
-    httpd = ThreadingHTTPServer((host, port), _Handler)
+    httpd = _HTTPServer((host, port), _Handler)
     httpd.daemon_threads = True
     httpd.app = SandboxApp(world, clock=clock, rate_limiter=limiter)  # type: ignore[attr-defined]
     httpd.faults = faults or Faults()  # type: ignore[attr-defined]

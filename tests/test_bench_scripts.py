@@ -1,0 +1,39 @@
+"""The benchmark scripts start and know their options (the benchmarks themselves run with
+``make bench``, never in the test suite)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+SCRIPTS = ["bench_fetch", "bench_normalize", "bench_import", "bench_store", "bench_reports"]
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_bench_script_help(name):
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / f"{name}.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "--quick" in proc.stdout and "--smoke" in proc.stdout
+
+
+def test_reports_bench_says_when_reports_are_missing():
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_reports.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    import importlib.util
+
+    if importlib.util.find_spec("ayr_analysis.reports") is None:
+        assert "not available: ayr_analysis.reports is missing" in proc.stdout
+    else:
+        assert "nothing timed" in proc.stdout
