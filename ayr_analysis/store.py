@@ -496,14 +496,16 @@ class SnapshotStore:
             order = ["__file"]
         else:
             order = [spec.time] + (["fetched_at"] if spec.time != "fetched_at" else [])
-        out = (
-            lf.sort(order, nulls_last=False, maintain_order=True)
-            .group_by(list(spec.entity), maintain_order=True)
-            .last()
-            .select(spec.schema.names())
-            .sort(list(spec.entity), nulls_last=True)
-        )
-        return out.collect()
+        entity = list(spec.entity)
+        if table == "posts":
+            lf = lf.group_by(entity).agg(pl.all().sort_by(order, maintain_order=True).last())
+        else:
+            # keep the rows at each entity's latest time (a semi-join on the per-entity maximum)
+            # and break ties by fetch time: no global sort, so millions of rows stay cheap
+            newest = lf.group_by(entity).agg(pl.col(spec.time).max())
+            lf = lf.join(newest, on=[*entity, spec.time], how="semi", nulls_equal=True)
+            lf = lf.sort(order, nulls_last=False, maintain_order=True).group_by(entity).last()
+        return lf.select(spec.schema.names()).sort(entity, nulls_last=True).collect()
 
     def known_next_updates(self) -> pl.DataFrame:
         """Per post and network: the latest ``next_update`` Ayrshare announced (null if never).
