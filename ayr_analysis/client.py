@@ -31,7 +31,6 @@ import random
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -152,18 +151,40 @@ class BulkResult:
         return not self.failures
 
     def summary(self) -> str:
-        """One line: how many posts were fetched, how many failed and why."""
+        """One line: how many posts were fetched, how many failed and why.
+
+        Failures are grouped by error class, HTTP status and Ayrshare code, most frequent first,
+        each with the server's message (shortened) and, when it was retried, how many times the
+        request was sent.
+
+        >>> from ayr_analysis.errors import NotFoundError
+        >>> err = NotFoundError("Post ID not found.", http_status=404, code=186)
+        >>> BulkResult([ApiResponse({"id": "a"})], [PostFailure("b", err)]).summary()
+        'fetched 1 of 2 posts; 1 failed: 1 NotFoundError 404 code 186 (Post ID not found.)'
+        """
         total = len(self.responses) + len(self.failures)
         text = f"fetched {len(self.responses)} of {total} posts"
-        if self.failures:
-            kinds = Counter(
-                f"{type(f.error).__name__}"
-                + (f" {f.error.http_status}" if f.error.http_status is not None else "")
-                for f in self.failures
-            )
-            parts = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
-            text += f"; {len(self.failures)} failed ({parts})"
-        return text
+        if not self.failures:
+            return text
+        groups: dict[tuple[str, int | None, int | None], list[AyrshareError]] = {}
+        for f in self.failures:
+            err = f.error
+            groups.setdefault((type(err).__name__, err.http_status, err.code), []).append(err)
+        parts = []
+        for (kind, status, code), errs in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            label = f"{len(errs)} {kind}"
+            if status is not None:
+                label += f" {status}"
+            if code is not None and code != status:
+                label += f" code {code}"
+            attempts = max(getattr(e, "attempts", 1) for e in errs)
+            if attempts > 1:
+                label += f" after {attempts} attempts"
+            message = " ".join(str(errs[0].message).split())
+            if len(message) > 60:
+                message = message[:57] + "..."
+            parts.append(f"{label} ({message})")
+        return text + f"; {len(self.failures)} failed: " + ", ".join(parts)
 
     def __repr__(self) -> str:
         return f"BulkResult(responses={len(self.responses)}, failures={len(self.failures)})"
@@ -917,7 +938,11 @@ class AyrshareClient(_ClientCore):
 
         paced = [0.0]
         retrying = Retrying(sleep=self._sleep, **self._retry_policy(call, paced))
-        return retrying(self._attempt, call, paced)
+        try:
+            return retrying(self._attempt, call, paced)
+        except AyrshareError as exc:
+            exc.attempts = retrying.statistics.get("attempt_number", 1)
+            raise
 
     def analytics_post(self, id: str, platforms: Iterable[str] | str | None = None) -> ApiResponse:
         """Post-level analytics for one Ayrshare post id (``POST /analytics/post``).
@@ -1102,7 +1127,11 @@ class AsyncAyrshareClient(_ClientCore):
 
         paced = [0.0]
         retrying = AsyncRetrying(sleep=self._sleep, **self._retry_policy(call, paced))
-        return await retrying(self._attempt, call, paced)
+        try:
+            return await retrying(self._attempt, call, paced)
+        except AyrshareError as exc:
+            exc.attempts = retrying.statistics.get("attempt_number", 1)
+            raise
 
     async def analytics_post(
         self, id: str, platforms: Iterable[str] | str | None = None
