@@ -154,8 +154,8 @@ class BulkResult:
         """One line: how many posts were fetched, how many failed and why.
 
         Failures are grouped by error class, HTTP status and Ayrshare code, most frequent first,
-        each with the server's message (shortened) and, when it was retried, how many times the
-        request was sent.
+        each with the server's message (shortened) and, for a transient failure, how many times the
+        request was sent before giving up.
 
         >>> from ayr_analysis.errors import NotFoundError
         >>> err = NotFoundError("Post ID not found.", http_status=404, code=186)
@@ -177,7 +177,11 @@ class BulkResult:
                 label += f" {status}"
             if code is not None and code != status:
                 label += f" code {code}"
-            attempts = max(getattr(e, "attempts", 1) for e in errs)
+            attempts = (
+                max(getattr(e, "attempts", 1) for e in errs if e.retryable)
+                if errs[0].retryable
+                else 1
+            )
             if attempts > 1:
                 label += f" after {attempts} attempts"
             message = " ".join(str(errs[0].message).split())
