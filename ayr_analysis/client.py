@@ -213,17 +213,45 @@ def _platform_names() -> tuple[str, ...]:
     return PLATFORMS
 
 
-def _check_id(value: Any, what: str = "post id") -> str:
+#: The most post ids one ``fetch_many`` call accepts. At Ayrshare's 300 requests per 5 minutes,
+#: 10,000 posts already take close to three hours; for more, use ``track()``, which fetches in
+#: batches and writes each batch to a snapshot store as it goes.
+MAX_BULK_IDS = 10_000
+#: The longest id accepted (Ayrshare ids are 20 characters; network ids such as Bluesky's
+#: ``at://`` URIs are under 100).
+MAX_ID_LENGTH = 512
+
+
+def _id_problem(value: Any) -> str | None:
+    """What is wrong with an id (None when nothing is)."""
     if not isinstance(value, str):
-        raise ValidationError(f"{what} must be a string, got {type(value).__name__} {value!r}")
-    if not value or any(ch.isspace() for ch in value):
-        raise ValidationError(
-            f"{what} must be a non-empty string without whitespace, got {value!r}"
+        return f"must be a string, got {type(value).__name__} {value!r}"
+    if not value:
+        return "is empty"
+    if any(ch.isspace() for ch in value):
+        return f"{value!r} contains whitespace"
+    if len(value) > MAX_ID_LENGTH:
+        return f"is {len(value)} characters long (at most {MAX_ID_LENGTH}): {value[:20]!r}..."
+    odd = next((ch for ch in value if not (ch.isascii() and ch.isprintable())), None)
+    if odd is not None:
+        import unicodedata
+
+        name = unicodedata.name(odd, "a control character")
+        return (
+            f"{value!r} contains {odd!r} (U+{ord(odd):04X} {name}); ids are plain ASCII "
+            "letters, digits and punctuation"
         )
+    return None
+
+
+def _check_id(value: Any, what: str = "post id") -> str:
+    problem = _id_problem(value)
+    if problem is not None:
+        raise ValidationError(f"{what} {problem}")
     return value
 
 
-def _check_ids(ids: Any) -> list[str]:
+def _check_ids(ids: Any, limit: int | None = MAX_BULK_IDS) -> list[str]:
     if isinstance(ids, str | bytes):
         raise ValidationError(
             f"ids must be a list of post ids, not a single string ({ids!r}); "
@@ -235,16 +263,21 @@ def _check_ids(ids: Any) -> list[str]:
         raise ValidationError(f"ids must be a list of post ids, got {type(ids).__name__}") from None
     if not items:
         raise ValidationError("ids is empty: pass at least one Ayrshare post id")
+    if limit is not None and len(items) > limit:
+        raise ValidationError(
+            f"too many ids: {len(items):,} in one call (at most {limit:,}; at 300 "
+            "requests per 5 minutes that many take hours). Split the list, or use track(), "
+            "which fetches in batches and stores each batch as it goes"
+        )
     bad = []
     for index, value in enumerate(items):
-        try:
-            _check_id(value)
-        except ValidationError:
-            bad.append(f"[{index}] {value!r}")
+        problem = _id_problem(value)
+        if problem is not None:
+            bad.append(f"[{index}] {problem}")
     if bad:
-        shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise ValidationError(
-            f"post ids must be non-empty strings without whitespace; bad: {shown}"
+            f"post ids must be non-empty ASCII strings without whitespace; bad: {shown}"
         )
     return list(dict.fromkeys(items))
 

@@ -331,7 +331,7 @@ def track(
         ids, campaign=campaign, campaigns=campaigns, last_days=last_days, client=client
     )
     if ids is not None:
-        post_ids = _check_ids(post_ids)
+        post_ids = _check_ids(post_ids, limit=None)  # fetched in batches: no upper bound
     now_fn, speed = _now_fn(client, clock)
 
     def run(flag: _StopFlag, result: TrackResult) -> None:

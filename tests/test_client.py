@@ -186,9 +186,9 @@ def test_history_platform_path_and_cursor():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda c: c.analytics_post(""), "got ''"),
-        (lambda c: c.analytics_post(" AYR1"), "got ' AYR1'"),
-        (lambda c: c.analytics_post("AYR 1"), "got 'AYR 1'"),
+        (lambda c: c.analytics_post(""), "post id is empty"),
+        (lambda c: c.analytics_post(" AYR1"), "' AYR1' contains whitespace"),
+        (lambda c: c.analytics_post("AYR 1"), "'AYR 1' contains whitespace"),
         (lambda c: c.analytics_post(123), "must be a string, got int 123"),
         (lambda c: c.analytics_post("AYR1", platforms=["instagrm"]), "did you mean 'instagram'"),
         (lambda c: c.analytics_post("AYR1", platforms=["X"]), "did you mean 'twitter'"),
@@ -211,7 +211,10 @@ def test_history_platform_path_and_cursor():
         (lambda c: c.history_platform("reddit", limit=0), "limit must be >= 1"),
         (lambda c: c.fetch_many([]), "ids is empty"),
         (lambda c: c.fetch_many("AYR1"), "not a single string"),
-        (lambda c: c.fetch_many(["ok", "", "also_ok", "bad id"]), "[1] '', [3] 'bad id'"),
+        (
+            lambda c: c.fetch_many(["ok", "", "also_ok", "bad id"]),
+            "[1] is empty; [3] 'bad id' contains whitespace",
+        ),
         (lambda c: c.fetch_many(["a"], platforms=["nope"]), "unknown platform 'nope'"),
         (lambda c: c.fetch_many(["a"], concurrency=0), "concurrency must be between"),
     ],
