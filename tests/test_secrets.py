@@ -147,6 +147,9 @@ def test_public_functions_store_and_logs_leak_nothing(live, capsys):
         frames = ayr.fetch_post_analytics([*ids, "no-such-post"], client=client, progress=True)
         posts = ayr.history(client=client, last_days=5)
         social = ayr.account_analytics(["instagram", "tiktok"], client=client, daily=True)
+        post = build_world(7).posts_by_id[ids[0]]
+        net = next(n for n in post.networks if n != "twitter")
+        by_social = ayr.social_post_analytics(post.networks[net].social_id, net, client=client)
         store = SnapshotStore(tmp / "store")
         store.append(frames)
         store.append({"posts": posts})
@@ -162,6 +165,7 @@ def test_public_functions_store_and_logs_leak_nothing(live, capsys):
     (tmp / "stdout.txt").write_text(out.out)
     (tmp / "stderr.txt").write_text(out.err)
     assert frames.wide.height > 0 and frames.source == "live"
+    assert by_social.wide["platform"].to_list() == [net]
     assert frames.errors.filter(frames.errors["post_id"] == "no-such-post").height == 1
     assert store.read("wide").height > 0 and log_file.stat().st_size > 0
     assert leaks(tmp) == []
