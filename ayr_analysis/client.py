@@ -31,7 +31,6 @@ import random
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -152,18 +151,44 @@ class BulkResult:
         return not self.failures
 
     def summary(self) -> str:
-        """One line: how many posts were fetched, how many failed and why."""
+        """One line: how many posts were fetched, how many failed and why.
+
+        Failures are grouped by error class, HTTP status and Ayrshare code, most frequent first,
+        each with the server's message (shortened) and, for a transient failure, how many times the
+        request was sent before giving up.
+
+        >>> from ayr_analysis.errors import NotFoundError
+        >>> err = NotFoundError("Post ID not found.", http_status=404, code=186)
+        >>> BulkResult([ApiResponse({"id": "a"})], [PostFailure("b", err)]).summary()
+        'fetched 1 of 2 posts; 1 failed: 1 NotFoundError 404 code 186 (Post ID not found.)'
+        """
         total = len(self.responses) + len(self.failures)
         text = f"fetched {len(self.responses)} of {total} posts"
-        if self.failures:
-            kinds = Counter(
-                f"{type(f.error).__name__}"
-                + (f" {f.error.http_status}" if f.error.http_status is not None else "")
-                for f in self.failures
+        if not self.failures:
+            return text
+        groups: dict[tuple[str, int | None, int | None], list[AyrshareError]] = {}
+        for f in self.failures:
+            err = f.error
+            groups.setdefault((type(err).__name__, err.http_status, err.code), []).append(err)
+        parts = []
+        for (kind, status, code), errs in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            label = f"{len(errs)} {kind}"
+            if status is not None:
+                label += f" {status}"
+            if code is not None and code != status:
+                label += f" code {code}"
+            attempts = (
+                max(getattr(e, "attempts", 1) for e in errs if e.retryable)
+                if errs[0].retryable
+                else 1
             )
-            parts = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
-            text += f"; {len(self.failures)} failed ({parts})"
-        return text
+            if attempts > 1:
+                label += f" after {attempts} attempts"
+            message = " ".join(str(errs[0].message).split())
+            if len(message) > 60:
+                message = message[:57] + "..."
+            parts.append(f"{label} ({message})")
+        return text + f"; {len(self.failures)} failed: " + ", ".join(parts)
 
     def __repr__(self) -> str:
         return f"BulkResult(responses={len(self.responses)}, failures={len(self.failures)})"
@@ -188,17 +213,45 @@ def _platform_names() -> tuple[str, ...]:
     return PLATFORMS
 
 
-def _check_id(value: Any, what: str = "post id") -> str:
+#: The most post ids one ``fetch_many`` call accepts. At Ayrshare's 300 requests per 5 minutes,
+#: 10,000 posts already take close to three hours; for more, use ``track()``, which fetches in
+#: batches and writes each batch to a snapshot store as it goes.
+MAX_BULK_IDS = 10_000
+#: The longest id accepted (Ayrshare ids are 20 characters; network ids such as Bluesky's
+#: ``at://`` URIs are under 100).
+MAX_ID_LENGTH = 512
+
+
+def _id_problem(value: Any) -> str | None:
+    """What is wrong with an id (None when nothing is)."""
     if not isinstance(value, str):
-        raise ValidationError(f"{what} must be a string, got {type(value).__name__} {value!r}")
-    if not value or any(ch.isspace() for ch in value):
-        raise ValidationError(
-            f"{what} must be a non-empty string without whitespace, got {value!r}"
+        return f"must be a string, got {type(value).__name__} {value!r}"
+    if not value:
+        return "is empty"
+    if any(ch.isspace() for ch in value):
+        return f"{value!r} contains whitespace"
+    if len(value) > MAX_ID_LENGTH:
+        return f"is {len(value)} characters long (at most {MAX_ID_LENGTH}): {value[:20]!r}..."
+    odd = next((ch for ch in value if not (ch.isascii() and ch.isprintable())), None)
+    if odd is not None:
+        import unicodedata
+
+        name = unicodedata.name(odd, "a control character")
+        return (
+            f"{value!r} contains {odd!r} (U+{ord(odd):04X} {name}); ids are plain ASCII "
+            "letters, digits and punctuation"
         )
+    return None
+
+
+def _check_id(value: Any, what: str = "post id") -> str:
+    problem = _id_problem(value)
+    if problem is not None:
+        raise ValidationError(f"{what} {problem}")
     return value
 
 
-def _check_ids(ids: Any) -> list[str]:
+def _check_ids(ids: Any, limit: int | None = MAX_BULK_IDS) -> list[str]:
     if isinstance(ids, str | bytes):
         raise ValidationError(
             f"ids must be a list of post ids, not a single string ({ids!r}); "
@@ -210,16 +263,21 @@ def _check_ids(ids: Any) -> list[str]:
         raise ValidationError(f"ids must be a list of post ids, got {type(ids).__name__}") from None
     if not items:
         raise ValidationError("ids is empty: pass at least one Ayrshare post id")
+    if limit is not None and len(items) > limit:
+        raise ValidationError(
+            f"too many ids: {len(items):,} in one call (at most {limit:,}; at 300 "
+            "requests per 5 minutes that many take hours). Split the list, or use track(), "
+            "which fetches in batches and stores each batch as it goes"
+        )
     bad = []
     for index, value in enumerate(items):
-        try:
-            _check_id(value)
-        except ValidationError:
-            bad.append(f"[{index}] {value!r}")
+        problem = _id_problem(value)
+        if problem is not None:
+            bad.append(f"[{index}] {problem}")
     if bad:
-        shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise ValidationError(
-            f"post ids must be non-empty strings without whitespace; bad: {shown}"
+            f"post ids must be non-empty ASCII strings without whitespace; bad: {shown}"
         )
     return list(dict.fromkeys(items))
 
@@ -921,7 +979,11 @@ class AyrshareClient(_ClientCore):
 
         paced = [0.0]
         retrying = Retrying(sleep=self._sleep, **self._retry_policy(call, paced))
-        return retrying(self._attempt, call, paced)
+        try:
+            return retrying(self._attempt, call, paced)
+        except AyrshareError as exc:
+            exc.attempts = retrying.statistics.get("attempt_number", 1)
+            raise
 
     def analytics_post(self, id: str, platforms: Iterable[str] | str | None = None) -> ApiResponse:
         """Post-level analytics for one Ayrshare post id (``POST /analytics/post``).
@@ -1110,7 +1172,11 @@ class AsyncAyrshareClient(_ClientCore):
 
         paced = [0.0]
         retrying = AsyncRetrying(sleep=self._sleep, **self._retry_policy(call, paced))
-        return await retrying(self._attempt, call, paced)
+        try:
+            return await retrying(self._attempt, call, paced)
+        except AyrshareError as exc:
+            exc.attempts = retrying.statistics.get("attempt_number", 1)
+            raise
 
     async def analytics_post(
         self, id: str, platforms: Iterable[str] | str | None = None

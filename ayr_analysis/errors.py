@@ -66,6 +66,8 @@ class AyrshareError(Exception):
 
     #: whether retrying the same request can succeed, unless the instance says otherwise
     default_retryable: bool = False
+    #: how many times the request was sent before giving up (set by the client; 1 = no retry)
+    attempts: int = 1
 
     def __init__(
         self,
@@ -205,7 +207,16 @@ class ApiTimeoutError(ApiConnectionError):
 
 
 class InvalidResponseError(AyrshareError):
-    """The answer could not be understood (not JSON, or not the expected shape)."""
+    """The answer could not be understood (not JSON, or not the expected shape).
+
+    Retryable only when a success status came with a body that is not JSON (empty, cut short, an
+    HTML page from a proxy): that is damage on the way, and the same request usually succeeds.
+
+    >>> error_from_response(200, b'{"status": "succ').retryable
+    True
+    >>> error_from_response(404, b"<html>Not Found</html>").retryable
+    False
+    """
 
 
 _UNIT_SECONDS = {
@@ -387,7 +398,13 @@ def error_from_response(
                 {"retry_after": retry_after} if by_status in (RateLimitError, ServerError) else {}
             )
             return by_status(f"the server answered with {what}", **common, **kwargs)
-        return InvalidResponseError(f"the server answered with {what}", **common)
+        # A success status with a body that is not JSON (cut short, or a proxy's page) is a glitch
+        # on the way, not the API's answer: asking again can succeed. A 4xx keeps its meaning
+        # (retrying it cannot help), and JSON of the wrong shape is the API's real answer.
+        glitch = not_json is not None and 200 <= status < 300
+        return InvalidResponseError(
+            f"the server answered with {what}", retryable=glitch or None, **common
+        )
 
     errors = decoded.get("errors")
     first: dict[str, Any] = decoded

@@ -343,8 +343,8 @@ def track(
         raise ValidationError(str(exc)) from exc
     wanted = _check_platforms(platforms)
     client = client if client is not None else AyrshareClient()
-    if ids is not None:
-        _check_ids([ids] if isinstance(ids, str) else list(ids))
+    if ids is not None:  # checked before any request; fetched in batches: no upper bound
+        ids = _check_ids([ids] if isinstance(ids, str) else list(ids), limit=None)
     post_ids, posts = _resolve(
         ids, campaign=campaign, campaigns=campaigns, last_days=last_days, client=client
     )

@@ -186,9 +186,9 @@ def test_history_platform_path_and_cursor():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda c: c.analytics_post(""), "got ''"),
-        (lambda c: c.analytics_post(" AYR1"), "got ' AYR1'"),
-        (lambda c: c.analytics_post("AYR 1"), "got 'AYR 1'"),
+        (lambda c: c.analytics_post(""), "post id is empty"),
+        (lambda c: c.analytics_post(" AYR1"), "' AYR1' contains whitespace"),
+        (lambda c: c.analytics_post("AYR 1"), "'AYR 1' contains whitespace"),
         (lambda c: c.analytics_post(123), "must be a string, got int 123"),
         (lambda c: c.analytics_post("AYR1", platforms=["instagrm"]), "did you mean 'instagram'"),
         (lambda c: c.analytics_post("AYR1", platforms=["X"]), "did you mean 'twitter'"),
@@ -211,7 +211,10 @@ def test_history_platform_path_and_cursor():
         (lambda c: c.history_platform("reddit", limit=0), "limit must be >= 1"),
         (lambda c: c.fetch_many([]), "ids is empty"),
         (lambda c: c.fetch_many("AYR1"), "not a single string"),
-        (lambda c: c.fetch_many(["ok", "", "also_ok", "bad id"]), "[1] '', [3] 'bad id'"),
+        (
+            lambda c: c.fetch_many(["ok", "", "also_ok", "bad id"]),
+            "[1] is empty; [3] 'bad id' contains whitespace",
+        ),
         (lambda c: c.fetch_many(["a"], platforms=["nope"]), "unknown platform 'nope'"),
         (lambda c: c.fetch_many(["a"], concurrency=0), "concurrency must be between"),
     ],
@@ -449,9 +452,29 @@ def test_network_errors_inside_a_useful_body_stay_in_the_body():
     assert client.analytics_post("AYR1")["errors"][0]["platform"] == "linkedin"
 
 
-def test_non_json_200_is_an_invalid_response_and_not_retried():
+def test_non_json_200_is_a_retried_invalid_response():
+    # a success status with a body cut short is damage on the way: asked again, then reported
     client, rec, _ = make_client(always(lambda: httpx.Response(200, text='{"status": "succ')))
-    with pytest.raises(E.InvalidResponseError):
+    with pytest.raises(E.InvalidResponseError, match="non-JSON body") as info:
+        client.analytics_post("AYR1")
+    assert len(rec.requests) == 5  # max_retries=4
+    assert info.value.retryable is True and info.value.attempts == 5
+
+
+def test_non_json_200_then_a_good_answer_succeeds():
+    answers = iter([httpx.Response(200, text="<html>proxy</html>"), ok({"id": "AYR1"})])
+    client, rec, _ = make_client(always(lambda: next(answers)))
+    assert client.analytics_post("AYR1")["id"] == "AYR1"
+    assert len(rec.requests) == 2
+
+
+def test_wrong_shape_json_and_non_json_4xx_are_not_retried():
+    client, rec, _ = make_client(always(lambda: httpx.Response(404, text="<html>nope</html>")))
+    with pytest.raises(E.InvalidResponseError) as info:
+        client.analytics_post("AYR1")
+    assert len(rec.requests) == 1 and info.value.attempts == 1
+    client, rec, _ = make_client(always(lambda: httpx.Response(200, json=[1, 2])))
+    with pytest.raises(E.InvalidResponseError, match="JSON list"):
         client.analytics_post("AYR1")
     assert len(rec.requests) == 1
 
@@ -490,8 +513,9 @@ def test_bulk_with_three_failing_posts_keeps_the_others():
     assert all(isinstance(f, PostFailure) for f in result.failures)
     assert result.ok is False
     assert result.summary() == (
-        "fetched 7 of 10 posts; 3 failed (1 NotFoundError 404, 1 BadRequestError 400, "
-        "1 ServerError 503)"
+        "fetched 7 of 10 posts; 3 failed: 1 NotFoundError 404 code 186 (Post ID not found.), "
+        "1 BadRequestError 400 code 156 (Not linked.), "
+        "1 ServerError 503 after 3 attempts (Service unavailable.)"
     )
     # 7 good + 404 once + 400 once + 503 three times (two retries)
     assert len(rec.requests) == 7 + 1 + 1 + 3

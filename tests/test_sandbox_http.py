@@ -104,6 +104,14 @@ def test_http_answers_carry_ratelimit_headers_and_auth_errors(server):
     assert r.headers["date"] == "Fri, 20 Nov 2026 12:00:00 GMT"  # the virtual clock, not the wall
 
 
+def test_http_server_accepts_the_keys_it_is_given(monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with serve_in_thread(api_keys=["k-one", "k-two"]) as srv:
+        for key, status in (("k-one", 200), ("k-two", 200), (DEMO_API_KEY, 401)):
+            r = httpx.get(srv.base_url + "/history", headers={"Authorization": f"Bearer {key}"})
+            assert r.status_code == status, key
+
+
 def test_http_fault_injection_and_short_stall(monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     with serve_in_thread(faults=Faults(error_rate=1.0, seed=2)) as srv:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -121,14 +122,18 @@ def make_server(
     rate_window: float = 300.0,
     rate_time_scale: float = 1.0,
     verbose: bool = False,
+    api_keys: Iterable[str] | None = None,
 ) -> ThreadingHTTPServer:
-    """Bind a server (not yet serving) over a fresh app."""
+    """Bind a server (not yet serving) over a fresh app. ``api_keys``: the keys it accepts
+    (default: the demo key only)."""
     world = world if world is not None else build_world(seed)
     clock = clock if clock is not None else VirtualClock(start=world.now, speed=speed)
     limiter = RateLimiter(rate_limit, rate_window, time_scale=rate_time_scale)
     httpd = _HTTPServer((host, port), _Handler)
     httpd.daemon_threads = True
-    httpd.app = SandboxApp(world, clock=clock, rate_limiter=limiter)  # type: ignore[attr-defined]
+    httpd.app = SandboxApp(  # type: ignore[attr-defined]
+        world, clock=clock, rate_limiter=limiter, api_keys=api_keys
+    )
     httpd.faults = faults or Faults()  # type: ignore[attr-defined]
     httpd.verbose = verbose  # type: ignore[attr-defined]
     return httpd
@@ -141,6 +146,11 @@ def serve_in_thread(port: int = 0, **options: Any) -> SandboxServer:
     >>> with serve_in_thread() as srv:
     ...     srv.port > 0
     True
+    >>> import httpx
+    >>> with serve_in_thread(api_keys=["my-test-key"]) as srv:
+    ...     httpx.get(srv.base_url + "/history", trust_env=False,
+    ...               headers={"Authorization": "Bearer my-test-key"}).status_code
+    200
     """
     httpd = make_server(port, **options)
     thread = threading.Thread(
