@@ -29,6 +29,10 @@ format: $(STAMP) ## apply ruff formatting and fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+report: $(STAMP) ## run the curated reports on the demo world into reports/ (HTML + notebooks)
+	$(BIN)/ayr-analysis report all -o reports
+	@echo "reports written: open reports/*.html (executed notebooks next to them)"
+
 sandbox: $(STAMP) ## serve the simulated Ayrshare API on 127.0.0.1:8787
 	$(BIN)/ayr-analysis sandbox --port 8787
 
