@@ -112,7 +112,7 @@ class ReportParameters:
                 v = f"({len(v)} profile(s) set)"
             elif isinstance(v, tuple):
                 v = ", ".join(v)
-            rows.append({"parameter": k, "value": "(default)" if v is None else str(v)})
+            rows.append({"parameter": k, "value": "(none)" if v is None else str(v)})
         return pl.DataFrame(rows)
 
 
