@@ -140,6 +140,19 @@ def _date(name: str, value: Any) -> date | None:
     raise ReportParameterError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD or None")
 
 
+def _env_file() -> Path:
+    """The ``.env`` reports read: the working folder's, else the one at the repository root
+    (notebooks run from ``notebooks/``)."""
+    here = Path(".env")
+    return here if here.is_file() else _repo_root() / ".env"
+
+
+def _live_settings(**overrides: Any) -> Any:
+    from .config import load_settings
+
+    return load_settings(env_file=_env_file(), source="live", **overrides)
+
+
 def _profile_keys(value: Any, source: str) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -252,6 +265,11 @@ def check_parameters(**params: Any) -> ReportParameters:
     if start and end and start > end:
         raise ReportParameterError(f"start_date {start} is after end_date {end}")
     profile_key = _profile_keys(p["profile_key"], source)
+    if source == "live" and _live_settings().api_key is None:
+        raise ReportParameterError(
+            "source 'live' needs an Ayrshare API key: set AYRSHARE_API_KEY in the environment "
+            f"or in {_env_file()} (or use source 'demo')"
+        )
     cf = p["campaigns_file"]
     if cf is not None:
         cf = Path(cf).expanduser()
@@ -356,7 +374,8 @@ def resolve_campaigns_file(params: ReportParameters) -> Path:
 def report_client(params: ReportParameters, profile_key: str | None = None) -> AyrshareClient:
     """The client a report uses (for ``profile_key``, default: the first of the parameters).
 
-    ``live``: the settings from the environment / ``.env`` (``AyrshareClient(source="live")``).
+    ``live``: the settings from the environment / ``.env`` (the working folder's, else the
+    repository's), as ``AyrshareClient(source="live")``; no request is made here.
     ``demo``: a private sandbox (seed 7) whose virtual clock starts frozen at the world's "now",
     so that reruns give the same numbers; its clock is ``client._transport.clock``.
 
@@ -367,9 +386,7 @@ def report_client(params: ReportParameters, profile_key: str | None = None) -> A
     if profile_key is None and params.profile_key:
         profile_key = params.profile_key[0]
     if not params.is_demo:
-        from .client import AyrshareClient
-
-        return AyrshareClient(source="live", profile_key=profile_key)
+        return _sibling(params, None, profile_key)
     from .sandbox import SandboxTransport, VirtualClock, build_world
 
     world = build_world(7)
@@ -383,7 +400,8 @@ def _sibling(params: ReportParameters, transport: Any, profile_key: str | None) 
     from .client import AyrshareClient
 
     if not params.is_demo:
-        return AyrshareClient(source="live", profile_key=profile_key)
+        given = {"profile_key": profile_key} if profile_key else {}
+        return AyrshareClient(settings=_live_settings(**given))
     return AyrshareClient(
         source="demo", transport=transport, profile_key=profile_key,
         rate_limit=10**9, rate_window=1.0,

@@ -276,3 +276,17 @@ def test_every_demo_profile_with_profile_key_all(tmp_path):
     published = set(posts.filter(pl.col("status") == "success")["post_id"])
     seen = set(store.read("wide")["post_id"]) | set(store.read("errors")["post_id"])
     assert published <= seen and len(published) > 20
+
+
+def test_live_source_needs_a_key_and_uses_the_settings(monkeypatch, tmp_path):
+    for var in [v for v in __import__("os").environ if v.startswith("AYRSHARE_")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setattr(reports, "_env_file", lambda: tmp_path / ".env")
+    with pytest.raises(ReportParameterError, match="source 'live' needs an Ayrshare API key"):
+        check_parameters(source="live")
+    (tmp_path / ".env").write_text("AYRSHARE_API_KEY=live-key-123456\n")
+    p = check_parameters(source="live", profile_key="PK-1")
+    client = reports.report_client(p)
+    assert not client.is_demo
+    assert client.settings.profile_key.get_secret_value() == "PK-1"
+    assert "live-key-123456" not in repr(p) + str(p.table().to_dicts())
