@@ -177,19 +177,32 @@ def test_demo_campaign_ranking_matches_the_design(runs):
     assert summary["p_beats_next"].drop_nulls().min() >= 0.5
 
 
+#: A bad value per parameter and the start of the message it must give; each notebook gets the
+#: first of these that it has as a parameter.
+BAD_VALUES = [
+    ("metric", "lieks", "metric 'lieks' is not a canonical metric; choose one of likes"),
+    ("source", "prod", "source 'prod' is not allowed; choose 'demo' or 'live'"),
+    ("post_age", "soon", "post_age 'soon' is not a post age"),
+]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
 def test_bad_parameter_stops_in_the_first_cell(path, tmp_path):
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    declared = pm.inspect_notebook(str(path))
+    bad = [b for b in BAD_VALUES if b[0] in declared]
+    assert bad, f"{path.name} has none of the report parameters {[b[0] for b in BAD_VALUES]}"
+    key, value, message = bad[0]
     out = tmp_path / path.name
     with pytest.raises(PapermillExecutionError) as info:
         pm.execute_notebook(
-            str(path), str(out), parameters={"metric": "lieks", "output_dir": str(tmp_path)},
+            str(path), str(out), parameters={key: value, "output_dir": str(tmp_path)},
             kernel_name="python3", cwd=str(path.parent), progress_bar=False,
         )  # fmt: skip
     assert "ReportParameterError" in info.value.ename
-    assert "metric 'lieks' is not a canonical metric; choose one of likes" in info.value.evalue
+    assert message in info.value.evalue
     nb = nbformat.read(out, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     failed = [i for i, c in enumerate(code) if any(o.output_type == "error" for o in c.outputs)]

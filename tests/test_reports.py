@@ -290,3 +290,12 @@ def test_live_source_needs_a_key_and_uses_the_settings(monkeypatch, tmp_path):
     assert not client.is_demo
     assert client.settings.profile_key.get_secret_value() == "PK-1"
     assert "live-key-123456" not in repr(p) + str(p.table().to_dicts())
+
+
+def test_cli_all_means_the_curated_reports(capsys, tmp_path):
+    # a bad value stops before anything runs, also for 'all' (and 'all' is a known name)
+    assert cli.main(["report", "all", "-o", str(tmp_path), "-p", "metric", "lieks"]) == 2
+    assert "metric 'lieks' is not a canonical metric" in capsys.readouterr().err
+    assert reports.CURATED_REPORTS == ("quickstart", "engagement_analysis", "campaign_comparison")
+    assert set(reports.CURATED_REPORTS) <= set(reports.available_reports())
+    assert "ayr-analysis report all -o reports" in (reports._repo_root() / "Makefile").read_text()
