@@ -46,6 +46,10 @@ bench: $(VENV)/.bench-installed ## run every benchmark in quick mode (bench/READ
 	$(BIN)/python bench/bench_store.py --quick
 	$(BIN)/python bench/bench_reports.py --quick
 
+report: $(STAMP) ## run the curated reports on the demo world into reports/ (HTML + notebooks)
+	$(BIN)/ayr-analysis report all -o reports
+	@echo "reports written: open reports/*.html (executed notebooks next to them)"
+
 sandbox: $(STAMP) ## serve the simulated Ayrshare API on 127.0.0.1:8787
 	$(BIN)/ayr-analysis sandbox --port 8787
 

@@ -166,12 +166,67 @@ def _register_track(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handler)
 
 
+def _register_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="run a curated notebook headless into reports/<name>.ipynb and .html",
+        description=(
+            "Execute a notebook of notebooks/ with parameters (papermill) and write the executed "
+            "notebook and a self-contained HTML report (code hidden, charts as inline SVG). "
+            'Values of -p are text: lists as JSON (\'["tiktok","youtube"]\') or comma lists '
+            "(tiktok,youtube); none/null means None."
+        ),
+    )
+    p.add_argument(
+        "name", nargs="+", help="report name(s), e.g. quickstart; 'all' runs the curated ones"
+    )
+    p.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                   metavar=("KEY", "VALUE"), help="a notebook parameter (repeatable)")  # fmt: skip
+    p.add_argument("-o", "--output", default="reports", help="output folder; default reports")
+
+    def handler(args: argparse.Namespace) -> int:
+        from .reports import (
+            CURATED_REPORTS,
+            DEFAULT_PARAMETERS,
+            ReportParameterError,
+            available_reports,
+            check_parameters,
+            parse_parameter,
+            run_report,
+        )
+
+        names = list(CURATED_REPORTS) if args.name == ["all"] else args.name
+        unknown = [n for n in names if n not in available_reports()]
+        if unknown:
+            print(
+                f"ayr-analysis report: error: unknown report {unknown[0]!r}; available: "
+                f"{', '.join(available_reports())} (or all)",
+                file=sys.stderr,
+            )
+            return 2
+        params = {k: parse_parameter(k, v) for k, v in args.parameter}
+        try:
+            known = {k: v for k, v in params.items() if k in DEFAULT_PARAMETERS}
+            check_parameters(**{**known, "output_dir": args.output})
+        except ReportParameterError as exc:
+            print(f"ayr-analysis report: error: {exc}", file=sys.stderr)
+            return 2
+        for name in names:
+            print(f"running {name} ...", flush=True)
+            nb, html = run_report(name, params, args.output)
+            print(f"  {html}\n  {nb}", flush=True)
+        return 0
+
+    p.set_defaults(handler=handler)
+
+
 # Each registrar adds one subcommand (and its handler) to the parser.
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _register_version,
     _register_sandbox,
     _register_campaigns,
     _register_track,
+    _register_report,
 ]
 
 

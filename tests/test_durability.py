@@ -36,7 +36,8 @@ def _start(store: Path, cwd: Path, *extra: str) -> subprocess.Popen:
 
 
 def _files(store: Path) -> int:
-    return sum(1 for _ in store.glob("*/**/*.parquet"))
+    """Snapshot files written so far (the history rows of the posts are written first)."""
+    return sum(1 for _ in store.glob("wide/**/*.parquet"))
 
 
 def _wait_for_files(proc: subprocess.Popen, store: Path, more_than: int, timeout: float) -> None:

@@ -6,9 +6,6 @@ reports) is searched for it, as are the errors raised with a bad key.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import inspect
 import logging
 import os
 import pickle
@@ -20,7 +17,6 @@ from pathlib import Path
 import pytest
 
 import ayr_analysis as ayr
-from ayr_analysis import cli
 from ayr_analysis.client import AyrshareClient
 from ayr_analysis.config import ENV_VARS, load_settings
 from ayr_analysis.errors import ApiConnectionError, AuthenticationError, AyrshareError
@@ -32,6 +28,7 @@ SENTINEL = "SENTINEL-KEY-7f3a9c"
 FRAGMENT = "7f3a9c"
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+WINDOW_S = 5.0
 
 
 class CountingFaults(Faults):
@@ -49,7 +46,10 @@ class CountingFaults(Faults):
 @pytest.fixture(scope="module")
 def server():
     faults = CountingFaults()
-    with serve_in_thread(api_keys=[SENTINEL, "other-key-1234"], faults=faults) as srv:
+    # the real limit (300 per profile) over a compressed window, so the module runs in seconds
+    with serve_in_thread(
+        api_keys=[SENTINEL, "other-key-1234"], faults=faults, rate_window=WINDOW_S
+    ) as srv:
         yield srv, faults
 
 
@@ -62,6 +62,7 @@ def live(server, monkeypatch, tmp_path):
     monkeypatch.setenv("AYRSHARE_API_KEY", SENTINEL)
     monkeypatch.setenv("AYRSHARE_BASE_URL", srv.base_url)
     monkeypatch.setenv("AYRSHARE_SOURCE", "live")
+    monkeypatch.setenv("AYRSHARE_RATE_WINDOW", str(WINDOW_S))
     monkeypatch.chdir(tmp_path)
     return srv, faults, tmp_path
 
@@ -102,8 +103,7 @@ def test_cli_in_a_subprocess_with_debug_logging_leaks_nothing(live):
         "track-unknown": ["track", "--ids", "no-such-post", "--store", str(tmp / "s2"),
                           "--rounds", "1"],
     }  # fmt: skip
-    if "report" in _subcommands() and NOTEBOOKS:
-        runs["report"] = _report_argv(NOTEBOOKS[0], tmp / "report-out")
+    runs["report"] = ["report", "quickstart", "-p", "source", "live", "-o", str(tmp / "rep")]
     script = (
         "import logging, sys\n"
         "logging.basicConfig(filename=sys.argv[1], level=logging.DEBUG, force=True)\n"
@@ -202,65 +202,17 @@ def test_errors_with_a_bad_or_unusable_key_do_not_carry_it(server, monkeypatch, 
 
 
 # ------------------------------------------------------------------------------- notebooks
-def _subcommands() -> set[str]:
-    parser = cli.build_parser()
-    for action in parser._actions:
-        if action.__class__.__name__ == "_SubParsersAction":
-            return set(action.choices)
-    return set()
-
-
-def _report_argv(notebook: Path, out: Path) -> list[str]:
-    """``ayr-analysis report`` arguments, read from its parser: the notebook as the positional
-    argument, the output folder for the option whose name says "out"."""
-    parser = cli.build_parser()
-    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    report = sub.choices["report"]
-    argv = ["report"]
-    for action in report._actions:
-        if not action.option_strings and action.dest not in ("help",):
-            argv.append(str(notebook))
-        elif any("out" in s for s in action.option_strings):
-            argv += [next(s for s in action.option_strings if s.startswith("--")), str(out)]
-    return argv
-
-
 def _run_notebook(notebook: Path, out: Path) -> None:
-    """Run one notebook through ayr_analysis.reports when it exists, else papermill + nbconvert."""
-    out.mkdir(parents=True, exist_ok=True)
-    if importlib.util.find_spec("ayr_analysis.reports") is not None:
-        reports = importlib.import_module("ayr_analysis.reports")
-        names = ("run_report", "render_report", "run_notebook", "run", "render")
-        fn = next((getattr(reports, n) for n in names if callable(getattr(reports, n, None))), None)
-        assert fn is not None, f"ayr_analysis.reports has none of {names}: update this test"
-        kwargs = {}
-        params = list(inspect.signature(fn).parameters)
-        for name in params:
-            if name in ("output_dir", "out_dir", "out", "output", "outdir"):
-                kwargs[name] = out
-        first = params[0]
-        if first in ("notebook", "name", "path", "template", "report"):
-            fn(notebook if first != "name" else notebook.stem, **kwargs)
-        else:
-            fn(notebook, **kwargs)
-        return
-    import nbformat
-    import papermill
-    from nbconvert import HTMLExporter
+    """Run one notebook as a report (executed notebook + HTML) on the live (sentinel) server."""
+    from ayr_analysis.reports import run_report
 
-    executed = out / notebook.name
-    papermill.execute_notebook(
-        str(notebook), str(executed), cwd=str(notebook.parent), progress_bar=False,
-        parameters={"source": "live", "store_path": str(out / "store")},
-    )  # fmt: skip
-    html, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
-    (out / f"{notebook.stem}.html").write_text(html, encoding="utf-8")
+    run_report(notebook.stem, {"source": "live", "profile_key": None, "tracking_seconds": 2}, out)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not NOTEBOOKS, reason="no notebooks/*.ipynb in this checkout yet")
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
 def test_every_notebook_and_report_leaks_nothing(live, notebook):
+    assert len(NOTEBOOKS) >= 4
     srv, faults, tmp = live
     before = faults.seen
     out = tmp / "reports"

@@ -1,0 +1,248 @@
+"""Every notebook in notebooks/ runs headless (its defaults and one other parameter set) through
+``ayr-analysis report``, a bad parameter stops it in the first cell after the parameters, and
+each HTML report shows its charts in a real chromium with networking off.
+
+The notebooks are executed once per module (two at a time) and the results shared by the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+
+from ayr_analysis.sandbox.world import build_world
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+NAMES = [p.stem for p in NOTEBOOKS]
+
+#: One non-default parameter set per notebook (values as the CLI takes them: text).
+#: A notebook not listed here (e.g. one added later) runs with its defaults only.
+OTHER_PARAMETERS: dict[str, dict[str, str]] = {
+    "quickstart": {"networks": '["tiktok","youtube"]', "metric": "views"},
+    "engagement_analysis": {
+        "networks": "instagram,tiktok,youtube",
+        "metric": "comments",
+        "rate_by": "reach",
+        "rate_form": "mean",
+        "post_age": "48h",
+        "start_date": "2026-09-01",
+    },
+    "campaign_comparison": {
+        "metric": "engagement_rate",
+        "rate_by": "reach",
+        "post_age": "72h",
+        "start_date": "2026-09-01",
+        "end_date": "2026-11-20",
+    },
+}
+
+#: Charts each report must show (at least); unknown notebooks: at least 0 (HTML must exist).
+EXPECTED_CHARTS: dict[str, int] = {
+    "quickstart": 1,
+    "engagement_analysis": 5,
+    "campaign_comparison": 2,
+}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """conftest's chromium, but closed at the end of this module: Playwright's sync API keeps an
+    event loop running in the main thread while it is open, which would break later tests that
+    call asyncio.run()."""
+    from conftest import CHROMIUM_ARGS, chromium_path
+
+    path = chromium_path()
+    if path is None:
+        pytest.skip("chromium is not installed on this machine (sudo apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def _run_cli(name: str, params: dict[str, str], out: Path) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "ayr_analysis", "report", name, "-o", str(out)]
+    for key, value in params.items():
+        cmd += ["-p", key, value]
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("AYRSHARE_")}
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=out)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """(name, variant) -> (completed process, output folder, seconds), all run once."""
+    jobs = []
+    for name in NAMES:
+        jobs.append((name, "defaults", {}))
+        if name in OTHER_PARAMETERS:
+            jobs.append((name, "other", OTHER_PARAMETERS[name]))
+
+    def one(job):
+        name, variant, params = job
+        out = tmp_path_factory.mktemp(f"{name}-{variant}")
+        t0 = time.monotonic()
+        proc = _run_cli(name, params, out)
+        return (name, variant), (proc, out, time.monotonic() - t0)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = dict(pool.map(one, jobs))
+    for key, (_, _, seconds) in done.items():
+        print(f"{key}: {seconds:.1f} s")
+    return done
+
+
+def test_notebooks_are_committed_clean():
+    assert {"quickstart", "engagement_analysis", "campaign_comparison"} <= set(NAMES)
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), path.name
+        tagged = [i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: one cell tagged 'parameters'"
+        assert any(c.cell_type == "markdown" for c in nb.cells), path.name
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("variant", ["defaults", "other"])
+def test_notebook_runs(runs, name, variant):
+    if variant == "other" and name not in OTHER_PARAMETERS:
+        assert (name, "other") not in runs  # defaults only, by design, for unlisted notebooks
+        return
+    proc, out, _ = runs[(name, variant)]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = out / f"{name}.html"
+    executed = out / f"{name}.ipynb"
+    assert str(html) in proc.stdout and html.stat().st_size > 10_000
+    nb = nbformat.read(executed, as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]  # fmt: skip
+    assert errors == []
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and f"output_dir = {json.dumps(str(out.resolve()))}" in injected[0].source
+    text = html.read_text()
+    assert "check_parameters(" not in text and "import polars" not in text  # code hidden
+    assert "<script src=" not in text.replace("'", '"')
+    assert "https://cdn" not in text and "require.min.js" not in text
+    if name in ("quickstart", "engagement_analysis", "campaign_comparison"):
+        assert "DEMO" in text  # demo data is labelled
+
+
+def test_non_default_parameters_change_the_report(runs):
+    def shown_parameters(variant: str) -> str:
+        nb = nbformat.read(runs[("quickstart", variant)][1] / "quickstart.ipynb", as_version=4)
+        cell = next(c for c in nb.cells if "check_parameters(" in c.source)
+        return cell.outputs[0]["data"]["text/plain"]
+
+    assert re.search(r"metric\s+┆ likes", shown_parameters("defaults"))
+    assert re.search(r"metric\s+┆ views", shown_parameters("other"))
+    assert re.search(r"networks\s+┆ tiktok, youtube", shown_parameters("other"))
+    nb = nbformat.read(runs[("quickstart", "other")][1] / "quickstart.ipynb", as_version=4)
+    wide_out = next(c for c in nb.cells if "frames.wide.select(" in c.source).outputs[0]
+    table = wide_out["data"]["text/plain"]
+    assert "tiktok" in table or "youtube" in table
+    for other in ("instagram", "facebook", "twitter", "linkedin"):
+        assert other not in table
+    camp = runs[("campaign_comparison", "other")][1]
+    assert (camp / "campaign_comparison.svg").read_text().startswith("<svg")
+    assert (camp / "campaign_comparison.png").read_bytes()[:4] == b"\x89PNG"
+    nb = nbformat.read(camp / "campaign_comparison.ipynb", as_version=4)
+    method = next(c for c in nb.cells if "comparison.method" in c.source).outputs[0]["text"]
+    assert "reach pooled per group" in method
+
+
+def test_demo_campaign_ranking_matches_the_design(runs):
+    """At equal age (24h), median likes put the designed best campaign first and the worst
+    last."""
+    out = runs[("campaign_comparison", "defaults")][1]
+    summary = pl.read_csv(out / "campaign_summary.csv")
+    ranked = summary.sort("rank")["campaign"].to_list()
+    assert sorted(ranked) == sorted(build_world(7).expected_ranking)
+    assert ranked[0] == "reel-rush" and ranked[-1] == "press-corner", ranked
+    assert summary["p_beats_next"].drop_nulls().min() >= 0.5
+
+
+#: A bad value per parameter and the start of the message it must give; each notebook gets the
+#: first of these that it has as a parameter.
+BAD_VALUES = [
+    ("metric", "lieks", "metric 'lieks' is not a canonical metric; choose one of likes"),
+    ("source", "prod", "source 'prod' is not allowed; choose 'demo' or 'live'"),
+    ("post_age", "soon", "post_age 'soon' is not a post age"),
+]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_bad_parameter_stops_in_the_first_cell(path, tmp_path):
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    declared = pm.inspect_notebook(str(path))
+    bad = [b for b in BAD_VALUES if b[0] in declared]
+    assert bad, f"{path.name} has none of the report parameters {[b[0] for b in BAD_VALUES]}"
+    key, value, message = bad[0]
+    out = tmp_path / path.name
+    with pytest.raises(PapermillExecutionError) as info:
+        pm.execute_notebook(
+            str(path), str(out), parameters={key: value, "output_dir": str(tmp_path)},
+            kernel_name="python3", cwd=str(path.parent), progress_bar=False,
+        )  # fmt: skip
+    assert "ReportParameterError" in info.value.ename
+    assert message in info.value.evalue
+    nb = nbformat.read(out, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    failed = [i for i, c in enumerate(code) if any(o.output_type == "error" for o in c.outputs)]
+    injected = next(
+        i for i, c in enumerate(code) if "injected-parameters" in c.metadata.get("tags", [])
+    )
+    assert failed == [injected + 1]  # the first cell after the parameters
+    assert all(c.execution_count is None for c in code[injected + 2 :])
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", NAMES)
+def test_html_report_shows_its_charts_offline(runs, browser, name, artifacts):
+    _, out, _ = runs[(name, "defaults")]
+    html = out / f"{name}.html"
+    context = browser.new_context(offline=True)
+    requested: list[str] = []
+
+    def block(route):
+        requested.append(route.request.url)
+        route.abort()
+
+    context.route("http://**/*", block)
+    context.route("https://**/*", block)
+    page = context.new_page()
+    try:
+        page.goto(html.as_uri())
+        page.wait_for_load_state("load")
+        images = page.evaluate(
+            """() => Array.from(document.querySelectorAll('img'))
+                 .filter(i => i.src.startsWith('data:image/') && i.complete && i.naturalWidth > 0)
+                 .length"""
+        )
+        svgs = page.evaluate(
+            """() => Array.from(document.querySelectorAll('svg'))
+                 .filter(s => s.querySelector('.role-mark, path, rect')).length"""
+        )
+        page.screenshot(path=str(artifacts / f"report-{name}.png"), full_page=False)
+    finally:
+        context.close()
+    charts = images + svgs
+    assert charts >= EXPECTED_CHARTS.get(name, 0), (name, images, svgs)
+    assert not [u for u in requested if u.endswith(".js")], requested

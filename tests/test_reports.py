@@ -1,0 +1,301 @@
+"""The report helpers: parameter checks and parsing, demo snapshots, analysis helpers, the CLI's
+errors, offline HTML. (Running whole notebooks is in test_notebooks.py.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from ayr_analysis import cli, reports
+from ayr_analysis.reports import ReportParameterError, check_parameters, parse_parameter
+
+UTC = dt.UTC
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def test_defaults_are_valid_and_normalised():
+    p = check_parameters()
+    assert (p.source, p.metric, p.rate_by, p.rate_form, p.post_age) == (
+        "demo", "likes", "impressions", "ratio", "24h",
+    )  # fmt: skip
+    assert p.networks is None and p.start_date is None and p.is_demo
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"metric": "lieks"}, "metric 'lieks' is not a canonical metric; choose one of likes"),
+        ({"source": "prod"}, "source 'prod' is not allowed; choose 'demo' or 'live'"),
+        ({"rate_by": "clicks"}, "rate_by 'clicks' is not an engagement-rate base; choose one of "
+                                "impressions, reach, views, followers"),
+        ({"rate_form": "median"}, "rate_form 'median' is not allowed; choose 'ratio'"),
+        ({"post_age": "a day"}, "post_age 'a day' is not a post age; write it like '24h'"),
+        ({"post_age": "0h"}, "post_age '0h' must be above 0"),
+        ({"networks": ["tiktok", "myspace"]}, "networks: 'myspace' is not a network; choose from"),
+        ({"start_date": "01/09/2026"}, "start_date '01/09/2026' is not a date; write it as "
+                                       "YYYY-MM-DD"),
+        ({"start_date": "2026-10-02", "end_date": "2026-10-01"}, "start_date 2026-10-02 is after"),
+        ({"campaigns_file": "/no/such/file.toml"}, "campaigns_file '/no/such/file.toml' does not"),
+        ({"colour": "red"}, "unknown parameter(s) colour; the parameters are source, profile_key"),
+        ({"profile_key": 5}, "profile_key must be None (the primary profile), a Profile-Key"),
+        ({"source": "live", "profile_key": "all"}, "profile_key 'all' only works on the demo"),
+    ],
+)  # fmt: skip
+def test_bad_values_say_what_is_allowed(params, message):
+    with pytest.raises(ReportParameterError) as info:
+        check_parameters(**params)
+    assert message in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_text_values_are_parsed_like_the_cli_gives_them():
+    p = check_parameters(
+        networks="TikTok, x", start_date="2026-09-01", end_date="none", post_age="7d",
+        metric="engagement_rate", campaigns_file="null",
+    )  # fmt: skip
+    assert p.networks == ("tiktok", "twitter")
+    assert p.start_date == dt.date(2026, 9, 1) and p.end_date is None
+    assert p.post_age == "7d" and p.metric == "engagement_rate" and p.campaigns_file is None
+    assert check_parameters(networks='["youtube", "tiktok", "youtube"]').networks == (
+        "youtube", "tiktok",
+    )  # fmt: skip
+    assert check_parameters(networks=[]).networks is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "value"),
+    [
+        ("networks", '["tiktok","youtube"]', ["tiktok", "youtube"]),
+        ("networks", "tiktok,youtube", ["tiktok", "youtube"]),
+        ("networks", "tiktok", ["tiktok"]),
+        ("metric", "views", "views"),
+        ("start_date", "2026-09-01", "2026-09-01"),
+        ("profile_key", "None", None),
+        ("post_age", "'24h'", "24h"),
+        ("output_dir", "", None),
+    ],
+)
+def test_parse_parameter(name, text, value):
+    assert parse_parameter(name, text) == value
+
+
+def test_parameter_table_hides_the_profile_key():
+    table = check_parameters(profile_key="PK-secret-value").table()
+    assert "PK-secret-value" not in str(table.to_dicts())
+    assert table.filter(pl.col("parameter") == "profile_key")["value"].item() == (
+        "(1 profile(s) set)"
+    )
+
+
+def test_campaigns_file_defaults_to_the_repo_file(tmp_path):
+    assert reports.resolve_campaigns_file(check_parameters()).parent.name == "data"
+    own = tmp_path / "c.toml"
+    own.write_text('[[campaign]]\nname = "x"\n')
+    assert reports.resolve_campaigns_file(check_parameters(campaigns_file=str(own))) == own
+
+
+# --------------------------------------------------------------------------- demo data
+
+
+def test_demo_snapshots_are_at_the_asked_ages_and_deterministic(tmp_path):
+    p = check_parameters(networks="twitter,tiktok", start_date="2026-11-10",
+                         output_dir=str(tmp_path))  # fmt: skip
+    client = reports.report_client(p)
+    posts = reports.load_posts(p, client)
+    assert posts.height > 0 and set(posts["platform"]) <= {"twitter", "tiktok"}
+    clock = client._transport.clock
+    before = clock.now()
+    store = reports.collect_snapshots(p, client, posts, ages=["1h", "24h"])
+    assert clock.now() == before  # the clock is put back
+    wide = store.read("wide")
+    assert set(wide["platform"]) <= {"twitter", "tiktok"}
+    age_h = (wide["observed_at"] - wide["published_at"]).dt.total_seconds() / 3600
+    assert age_h.min() <= 1.0  # asked at 1 h (lastUpdated may be a little earlier)
+    per_post = wide.group_by("post_id", "platform").len()
+    assert per_post["len"].min() >= 2  # at least the early snapshot and the latest
+    # same parameters, fresh folder: the same numbers
+    p2 = check_parameters(networks="twitter,tiktok", start_date="2026-11-10",
+                          output_dir=str(tmp_path / "again"))  # fmt: skip
+    c2 = reports.report_client(p2)
+    again = reports.collect_snapshots(p2, c2, reports.load_posts(p2, c2), ages=["1h", "24h"])
+    cols = ["post_id", "platform", "observed_at", "likes", "views"]
+    assert again.read("wide").select(cols).sort(cols).equals(wide.select(cols).sort(cols))
+
+
+def test_date_window_is_inclusive():
+    every = reports.load_posts(check_parameters(), reports.report_client(check_parameters()))
+    day = every["created_at"].sort()[every.height // 2].date()
+    on_day = every.filter(pl.col("created_at").dt.date() == day)
+    p = check_parameters(start_date=day.isoformat(), end_date=day.isoformat())
+    posts = reports.load_posts(p, reports.report_client(p))
+    assert posts["created_at"].dt.date().unique().to_list() == [day]
+    assert posts.height == on_day.height
+
+
+# --------------------------------------------------------------------------- helpers
+
+T0 = dt.datetime(2026, 8, 1, tzinfo=UTC)
+H = dt.timedelta(hours=1)
+
+
+def test_distribution_uses_the_latest_snapshot_and_keeps_nulls_apart():
+    f = pl.DataFrame({
+        "post_id": ["a", "a", "b", "c", "d"],
+        "platform": ["x", "x", "x", "x", "x"],
+        "thread_position": [0] * 5,
+        "media_type": ["image", "image", "image", None, "image"],
+        "observed_at": [T0, T0 + H, T0, T0, T0],
+        "likes": [1, 9, 3, 4, None],
+    })  # fmt: skip
+    d = reports.distribution(f, "likes")
+    img = d.filter(pl.col("media_type") == "image").row(0, named=True)
+    assert (img["n"], img["not_reported"], img["median"], img["max"]) == (2, 1, 6.0, 9.0)
+    assert d.filter(pl.col("media_type") == "(not reported)")["n"].item() == 1
+
+
+def test_medians_at_ages_interpolate():
+    f = pl.DataFrame({
+        "post_id": ["a", "a", "b", "b"], "platform": ["x"] * 4, "published_at": [T0] * 4,
+        "observed_at": [T0 + H, T0 + 5 * H, T0 + H, T0 + 5 * H], "likes": [0, 40, 10, 10],
+    })  # fmt: skip
+    m = reports.medians_at_ages(f, "likes", ["1h", "3h", "9h"])
+    assert m.row(0) == ("x", 5.0, 15.0, None, 0)
+
+
+def test_rate_definitions_side_by_side():
+    f = pl.DataFrame({
+        "post_id": ["a", "b"], "platform": ["x", "x"], "engagements": [10, 90],
+        "impressions": [100, 100], "reach": [50, 10], "views": [None, None],
+    })  # fmt: skip
+    followers = pl.DataFrame({"platform": ["x"], "followers": [1000.0]})
+    r = reports.rate_definitions(f, followers)
+    got = dict(zip(r["definition"], r["rate"], strict=True))
+    assert got["engagements / impressions, ratio of sums"] == pytest.approx(0.5)
+    assert got["engagements / reach, ratio of sums"] == pytest.approx(100 / 60)
+    assert got["engagements / reach, mean of post rates"] == pytest.approx((0.2 + 9.0) / 2)
+    assert got["engagements / followers, ratio of sums"] == pytest.approx(0.05)
+    assert r.filter(pl.col("definition").str.contains("views"))["n_posts"].to_list() == [0, 0]
+
+
+def test_followers_by_network_from_the_demo_account():
+    p = check_parameters()
+    f = reports.followers_by_network(reports.report_client(p), ["tiktok", "youtube"])
+    assert f["platform"].to_list() == ["tiktok", "youtube"]
+    assert (f["followers"] > 1000).all()
+
+
+def test_network_mix_and_summary():
+    from ayr_analysis.metrics import compare
+
+    f = pl.DataFrame({
+        "post_id": ["a", "a", "b", "c", "d", "e"],
+        "platform": ["x", "y", "x", "y", "y", "y"],
+        "campaign": ["A", "A", "A", "B", "B", None],
+        "likes": [10, 12, 11, 1, 2, 50],
+    })  # fmt: skip
+    mix = reports.network_mix(f)
+    assert mix.rows() == [("A", "x", 2, 2 / 3), ("A", "y", 1, 1 / 3), ("B", "y", 2, 1.0)]
+    comp = compare(f.filter(pl.col("campaign").is_not_null()), metric="likes", at_age=None)
+    s = reports.campaign_summary(comp, mix)
+    assert s["campaign"].to_list() == ["A", "B"]
+    assert s["main_network"].to_list() == ["x", "y"]
+    assert s["p_beats_next"][0] == pytest.approx(1.0)
+    spec = reports.network_mix_chart(mix, demo=True).to_dict()
+    assert "DEMO" in spec["title"] and spec["encoding"]["color"]["field"] == "platform"
+
+
+def test_offline_html_drops_remote_scripts():
+    html = (
+        '<head><script src="https://cdnjs.cloudflare.com/require.min.js"></script>'
+        '<script src=""> </script><script type="module">await import("https://cdn/x.mjs")'
+        "</script><script>var keep = 1;</script></head>"
+    )
+    assert reports._offline(html) == "<head><script>var keep = 1;</script></head>"
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_unknown_report_lists_the_available_ones(capsys):
+    assert cli.main(["report", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown report 'nope'; available: " in err
+    for name in ("quickstart", "engagement_analysis", "campaign_comparison"):
+        assert name in err
+
+
+def test_cli_bad_parameter_stops_before_running(capsys, tmp_path):
+    assert cli.main(["report", "quickstart", "-o", str(tmp_path), "-p", "rate_by", "likes"]) == 2
+    err = capsys.readouterr().err
+    assert "rate_by 'likes' is not an engagement-rate base" in err
+    assert not (tmp_path / "quickstart.html").exists()
+
+
+def test_run_report_rejects_unknown_names_and_bad_values(tmp_path):
+    with pytest.raises(ValueError, match="unknown report 'nope'; available: "):
+        reports.run_report("nope", {}, tmp_path)
+    with pytest.raises(ReportParameterError, match="post_age"):
+        reports.run_report("quickstart", {"post_age": "soon"}, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_snapshot_frames_return_only_the_posts_asked_for(tmp_path):
+    p = check_parameters(start_date="2026-11-12", output_dir=str(tmp_path))
+    client = reports.report_client(p)
+    posts = reports.load_posts(p, client)
+    store = reports.collect_snapshots(p, client, posts, ages=["6h"])
+    some = posts.filter(pl.col("platform") == "tiktok")
+    assert some.height > 0
+    frames = reports.snapshot_frames(store, some, ["tiktok"])
+    assert set(frames.wide["post_id"]) == set(some["post_id"])
+    assert set(frames.wide["platform"]) == {"tiktok"}
+    assert frames.source == "demo" and frames.long.height > frames.wide.height
+    everything = reports.snapshot_frames(store)
+    assert everything.wide.height > frames.wide.height
+    assert reports.snapshot_frames(store, posts.clear()).wide.height == 0
+
+
+def test_every_demo_profile_with_profile_key_all(tmp_path):
+    from ayr_analysis.sandbox.world import build_world
+
+    world = build_world(7)
+    p = check_parameters(profile_key="all", start_date="2026-11-01", output_dir=str(tmp_path))
+    assert p.profile_key == tuple(prof.profile_key for prof in world.profiles)
+    client = reports.report_client(p)
+    posts = reports.load_posts(p, client)
+    assert posts["profile_key"].n_unique() == 3
+    primary = reports.load_posts(check_parameters(start_date="2026-11-01"), client)
+    assert posts["post_id"].n_unique() > primary["post_id"].n_unique()
+    # each post is asked with its own profile's key: none fails
+    store = reports.collect_snapshots(p, client, posts, ages=["24h"])
+    assert store.read("errors").filter(pl.col("http_status").is_in([403, 404])).height == 0
+    published = set(posts.filter(pl.col("status") == "success")["post_id"])
+    seen = set(store.read("wide")["post_id"]) | set(store.read("errors")["post_id"])
+    assert published <= seen and len(published) > 20
+
+
+def test_live_source_needs_a_key_and_uses_the_settings(monkeypatch, tmp_path):
+    for var in [v for v in __import__("os").environ if v.startswith("AYRSHARE_")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setattr(reports, "_env_file", lambda: tmp_path / ".env")
+    with pytest.raises(ReportParameterError, match="source 'live' needs an Ayrshare API key"):
+        check_parameters(source="live")
+    (tmp_path / ".env").write_text("AYRSHARE_API_KEY=live-key-123456\n")
+    p = check_parameters(source="live", profile_key="PK-1")
+    client = reports.report_client(p)
+    assert not client.is_demo
+    assert client.settings.profile_key.get_secret_value() == "PK-1"
+    assert "live-key-123456" not in repr(p) + str(p.table().to_dicts())
+
+
+def test_cli_all_means_the_curated_reports(capsys, tmp_path):
+    # a bad value stops before anything runs, also for 'all' (and 'all' is a known name)
+    assert cli.main(["report", "all", "-o", str(tmp_path), "-p", "metric", "lieks"]) == 2
+    assert "metric 'lieks' is not a canonical metric" in capsys.readouterr().err
+    assert reports.CURATED_REPORTS == ("quickstart", "engagement_analysis", "campaign_comparison")
+    assert set(reports.CURATED_REPORTS) <= set(reports.available_reports())
+    assert "ayr-analysis report all -o reports" in (reports._repo_root() / "Makefile").read_text()
