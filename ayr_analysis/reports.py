@@ -281,6 +281,13 @@ def check_parameters(**params: Any) -> ReportParameters:
     out = p["output_dir"]
     if out is None or str(out).strip() == "":
         raise ReportParameterError("output_dir must be a folder path")
+    blocker = next(
+        (q for q in (Path(out).expanduser(), *Path(out).expanduser().parents) if q.is_file()), None
+    )
+    if blocker is not None:
+        raise ReportParameterError(
+            f"output_dir {str(out)!r} cannot be a folder: {str(blocker)!r} is a file"
+        )
     return ReportParameters(
         source=source,
         profile_key=profile_key,

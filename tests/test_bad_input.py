@@ -23,6 +23,7 @@ from ayr_analysis.client import MAX_BULK_IDS, AyrshareClient
 from ayr_analysis.config import ENV_VARS, load_settings
 from ayr_analysis.errors import MissingApiKeyError, ValidationError
 from ayr_analysis.metrics import at_age, parse_duration
+from ayr_analysis.reports import ReportParameterError, check_parameters, run_report
 from ayr_analysis.sandbox import Faults, serve_in_thread
 from ayr_analysis.store import SnapshotStore, StoreError
 from ayr_analysis.tracking import track
@@ -73,6 +74,7 @@ def _frame() -> pl.DataFrame:
 
 
 V = ValidationError
+RPE = ReportParameterError
 # (id, call, exception, words the message must contain)
 CASES: list[tuple[str, Any, type[BaseException], str]] = [
     # ids
@@ -193,6 +195,36 @@ CASES: list[tuple[str, Any, type[BaseException], str]] = [
     ("campaigns-end-before-start", lambda c: load_campaigns(c.file(
         "c.toml", '[[campaign]]\nname = "a"\nstart = 2026-09-01\nend = 2026-08-01\n')),
      CampaignsFileError, "end 2026-08-01 is before start 2026-09-01"),
+    # report parameters: checked before the notebook starts (and before any request)
+    ("report-unknown-parameter", lambda c: check_parameters(lieks=1), RPE,
+     "unknown parameter(s) lieks; the parameters are source"),
+    ("report-metric-typo", lambda c: check_parameters(metric="lieks"), RPE,
+     "metric 'lieks' is not a canonical metric; choose one of likes"),
+    ("report-rate-by", lambda c: check_parameters(rate_by="clicks"), RPE,
+     "rate_by 'clicks' is not an engagement-rate base; choose one of impressions"),
+    ("report-rate-form", lambda c: check_parameters(rate_form="median"), RPE,
+     "rate_form 'median' is not allowed"),
+    ("report-post-age", lambda c: check_parameters(post_age="soon"), RPE,
+     "post_age 'soon' is not a post age"),
+    ("report-source", lambda c: check_parameters(source="prod"), RPE,
+     "source 'prod' is not allowed; choose 'demo' or 'live'"),
+    ("report-network", lambda c: check_parameters(networks=["myspace"]), RPE,
+     "'myspace' is not a network; choose from bluesky"),
+    ("report-networks-type", lambda c: check_parameters(networks=5), RPE,
+     "networks 5 must be a list of network names"),
+    ("report-bad-date", lambda c: check_parameters(start_date="2026-13-01"), RPE,
+     "start_date '2026-13-01' is not a date"),
+    ("report-window-reversed", lambda c: check_parameters(
+        start_date="2026-09-10", end_date="2026-09-01"), RPE,
+     "start_date 2026-09-10 is after end_date 2026-09-01"),
+    ("report-campaigns-missing", lambda c: check_parameters(campaigns_file="/nope/c.toml"), RPE,
+     "campaigns_file '/nope/c.toml' does not exist"),
+    ("report-output-under-file", lambda c: check_parameters(
+        output_dir=str(c.file("taken.txt", "x")) + "/out"), RPE, "is a file"),
+    ("report-profile-type", lambda c: check_parameters(profile_key=5), RPE,
+     "profile_key must be None (the primary profile), a Profile-Key"),
+    ("report-unknown-name", lambda c: run_report("nope"), ValueError,
+     "unknown report 'nope'; available: campaign_comparison"),
 ]  # fmt: skip
 
 
@@ -250,6 +282,11 @@ CLI_CASES = [
     ("track-campaign-no-file", ["track", "--campaign", "launch", "--store", "{tmp}/s"], "needs campaigns='path/to/campaigns.toml'"),
     ("campaigns-missing", ["campaigns", "{tmp}/nope.toml"], "nope.toml' not found"),
     ("campaigns-malformed", ["campaigns", "{tmp}/f.txt"], "not valid TOML"),
+    ("report-unknown", ["report", "nope"], "unknown report 'nope'"),
+    ("report-bad-metric", ["report", "quickstart", "-p", "metric", "lieks"], "metric 'lieks' is not a canonical metric"),
+    ("report-bad-age", ["report", "quickstart", "-p", "post_age", "soon"], "post_age 'soon' is not a post age"),
+    ("report-bad-window", ["report", "quickstart", "-p", "start_date", "2026-09-10", "-p", "end_date", "2026-09-01"], "is after end_date"),
+    ("report-output-under-file", ["report", "quickstart", "-o", "{tmp}/f.txt/out"], "is a file"),
 ]  # fmt: skip
 
 
