@@ -6,13 +6,25 @@ from datetime import datetime
 
 import httpx
 
-from ayr_analysis.sandbox import DEMO_API_KEY, DEMO_X_API_KEY, DEMO_X_API_SECRET
+from ayr_analysis.sandbox import DEMO_API_KEY, DEMO_X_API_KEY, DEMO_X_API_SECRET, Faults
 from ayr_analysis.sandbox.clock import VirtualClock
 from ayr_analysis.sandbox.transport import SandboxTransport
 from ayr_analysis.sandbox.world import build_world
 
 X_HEADERS = {"X-Twitter-OAuth1-Api-Key": DEMO_X_API_KEY,
              "X-Twitter-OAuth1-Api-Secret": DEMO_X_API_SECRET}  # fmt: skip
+
+
+class CountingFaults(Faults):
+    """No faults; counts the requests that reach the sandbox (``seen``)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.seen = 0
+
+    def decide(self):
+        self.seen += 1
+        return super().decide()
 
 
 class FakeMonotonic:

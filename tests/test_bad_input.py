@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import polars as pl
 import pytest
+from sandbox_helpers import CountingFaults
 
 import ayr_analysis as ayr
 from ayr_analysis import cli
@@ -24,7 +25,7 @@ from ayr_analysis.config import ENV_VARS, load_settings
 from ayr_analysis.errors import MissingApiKeyError, ValidationError
 from ayr_analysis.metrics import at_age, parse_duration
 from ayr_analysis.reports import ReportParameterError, check_parameters, run_report
-from ayr_analysis.sandbox import Faults, serve_in_thread
+from ayr_analysis.sandbox import serve_in_thread
 from ayr_analysis.store import SnapshotStore, StoreError
 from ayr_analysis.tracking import track
 
@@ -239,16 +240,6 @@ def test_bad_input_gets_a_clear_error_and_sends_nothing(ctx, call, exc, words):
 
 
 # ------------------------------------------------------------------------------- CLI
-class CountingFaults(Faults):
-    """No faults; counts the requests that reach the HTTP sandbox."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.seen = 0
-
-    def decide(self):
-        self.seen += 1
-        return super().decide()
 
 
 @pytest.fixture(scope="module")

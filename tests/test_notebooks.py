@@ -56,26 +56,6 @@ EXPECTED_CHARTS: dict[str, int] = {
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """conftest's chromium, but closed at the end of this module: Playwright's sync API keeps an
-    event loop running in the main thread while it is open, which would break later tests that
-    call asyncio.run()."""
-    from conftest import CHROMIUM_ARGS, chromium_path
-
-    path = chromium_path()
-    if path is None:
-        pytest.skip("chromium is not installed on this machine (sudo apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
 def _run_cli(name: str, params: dict[str, str], out: Path) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "ayr_analysis", "report", name, "-o", str(out)]
     for key, value in params.items():

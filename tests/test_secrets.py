@@ -15,12 +15,13 @@ import traceback
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import CountingFaults
 
 import ayr_analysis as ayr
 from ayr_analysis.client import AyrshareClient
 from ayr_analysis.config import ENV_VARS, load_settings
 from ayr_analysis.errors import ApiConnectionError, AuthenticationError, AyrshareError
-from ayr_analysis.sandbox import Faults, build_world, serve_in_thread
+from ayr_analysis.sandbox import build_world, serve_in_thread
 from ayr_analysis.store import SnapshotStore
 
 SENTINEL = "SENTINEL-KEY-7f3a9c"
@@ -29,18 +30,6 @@ FRAGMENT = "7f3a9c"
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 WINDOW_S = 5.0
-
-
-class CountingFaults(Faults):
-    """No faults; counts the requests that reach the server."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.seen = 0
-
-    def decide(self):
-        self.seen += 1
-        return super().decide()
 
 
 @pytest.fixture(scope="module")
