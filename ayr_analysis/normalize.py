@@ -178,13 +178,17 @@ def _to_us(v: Any) -> Any:
         if type(s) is int or type(s) is float:
             ns = v.get("_nanoseconds")
             extra = ns // 1000 if type(ns) is int else 0
-            r = round(s * 1_000_000) + extra if s - s == 0 else _BAD
-            return r if r is not _BAD and _MIN_US <= r <= _MAX_US else _BAD
+            x = s * 1_000_000
+            if x - x != 0:  # not finite, or too large once in microseconds
+                return _BAD
+            r = round(x) + extra
+            return r if _MIN_US <= r <= _MAX_US else _BAD
         return _BAD
     if t is int or t is float:  # epoch seconds, or milliseconds when too large for seconds
-        if v - v != 0:
+        x = v * 1000 if abs(v) > 1e11 else v * 1_000_000
+        if x - x != 0:  # not finite, or too large once in microseconds
             return _BAD
-        r = round(v * 1000) if abs(v) > 1e11 else round(v * 1_000_000)
+        r = round(x)
         return r if _MIN_US <= r <= _MAX_US else _BAD
     if isinstance(v, datetime):
         return _dt_us(v)
