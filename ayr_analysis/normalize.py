@@ -125,18 +125,21 @@ _OBS_COLS = (
 _OBS_SCHEMA = pl.Schema({c: WIDE_SCHEMA[c] for c in _OBS_COLS})
 
 
-def _raw_schema(schema: pl.Schema) -> pl.Schema:
-    """``schema`` with its datetime columns as Int64 microseconds (how rows are collected)."""
-    return pl.Schema({k: (pl.Int64 if v == UTC_TIME else v) for k, v in schema.items()})
-
-
 def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
-    """One frame from row tuples whose datetimes are epoch microseconds."""
+    """One frame from row tuples whose datetimes are epoch microseconds.
+
+    The rows are transposed in C (``zip``) and each column built as one typed series: much
+    cheaper than letting polars read the tuples row by row.
+    """
     if not rows:
         return empty(schema)
-    df = pl.DataFrame(rows, schema=_raw_schema(schema), orient="row")
-    times = [k for k, v in schema.items() if v == UTC_TIME]
-    return df.with_columns(pl.col(times).cast(UTC_TIME)) if times else df
+    series = []
+    for (name, dtype), values in zip(schema.items(), zip(*rows, strict=True), strict=True):
+        if dtype == UTC_TIME:
+            series.append(pl.Series(name, values, dtype=pl.Int64).cast(UTC_TIME))
+        else:
+            series.append(pl.Series(name, values, dtype=dtype))
+    return pl.DataFrame(series)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,19 +304,9 @@ class _Collector:
     """Walks answers once and collects row tuples and flat value lists."""
 
     def __init__(self) -> None:
-        # one entry per observation (post x network x tweet), column by column
-        self.o_pid: list[str | None] = []
-        self.o_platform: list[str] = []
-        self.o_sid: list[str | None] = []
-        self.o_pos: list[int] = []
-        self.o_observed: list[int] = []
-        self.o_fetched: list[int] = []
-        self.o_last: list[int | None] = []
-        self.o_next: list[int | None] = []
-        self.o_url: list[str | None] = []
-        self.o_published: list[int | None] = []
-        self.o_media: list[str | None] = []
-        self.o_text: list[str | None] = []
+        # one tuple per observation (post x network x tweet) in the order of _OBS_COLS;
+        # transposed into columns once, at the end
+        self.obs: list[tuple[Any, ...]] = []
         self.counts: list[int] = []  # long rows per observation
         self.codes: list[int] = []  # per long row: index into the field table
         self.raws: list[int | float] = []  # per long row: the raw value
@@ -490,7 +483,12 @@ class _Collector:
         # metadata: on the network object first, then inside analytics
         url = text = media = published = None
         for p in spec.url_paths:
-            v = _look(obj, analytics, p)
+            if "." in p:
+                v = _look(obj, analytics, p)
+            else:
+                v = obj.get(p)
+                if v is None and analytics is not None:
+                    v = analytics.get(p)
             if type(v) is str:
                 if v:
                     url = v
@@ -498,7 +496,12 @@ class _Collector:
             elif v is not None:
                 self.bad(name, p, f"expected a URL, got {_kind(v)}")
         for p in spec.published_paths:
-            v = _look(obj, analytics, p)
+            if "." in p:
+                v = _look(obj, analytics, p)
+            else:
+                v = obj.get(p)
+                if v is None and analytics is not None:
+                    v = analytics.get(p)
             if v is not None:
                 ts = _to_us(v)
                 if ts is _BAD:
@@ -507,7 +510,12 @@ class _Collector:
                     published = ts
                     break
         for p in spec.media_type_paths:
-            v = _look(obj, analytics, p)
+            if "." in p:
+                v = _look(obj, analytics, p)
+            else:
+                v = obj.get(p)
+                if v is None and analytics is not None:
+                    v = analytics.get(p)
             if type(v) is str:
                 if (m := _media_type(v)) is not None:
                     media = m
@@ -517,23 +525,19 @@ class _Collector:
         if media is None:
             media = spec.default_media_type
         for p in spec.text_paths:
-            v = _look(obj, analytics, p)
+            if "." in p:
+                v = _look(obj, analytics, p)
+            else:
+                v = obj.get(p)
+                if v is None and analytics is not None:
+                    v = analytics.get(p)
             if type(v) is str and v:
                 text = v
                 break
 
-        self.o_pid.append(pid)
-        self.o_platform.append(name)
-        self.o_sid.append(sid)
-        self.o_pos.append(pos)
-        self.o_observed.append(observed)
-        self.o_fetched.append(fetched)
-        self.o_last.append(last)
-        self.o_next.append(nxt)
-        self.o_url.append(url)
-        self.o_published.append(published)
-        self.o_media.append(media)
-        self.o_text.append(text)
+        self.obs.append(
+            (pid, name, sid, pos, observed, fetched, last, nxt, url, published, media, text)
+        )
         if analytics is None:
             self.counts.append(0)
             return
@@ -552,8 +556,10 @@ class _Collector:
     def walk(
         self, d: dict[Any, Any], prefix: str, spec: PlatformSpec, pcodes: dict[str, int], depth: int
     ) -> None:
-        codes = self.codes
-        raws = self.raws
+        code_append = self.codes.append
+        raw_append = self.raws.append
+        get_code = pcodes.get
+        field_map = spec.field_map
         for k, v in d.items():
             if type(k) is not str:
                 k = str(k)
@@ -561,24 +567,38 @@ class _Collector:
             t = type(v)
             if t is int:
                 if -_MAX_INT <= v <= _MAX_INT:
-                    code = pcodes.get(path)
+                    code = get_code(path)
                     if code is None:
                         code = self.intern(spec, pcodes, path)
-                    codes.append(code)
-                    raws.append(v)
+                    code_append(code)
+                    raw_append(v)
                 else:
                     self.bad(spec.name, path, "a number too large to be a count")
             elif t is float:
                 if v - v == 0:
-                    code = pcodes.get(path)
+                    code = get_code(path)
                     if code is None:
                         code = self.intern(spec, pcodes, path)
-                    codes.append(code)
-                    raws.append(v)
+                    code_append(code)
+                    raw_append(v)
                 else:
                     self.bad(spec.name, path, "not a finite number")
+            elif t is str:
+                if path in field_map:  # a known numeric field sent as text
+                    n = _number(v)
+                    if n is _BAD:
+                        self.bad(spec.name, path, f"expected a number, got {_kind(v)}")
+                    elif n is not None:
+                        code = get_code(path)
+                        if code is None:
+                            code = self.intern(spec, pcodes, path)
+                        code_append(code)
+                        raw_append(n)
+                elif path in spec.container_paths and v.strip() not in _SENTINELS:
+                    self.bad(spec.name, path, f"expected an object, got {_kind(v)}")
+                # other strings are metadata: not numbers
             elif t is dict:
-                if path in spec.field_map:
+                if path in field_map:
                     self.bad(
                         spec.name,
                         path,
@@ -591,16 +611,16 @@ class _Collector:
                     self.bad(spec.name, path, "nested too deeply")
             elif v is None:
                 continue
-            elif path in spec.field_map:  # a known numeric field with a non-number value
+            elif path in field_map:  # a known numeric field with a non-number value
                 n = _number(v)
                 if n is _BAD:
                     self.bad(spec.name, path, f"expected a number, got {_kind(v)}")
                 elif n is not None:
-                    code = pcodes.get(path)
+                    code = get_code(path)
                     if code is None:
                         code = self.intern(spec, pcodes, path)
-                    codes.append(code)
-                    raws.append(n)
+                    code_append(code)
+                    raw_append(n)
             elif path in spec.container_paths and (t is not str or v.strip() not in _SENTINELS):
                 self.bad(spec.name, path, f"expected an object, got {_kind(v)}")
             # other strings, lists, booleans in unknown fields are metadata: not numbers
@@ -632,10 +652,11 @@ class _Collector:
         pid, name, sid, pos, observed, fetched = ctx
         for path in spec.reaction_paths:
             v = _dig(analytics, path)
-            pairs: list[tuple[str, Any]] = []
+            pairs: Iterable[tuple[Any, Any]] = ()
             if type(v) is dict:
-                pairs = [(str(k), c) for k, c in v.items()]
+                pairs = v.items()
             elif type(v) is list:  # [{"type": "LIKE", "count": 3}, ...]
+                pairs = listed = []
                 for item in v:
                     if type(item) is not dict:
                         self.bad(name, path, f"expected reaction objects, got {_kind(item)}")
@@ -648,14 +669,19 @@ class _Collector:
                     if label is None:
                         self.bad(name, path, "a reaction without a type")
                         continue
-                    pairs.append((label, c))
+                    listed.append((label, c))
             elif v is not None:
                 self.bad(name, path, f"expected reaction counts, got {_kind(v)}")
                 continue
             rows = []
             for label, c in pairs:
+                if type(label) is not str:
+                    label = str(label)
                 key = label.strip().lower()
                 if key == "total":
+                    continue
+                if type(c) is int and -_MAX_COUNT <= c <= _MAX_COUNT:
+                    rows.append((pid, name, sid, pos, key, c, observed, fetched))
                     continue
                 n = _number(c)
                 if n is _BAD:
@@ -704,27 +730,7 @@ class _Collector:
 
     # -- frames --------------------------------------------------------------------------------
     def obs_frame(self) -> pl.DataFrame:
-        cols = (
-            self.o_pid,
-            self.o_platform,
-            self.o_sid,
-            self.o_pos,
-            self.o_observed,
-            self.o_fetched,
-            self.o_last,
-            self.o_next,
-            self.o_url,
-            self.o_published,
-            self.o_media,
-            self.o_text,
-        )
-        series = []
-        for (name, dtype), values in zip(_OBS_SCHEMA.items(), cols, strict=True):
-            if dtype == UTC_TIME:
-                series.append(pl.Series(name, values, dtype=pl.Int64).cast(UTC_TIME))
-            else:
-                series.append(pl.Series(name, values, dtype=dtype))
-        return pl.DataFrame(series)
+        return _frame(self.obs, _OBS_SCHEMA)
 
     def frames(self, source: str | None) -> AnalyticsFrames:
         obs = self.obs_frame()
@@ -867,7 +873,7 @@ class _Collector:
             else:
                 exprs.append(pl.lit(None, WIDE_SCHEMA[m]).alias(m))
         wide = obs.with_columns(exprs)
-        wide = wide.with_columns(_engagements_expr(set(self.o_platform)))
+        wide = wide.with_columns(_engagements_expr(obs["platform"].unique().to_list()))
         return wide.select(WIDE_SCHEMA.names())
 
 
