@@ -15,8 +15,10 @@ The mapping decisions are in ``docs/METRICS.md`` and in the field maps of
 
 from __future__ import annotations
 
+import gc
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -140,6 +142,21 @@ def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
         else:
             series.append(pl.Series(name, values, dtype=dtype))
     return pl.DataFrame(series)
+
+
+def _side_frame(obs: pl.DataFrame, rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
+    """A side frame from rows ``(observation index, *own columns)``: the columns it shares with
+    the observations (post, network, times) are gathered from ``obs`` in one step."""
+    if not rows:
+        return empty(schema)
+    idx, *own = zip(*rows, strict=True)
+    shared = [c for c in schema if c in obs.schema]
+    own_names = [c for c in schema if c not in obs.schema]
+    keys = obs.select(pl.col(shared).gather(pl.Series(idx, dtype=pl.UInt32)))
+    mine = pl.DataFrame(
+        [pl.Series(c, v, dtype=schema[c]) for c, v in zip(own_names, own, strict=True)]
+    )
+    return pl.concat([keys, mine], how="horizontal").select(schema.names()).cast(dict(schema))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,6 +327,7 @@ class _Collector:
         self.counts: list[int] = []  # long rows per observation
         self.codes: list[int] = []  # per long row: index into the field table
         self.raws: list[int | float] = []  # per long row: the raw value
+        # side rows: (index of the observation, then the columns of their own)
         self.reactions: list[tuple[Any, ...]] = []
         self.breakdowns: list[tuple[Any, ...]] = []
         self.errors: list[tuple[Any, ...]] = []
@@ -382,7 +400,10 @@ class _Collector:
                 spec = self.adhoc.get(key)
                 if spec is None:
                     spec = self.adhoc[key] = PlatformSpec(name=key)
-            self.network(spec, value, pid, fetched)
+            if type(value) is dict:  # the common case, without the call to network()
+                self.observation(spec, value, pid, 0, fetched)
+            else:
+                self.network(spec, value, pid, fetched)
 
     def network(self, spec: PlatformSpec, value: Any, pid: str | None, fetched: int) -> None:
         t = type(value)
@@ -547,11 +568,10 @@ class _Collector:
             pcodes = self.pcodes[name] = {}
         self.walk(analytics, "", spec, pcodes, 0)
         self.counts.append(len(self.codes) - n0)
-        ctx = (pid, name, sid, pos, observed, fetched)
         if spec.reaction_paths:
-            self.reaction_rows(spec, analytics, ctx)
+            self.reaction_rows(spec, analytics, len(self.obs) - 1)
         if spec.breakdowns:
-            self.breakdown_rows(spec, analytics, ctx)
+            self.breakdown_rows(spec, analytics, len(self.obs) - 1)
 
     def walk(
         self, d: dict[Any, Any], prefix: str, spec: PlatformSpec, pcodes: dict[str, int], depth: int
@@ -648,8 +668,8 @@ class _Collector:
         return code
 
     # -- side frames ---------------------------------------------------------------------------
-    def reaction_rows(self, spec: PlatformSpec, analytics: dict[str, Any], ctx: tuple) -> None:
-        pid, name, sid, pos, observed, fetched = ctx
+    def reaction_rows(self, spec: PlatformSpec, analytics: dict[str, Any], obs: int) -> None:
+        name = spec.name
         for path in spec.reaction_paths:
             v = _dig(analytics, path)
             pairs: Iterable[tuple[Any, Any]] = ()
@@ -681,7 +701,7 @@ class _Collector:
                 if key == "total":
                     continue
                 if type(c) is int and -_MAX_COUNT <= c <= _MAX_COUNT:
-                    rows.append((pid, name, sid, pos, key, c, observed, fetched))
+                    rows.append((obs, key, c))
                     continue
                 n = _number(c)
                 if n is _BAD:
@@ -690,13 +710,13 @@ class _Collector:
                     if abs(n) > _MAX_COUNT:
                         self.bad(name, f"{path}.{label}", "a number too large to be a count")
                         continue
-                    rows.append((pid, name, sid, pos, key, round(n), observed, fetched))
+                    rows.append((obs, key, round(n)))
             if rows:
                 self.reactions.extend(rows)
                 return  # the first reaction object with counts wins
 
-    def breakdown_rows(self, spec: PlatformSpec, analytics: dict[str, Any], ctx: tuple) -> None:
-        pid, name, sid, _pos, observed, fetched = ctx
+    def breakdown_rows(self, spec: PlatformSpec, analytics: dict[str, Any], obs: int) -> None:
+        name = spec.name
         for b in spec.breakdowns:
             v = _dig(analytics, b.path)
             if v is None:
@@ -724,9 +744,7 @@ class _Collector:
                 if n is _BAD:
                     self.bad(name, b.path, f"expected a share, got {_kind(share)}")
                 elif n is not None:
-                    self.breakdowns.append(
-                        (pid, name, sid, b.breakdown, key, n / div, observed, fetched)
-                    )
+                    self.breakdowns.append((obs, b.breakdown, key, n / div))
 
     # -- frames --------------------------------------------------------------------------------
     def obs_frame(self) -> pl.DataFrame:
@@ -739,8 +757,8 @@ class _Collector:
         return AnalyticsFrames(
             long=long,
             wide=wide,
-            reactions=_frame(self.reactions, REACTIONS_SCHEMA),
-            breakdowns=_frame(self.breakdowns, BREAKDOWNS_SCHEMA),
+            reactions=_side_frame(obs, self.reactions, REACTIONS_SCHEMA),
+            breakdowns=_side_frame(obs, self.breakdowns, BREAKDOWNS_SCHEMA),
             errors=_frame(self.errors, ERRORS_SCHEMA),
             source=source,
         )
@@ -1098,7 +1116,31 @@ def normalize(answers: Any, *, fetched_at: datetime | None = None) -> AnalyticsF
     ('facebook', 161, False)
     """
     default_us = _fetched_us(fetched_at)
-    col = _Collector()
+    with _gc_paused():
+        col = _Collector()
+        frames = _normalize(col, answers, default_us)
+    _emit(col)
+    return frames
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (back on after, if it was on).
+
+    Collecting creates many small containers that live until the frames are built; each
+    automatic collection would also scan the (large) decoded answers, several times per call,
+    for no garbage: reference counting frees what the walk leaves.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _normalize(col: _Collector, answers: Any, default_us: int) -> AnalyticsFrames:
     failures: Iterable[Any] = ()
     if isinstance(answers, Mapping):
         responses: Iterable[Any] = [answers]
@@ -1122,9 +1164,7 @@ def normalize(answers: Any, *, fetched_at: datetime | None = None) -> AnalyticsF
     for f in failures:
         col.failure(f, default_us)
     source = "demo" if True in flags else ("live" if False in flags else None)
-    frames = col.frames(source)
-    _emit(col)
-    return frames
+    return col.frames(source)
 
 
 # ---------------------------------------------------------------------------------------------
