@@ -15,8 +15,10 @@ The mapping decisions are in ``docs/METRICS.md`` and in the field maps of
 
 from __future__ import annotations
 
+import gc
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -125,18 +127,36 @@ _OBS_COLS = (
 _OBS_SCHEMA = pl.Schema({c: WIDE_SCHEMA[c] for c in _OBS_COLS})
 
 
-def _raw_schema(schema: pl.Schema) -> pl.Schema:
-    """``schema`` with its datetime columns as Int64 microseconds (how rows are collected)."""
-    return pl.Schema({k: (pl.Int64 if v == UTC_TIME else v) for k, v in schema.items()})
-
-
 def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
-    """One frame from row tuples whose datetimes are epoch microseconds."""
+    """One frame from row tuples whose datetimes are epoch microseconds.
+
+    The rows are transposed in C (``zip``) and each column built as one typed series: much
+    cheaper than letting polars read the tuples row by row.
+    """
     if not rows:
         return empty(schema)
-    df = pl.DataFrame(rows, schema=_raw_schema(schema), orient="row")
-    times = [k for k, v in schema.items() if v == UTC_TIME]
-    return df.with_columns(pl.col(times).cast(UTC_TIME)) if times else df
+    series = []
+    for (name, dtype), values in zip(schema.items(), zip(*rows, strict=True), strict=True):
+        if dtype == UTC_TIME:
+            series.append(pl.Series(name, values, dtype=pl.Int64).cast(UTC_TIME))
+        else:
+            series.append(pl.Series(name, values, dtype=dtype))
+    return pl.DataFrame(series)
+
+
+def _side_frame(obs: pl.DataFrame, rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
+    """A side frame from rows ``(observation index, *own columns)``: the columns it shares with
+    the observations (post, network, times) are gathered from ``obs`` in one step."""
+    if not rows:
+        return empty(schema)
+    idx, *own = zip(*rows, strict=True)
+    shared = [c for c in schema if c in obs.schema]
+    own_names = [c for c in schema if c not in obs.schema]
+    keys = obs.select(pl.col(shared).gather(pl.Series(idx, dtype=pl.UInt32)))
+    mine = pl.DataFrame(
+        [pl.Series(c, v, dtype=schema[c]) for c, v in zip(own_names, own, strict=True)]
+    )
+    return pl.concat([keys, mine], how="horizontal").select(schema.names()).cast(dict(schema))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,13 +198,17 @@ def _to_us(v: Any) -> Any:
         if type(s) is int or type(s) is float:
             ns = v.get("_nanoseconds")
             extra = ns // 1000 if type(ns) is int else 0
-            r = round(s * 1_000_000) + extra if s - s == 0 else _BAD
-            return r if r is not _BAD and _MIN_US <= r <= _MAX_US else _BAD
+            x = s * 1_000_000
+            if x - x != 0:  # not finite, or too large once in microseconds
+                return _BAD
+            r = round(x) + extra
+            return r if _MIN_US <= r <= _MAX_US else _BAD
         return _BAD
     if t is int or t is float:  # epoch seconds, or milliseconds when too large for seconds
-        if v - v != 0:
+        x = v * 1000 if abs(v) > 1e11 else v * 1_000_000
+        if x - x != 0:  # not finite, or too large once in microseconds
             return _BAD
-        r = round(v * 1000) if abs(v) > 1e11 else round(v * 1_000_000)
+        r = round(x)
         return r if _MIN_US <= r <= _MAX_US else _BAD
     if isinstance(v, datetime):
         return _dt_us(v)
@@ -297,22 +321,13 @@ class _Collector:
     """Walks answers once and collects row tuples and flat value lists."""
 
     def __init__(self) -> None:
-        # one entry per observation (post x network x tweet), column by column
-        self.o_pid: list[str | None] = []
-        self.o_platform: list[str] = []
-        self.o_sid: list[str | None] = []
-        self.o_pos: list[int] = []
-        self.o_observed: list[int] = []
-        self.o_fetched: list[int] = []
-        self.o_last: list[int | None] = []
-        self.o_next: list[int | None] = []
-        self.o_url: list[str | None] = []
-        self.o_published: list[int | None] = []
-        self.o_media: list[str | None] = []
-        self.o_text: list[str | None] = []
+        # one tuple per observation (post x network x tweet) in the order of _OBS_COLS;
+        # transposed into columns once, at the end
+        self.obs: list[tuple[Any, ...]] = []
         self.counts: list[int] = []  # long rows per observation
         self.codes: list[int] = []  # per long row: index into the field table
         self.raws: list[int | float] = []  # per long row: the raw value
+        # side rows: (index of the observation, then the columns of their own)
         self.reactions: list[tuple[Any, ...]] = []
         self.breakdowns: list[tuple[Any, ...]] = []
         self.errors: list[tuple[Any, ...]] = []
@@ -385,7 +400,10 @@ class _Collector:
                 spec = self.adhoc.get(key)
                 if spec is None:
                     spec = self.adhoc[key] = PlatformSpec(name=key)
-            self.network(spec, value, pid, fetched)
+            if type(value) is dict:  # the common case, without the call to network()
+                self.observation(spec, value, pid, 0, fetched)
+            else:
+                self.network(spec, value, pid, fetched)
 
     def network(self, spec: PlatformSpec, value: Any, pid: str | None, fetched: int) -> None:
         t = type(value)
@@ -486,7 +504,12 @@ class _Collector:
         # metadata: on the network object first, then inside analytics
         url = text = media = published = None
         for p in spec.url_paths:
-            v = _look(obj, analytics, p)
+            if "." in p:
+                v = _look(obj, analytics, p)
+            else:
+                v = obj.get(p)
+                if v is None and analytics is not None:
+                    v = analytics.get(p)
             if type(v) is str:
                 if v:
                     url = v
@@ -494,7 +517,12 @@ class _Collector:
             elif v is not None:
                 self.bad(name, p, f"expected a URL, got {_kind(v)}")
         for p in spec.published_paths:
-            v = _look(obj, analytics, p)
+            if "." in p:
+                v = _look(obj, analytics, p)
+            else:
+                v = obj.get(p)
+                if v is None and analytics is not None:
+                    v = analytics.get(p)
             if v is not None:
                 ts = _to_us(v)
                 if ts is _BAD:
@@ -503,7 +531,12 @@ class _Collector:
                     published = ts
                     break
         for p in spec.media_type_paths:
-            v = _look(obj, analytics, p)
+            if "." in p:
+                v = _look(obj, analytics, p)
+            else:
+                v = obj.get(p)
+                if v is None and analytics is not None:
+                    v = analytics.get(p)
             if type(v) is str:
                 if (m := _media_type(v)) is not None:
                     media = m
@@ -513,23 +546,19 @@ class _Collector:
         if media is None:
             media = spec.default_media_type
         for p in spec.text_paths:
-            v = _look(obj, analytics, p)
+            if "." in p:
+                v = _look(obj, analytics, p)
+            else:
+                v = obj.get(p)
+                if v is None and analytics is not None:
+                    v = analytics.get(p)
             if type(v) is str and v:
                 text = v
                 break
 
-        self.o_pid.append(pid)
-        self.o_platform.append(name)
-        self.o_sid.append(sid)
-        self.o_pos.append(pos)
-        self.o_observed.append(observed)
-        self.o_fetched.append(fetched)
-        self.o_last.append(last)
-        self.o_next.append(nxt)
-        self.o_url.append(url)
-        self.o_published.append(published)
-        self.o_media.append(media)
-        self.o_text.append(text)
+        self.obs.append(
+            (pid, name, sid, pos, observed, fetched, last, nxt, url, published, media, text)
+        )
         if analytics is None:
             self.counts.append(0)
             return
@@ -539,17 +568,18 @@ class _Collector:
             pcodes = self.pcodes[name] = {}
         self.walk(analytics, "", spec, pcodes, 0)
         self.counts.append(len(self.codes) - n0)
-        ctx = (pid, name, sid, pos, observed, fetched)
         if spec.reaction_paths:
-            self.reaction_rows(spec, analytics, ctx)
+            self.reaction_rows(spec, analytics, len(self.obs) - 1)
         if spec.breakdowns:
-            self.breakdown_rows(spec, analytics, ctx)
+            self.breakdown_rows(spec, analytics, len(self.obs) - 1)
 
     def walk(
         self, d: dict[Any, Any], prefix: str, spec: PlatformSpec, pcodes: dict[str, int], depth: int
     ) -> None:
-        codes = self.codes
-        raws = self.raws
+        code_append = self.codes.append
+        raw_append = self.raws.append
+        get_code = pcodes.get
+        field_map = spec.field_map
         for k, v in d.items():
             if type(k) is not str:
                 k = str(k)
@@ -557,24 +587,38 @@ class _Collector:
             t = type(v)
             if t is int:
                 if -_MAX_INT <= v <= _MAX_INT:
-                    code = pcodes.get(path)
+                    code = get_code(path)
                     if code is None:
                         code = self.intern(spec, pcodes, path)
-                    codes.append(code)
-                    raws.append(v)
+                    code_append(code)
+                    raw_append(v)
                 else:
                     self.bad(spec.name, path, "a number too large to be a count")
             elif t is float:
                 if v - v == 0:
-                    code = pcodes.get(path)
+                    code = get_code(path)
                     if code is None:
                         code = self.intern(spec, pcodes, path)
-                    codes.append(code)
-                    raws.append(v)
+                    code_append(code)
+                    raw_append(v)
                 else:
                     self.bad(spec.name, path, "not a finite number")
+            elif t is str:
+                if path in field_map:  # a known numeric field sent as text
+                    n = _number(v)
+                    if n is _BAD:
+                        self.bad(spec.name, path, f"expected a number, got {_kind(v)}")
+                    elif n is not None:
+                        code = get_code(path)
+                        if code is None:
+                            code = self.intern(spec, pcodes, path)
+                        code_append(code)
+                        raw_append(n)
+                elif path in spec.container_paths and v.strip() not in _SENTINELS:
+                    self.bad(spec.name, path, f"expected an object, got {_kind(v)}")
+                # other strings are metadata: not numbers
             elif t is dict:
-                if path in spec.field_map:
+                if path in field_map:
                     self.bad(
                         spec.name,
                         path,
@@ -587,16 +631,16 @@ class _Collector:
                     self.bad(spec.name, path, "nested too deeply")
             elif v is None:
                 continue
-            elif path in spec.field_map:  # a known numeric field with a non-number value
+            elif path in field_map:  # a known numeric field with a non-number value
                 n = _number(v)
                 if n is _BAD:
                     self.bad(spec.name, path, f"expected a number, got {_kind(v)}")
                 elif n is not None:
-                    code = pcodes.get(path)
+                    code = get_code(path)
                     if code is None:
                         code = self.intern(spec, pcodes, path)
-                    codes.append(code)
-                    raws.append(n)
+                    code_append(code)
+                    raw_append(n)
             elif path in spec.container_paths and (t is not str or v.strip() not in _SENTINELS):
                 self.bad(spec.name, path, f"expected an object, got {_kind(v)}")
             # other strings, lists, booleans in unknown fields are metadata: not numbers
@@ -624,14 +668,15 @@ class _Collector:
         return code
 
     # -- side frames ---------------------------------------------------------------------------
-    def reaction_rows(self, spec: PlatformSpec, analytics: dict[str, Any], ctx: tuple) -> None:
-        pid, name, sid, pos, observed, fetched = ctx
+    def reaction_rows(self, spec: PlatformSpec, analytics: dict[str, Any], obs: int) -> None:
+        name = spec.name
         for path in spec.reaction_paths:
             v = _dig(analytics, path)
-            pairs: list[tuple[str, Any]] = []
+            pairs: Iterable[tuple[Any, Any]] = ()
             if type(v) is dict:
-                pairs = [(str(k), c) for k, c in v.items()]
+                pairs = v.items()
             elif type(v) is list:  # [{"type": "LIKE", "count": 3}, ...]
+                pairs = listed = []
                 for item in v:
                     if type(item) is not dict:
                         self.bad(name, path, f"expected reaction objects, got {_kind(item)}")
@@ -644,14 +689,19 @@ class _Collector:
                     if label is None:
                         self.bad(name, path, "a reaction without a type")
                         continue
-                    pairs.append((label, c))
+                    listed.append((label, c))
             elif v is not None:
                 self.bad(name, path, f"expected reaction counts, got {_kind(v)}")
                 continue
             rows = []
             for label, c in pairs:
+                if type(label) is not str:
+                    label = str(label)
                 key = label.strip().lower()
                 if key == "total":
+                    continue
+                if type(c) is int and -_MAX_COUNT <= c <= _MAX_COUNT:
+                    rows.append((obs, key, c))
                     continue
                 n = _number(c)
                 if n is _BAD:
@@ -660,13 +710,13 @@ class _Collector:
                     if abs(n) > _MAX_COUNT:
                         self.bad(name, f"{path}.{label}", "a number too large to be a count")
                         continue
-                    rows.append((pid, name, sid, pos, key, round(n), observed, fetched))
+                    rows.append((obs, key, round(n)))
             if rows:
                 self.reactions.extend(rows)
                 return  # the first reaction object with counts wins
 
-    def breakdown_rows(self, spec: PlatformSpec, analytics: dict[str, Any], ctx: tuple) -> None:
-        pid, name, sid, _pos, observed, fetched = ctx
+    def breakdown_rows(self, spec: PlatformSpec, analytics: dict[str, Any], obs: int) -> None:
+        name = spec.name
         for b in spec.breakdowns:
             v = _dig(analytics, b.path)
             if v is None:
@@ -694,33 +744,11 @@ class _Collector:
                 if n is _BAD:
                     self.bad(name, b.path, f"expected a share, got {_kind(share)}")
                 elif n is not None:
-                    self.breakdowns.append(
-                        (pid, name, sid, b.breakdown, key, n / div, observed, fetched)
-                    )
+                    self.breakdowns.append((obs, b.breakdown, key, n / div))
 
     # -- frames --------------------------------------------------------------------------------
     def obs_frame(self) -> pl.DataFrame:
-        cols = (
-            self.o_pid,
-            self.o_platform,
-            self.o_sid,
-            self.o_pos,
-            self.o_observed,
-            self.o_fetched,
-            self.o_last,
-            self.o_next,
-            self.o_url,
-            self.o_published,
-            self.o_media,
-            self.o_text,
-        )
-        series = []
-        for (name, dtype), values in zip(_OBS_SCHEMA.items(), cols, strict=True):
-            if dtype == UTC_TIME:
-                series.append(pl.Series(name, values, dtype=pl.Int64).cast(UTC_TIME))
-            else:
-                series.append(pl.Series(name, values, dtype=dtype))
-        return pl.DataFrame(series)
+        return _frame(self.obs, _OBS_SCHEMA)
 
     def frames(self, source: str | None) -> AnalyticsFrames:
         obs = self.obs_frame()
@@ -729,8 +757,8 @@ class _Collector:
         return AnalyticsFrames(
             long=long,
             wide=wide,
-            reactions=_frame(self.reactions, REACTIONS_SCHEMA),
-            breakdowns=_frame(self.breakdowns, BREAKDOWNS_SCHEMA),
+            reactions=_side_frame(obs, self.reactions, REACTIONS_SCHEMA),
+            breakdowns=_side_frame(obs, self.breakdowns, BREAKDOWNS_SCHEMA),
             errors=_frame(self.errors, ERRORS_SCHEMA),
             source=source,
         )
@@ -863,7 +891,7 @@ class _Collector:
             else:
                 exprs.append(pl.lit(None, WIDE_SCHEMA[m]).alias(m))
         wide = obs.with_columns(exprs)
-        wide = wide.with_columns(_engagements_expr(set(self.o_platform)))
+        wide = wide.with_columns(_engagements_expr(obs["platform"].unique().to_list()))
         return wide.select(WIDE_SCHEMA.names())
 
 
@@ -1088,7 +1116,31 @@ def normalize(answers: Any, *, fetched_at: datetime | None = None) -> AnalyticsF
     ('facebook', 161, False)
     """
     default_us = _fetched_us(fetched_at)
-    col = _Collector()
+    with _gc_paused():
+        col = _Collector()
+        frames = _normalize(col, answers, default_us)
+    _emit(col)
+    return frames
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (back on after, if it was on).
+
+    Collecting creates many small containers that live until the frames are built; each
+    automatic collection would also scan the (large) decoded answers, several times per call,
+    for no garbage: reference counting frees what the walk leaves.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _normalize(col: _Collector, answers: Any, default_us: int) -> AnalyticsFrames:
     failures: Iterable[Any] = ()
     if isinstance(answers, Mapping):
         responses: Iterable[Any] = [answers]
@@ -1112,9 +1164,7 @@ def normalize(answers: Any, *, fetched_at: datetime | None = None) -> AnalyticsF
     for f in failures:
         col.failure(f, default_us)
     source = "demo" if True in flags else ("live" if False in flags else None)
-    frames = col.frames(source)
-    _emit(col)
-    return frames
+    return col.frames(source)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -318,6 +318,23 @@ def test_unknown_shapes_never_crash():
         assert_schemas(normalize(42))
 
 
+def test_a_time_too_large_for_microseconds_is_not_a_time():
+    answers = [
+        {"id": "A", "youtube": {"analytics": {"views": 1}, "lastUpdated": 1.7976931348623e305}},
+        {"id": "B", "youtube": {"analytics": {"views": 2}, "nextUpdate": {"_seconds": 1e300}}},
+    ]
+    with pytest.warns(DataQualityWarning) as caught:
+        frames = normalize(answers, fetched_at=FETCHED)
+    assert sorted(str(w.message).split(":")[0] for w in caught) == [
+        "network 'youtube', field 'lastUpdated'",
+        "network 'youtube', field 'nextUpdate'",
+    ]
+    wide = frames.wide.sort("post_id")
+    assert wide["observed_at"].to_list() == [FETCHED, FETCHED]
+    assert wide["next_update"].to_list() == [None, None]
+    assert wide["views"].to_list() == [1, 2]
+
+
 def test_unmapped_and_unknown_fields_are_kept_in_long():
     answer = {
         "id": "A",
