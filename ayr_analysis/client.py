@@ -509,8 +509,30 @@ def _announce_demo(forced: bool) -> None:
         f"ayr-analysis: {why}, using the built-in demo sandbox. All numbers are DEMO data, "
         "not real analytics. Set AYRSHARE_API_KEY (environment or .env) for live data."
     )
-    print(text, file=sys.stderr)
+    if not _show_in_notebook(text):
+        print(text, file=sys.stderr)
     logger.info(text)
+
+
+def _show_in_notebook(text: str) -> bool:
+    """In a Jupyter kernel, show the demo notice as a labelled banner (not as an error on
+    stderr); return False elsewhere."""
+    if not _in_notebook():
+        return False
+    try:
+        from html import escape
+
+        from IPython.display import HTML, display
+
+        display(
+            HTML(
+                '<div style="border-left:4px solid #b45309;background:#fef3c7;color:#78350f;'
+                f'padding:6px 10px;margin:4px 0;font-family:sans-serif">{escape(text)}</div>'
+            )
+        )
+    except Exception:  # pragma: no cover - any display trouble: fall back to stderr
+        return False
+    return True
 
 
 def _missing_key_error() -> MissingApiKeyError:

@@ -42,6 +42,7 @@ __all__ = [
     "report_client",
     "resolve_campaigns_file",
     "run_report",
+    "use_report_display",
     "use_static_charts",
     "snapshot_frames",
     "distribution",
@@ -806,6 +807,23 @@ def use_static_charts() -> None:
     import altair as alt
 
     alt.renderers.enable("svg")
+
+
+def use_report_display() -> None:
+    """Settings for notebooks that become reports: charts as inline SVG (see
+    :func:`use_static_charts`) and polars tables without their shape line and dtype row.
+
+    >>> import altair as alt
+    >>> use_report_display(); alt.renderers.active
+    'svg'
+    >>> import polars as pl
+    >>> _ = alt.renderers.enable("default"); _ = pl.Config.restore_defaults()
+    """
+    import polars as pl
+
+    use_static_charts()
+    pl.Config.set_tbl_hide_dataframe_shape(True)
+    pl.Config.set_tbl_hide_column_data_types(True)
 
 
 #: The kernel the reports run on: ipykernel's ``python3`` spec, whose ``python`` jupyter_client

@@ -121,6 +121,14 @@ def test_notebook_runs(runs, name, variant):
     assert "https://cdn" not in text and "require.min.js" not in text
     if name in ("quickstart", "engagement_analysis", "campaign_comparison"):
         assert "DEMO" in text  # demo data is labelled
+    # the demo notice is a banner in the notebook, not an error-looking stderr stream
+    streams = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if o.output_type == "stream" and o.name == "stderr"]  # fmt: skip
+    assert not any("DEMO data" in o.text for o in streams)
+    banners = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if "DEMO data" in str(o.get("data", {}).get("text/html", ""))]  # fmt: skip
+    assert len(banners) == 1
+    assert "shape: (" not in text  # report tables without polars' shape line
 
 
 def test_non_default_parameters_change_the_report(runs):
