@@ -13,22 +13,10 @@ field is a change in that module and a test, nothing else.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
 from types import MappingProxyType
 
 from ..schema import PLATFORMS
-from . import (
-    bluesky,
-    facebook,
-    instagram,
-    linkedin,
-    pinterest,
-    reddit,
-    snapchat,
-    threads,
-    tiktok,
-    twitter,
-    youtube,
-)
 from ._base import UNITS, BreakdownSpec, FieldSpec, PlatformSpec
 
 __all__ = [
@@ -41,19 +29,8 @@ __all__ = [
     "get",
 ]
 
-_MODULES = (
-    bluesky,
-    facebook,
-    instagram,
-    linkedin,
-    pinterest,
-    reddit,
-    snapchat,
-    threads,
-    tiktok,
-    twitter,
-    youtube,
-)
+# one module per network of schema.PLATFORMS, named after it
+_MODULES = tuple(import_module(f".{name}", __name__) for name in PLATFORMS)
 
 #: Network name (as Ayrshare spells it) -> its field map, in the order of schema.PLATFORMS.
 REGISTRY: Mapping[str, PlatformSpec] = MappingProxyType(
