@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import gc
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 import polars as pl
@@ -144,12 +145,14 @@ def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
     return pl.DataFrame(series)
 
 
-def _side_frame(obs: pl.DataFrame, rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
-    """A side frame from rows ``(observation index, *own columns)``: the columns it shares with
-    the observations (post, network, times) are gathered from ``obs`` in one step."""
-    if not rows:
+def _side_frame(
+    obs: pl.DataFrame, idx: Sequence[int], own: Sequence[Sequence[Any]], schema: pl.Schema
+) -> pl.DataFrame:
+    """A side frame from the observation index of each row and the columns of its own: the
+    columns it shares with the observations (post, network, times) are gathered from ``obs``
+    in one step."""
+    if not idx:
         return empty(schema)
-    idx, *own = zip(*rows, strict=True)
     shared = [c for c in schema if c in obs.schema]
     own_names = [c for c in schema if c not in obs.schema]
     keys = obs.select(pl.col(shared).gather(pl.Series(idx, dtype=pl.UInt32)))
@@ -174,6 +177,15 @@ def _iso_us(text: str) -> int | None:
     return (dt - _EPOCH) // _US
 
 
+@lru_cache(maxsize=16384)
+def _text_us(text: str) -> Any:
+    """A time sent as text: epoch microseconds, None for a sentinel, _BAD when unreadable."""
+    if text.strip() in _SENTINELS:
+        return None
+    r = _iso_us(text)
+    return _BAD if r is None else r
+
+
 def _dt_us(dt: datetime) -> int:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
@@ -186,10 +198,7 @@ def _to_us(v: Any) -> Any:
         return None
     t = type(v)
     if t is str:
-        if v.strip() in _SENTINELS:
-            return None
-        r = _iso_us(v)
-        return _BAD if r is None else r
+        return _text_us(v)
     if t is dict:  # Firestore timestamps: {"_seconds", "_nanoseconds"} (+ "utc" on newer items)
         utc = v.get("utc")
         if type(utc) is str and (r := _iso_us(utc)) is not None:
@@ -285,6 +294,54 @@ def _dig(d: Any, path: str) -> Any:
     return d
 
 
+def _path(prefix: str, key: Any) -> str:
+    return prefix + (key if type(key) is str else str(key))
+
+
+# where a metadata path is found, for objects of one shape (see _meta_plan)
+_ON_OBJECT, _IN_ANALYTICS, _ON_BOTH, _DOTTED = 0, 1, 2, 3
+
+
+def _meta_plan(
+    spec: PlatformSpec, obj_keys: tuple[Any, ...], analytics_keys: tuple[Any, ...] | None
+) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """For network objects with these keys (and analytics with these), the metadata paths
+    worth looking at, in order: url, published time, media type, text. A path on neither
+    object is left out (it would give None); dotted paths are always looked at."""
+    on_obj = set(obj_keys)
+    in_analytics = set(analytics_keys or ())
+
+    def where(paths: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+        out = []
+        for p in paths:
+            if "." in p:
+                out.append((p, _DOTTED))
+            elif p in on_obj:
+                out.append((p, _ON_BOTH if p in in_analytics else _ON_OBJECT))
+            elif p in in_analytics:
+                out.append((p, _IN_ANALYTICS))
+        return tuple(out)
+
+    return (
+        where(spec.url_paths),
+        where(spec.published_paths),
+        where(spec.media_type_paths),
+        where(spec.text_paths),
+    )
+
+
+def _meta(obj: dict[str, Any], analytics: dict[str, Any] | None, path: str, where: int) -> Any:
+    """``path`` on the network object, else inside ``analytics`` (``where``: see _meta_plan)."""
+    if where == _ON_OBJECT:
+        return obj[path]
+    if where == _IN_ANALYTICS:
+        return analytics[path]  # type: ignore[index]
+    if where == _ON_BOTH:
+        v = obj[path]
+        return analytics[path] if v is None else v  # type: ignore[index]
+    return _look(obj, analytics, path)
+
+
 def _kind(v: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(v), type(v).__name__
@@ -328,7 +385,10 @@ class _Collector:
         self.codes: list[int] = []  # per long row: index into the field table
         self.raws: list[int | float] = []  # per long row: the raw value
         # side rows: (index of the observation, then the columns of their own)
-        self.reactions: list[tuple[Any, ...]] = []
+        # reactions as columns: observation index, reaction, count
+        self.r_obs: list[int] = []
+        self.r_key: list[str] = []
+        self.r_count: list[int] = []
         self.breakdowns: list[tuple[Any, ...]] = []
         self.errors: list[tuple[Any, ...]] = []
         self.error_seen: set[tuple[Any, ...]] = set()
@@ -342,7 +402,17 @@ class _Collector:
         self.t_div: list[float] = []
         self.t_prio: list[int] = []
         self.adhoc: dict[str, PlatformSpec] = {}
+        # (network, prefix) -> {key: field code}: the walk's look-up without spelling the path
+        self.kcodes: dict[tuple[str, str], dict[Any, int]] = {}
+        # (network, keys of the network object, keys of analytics) -> where its metadata is
+        self.meta_plans: dict[tuple[Any, ...], tuple[tuple[tuple[str, int], ...], ...]] = {}
         self.warned: dict[tuple[str | None, str | None], str] = {}
+
+    def release(self) -> None:
+        """Drop the collected rows (the frames are built): only the warnings are kept."""
+        for name, value in vars(self).items():
+            if name != "warned" and isinstance(value, (list, dict, set)):
+                value.clear()
 
     # -- warnings -------------------------------------------------------------------------------
     def bad(
@@ -480,49 +550,51 @@ class _Collector:
         if obj.get("status") == "error":
             self.error(pid, name, obj, fetched)
             return
-        sid = _str_id(obj.get("id"))
-        if sid is _BAD:
-            self.bad(name, "id", f"expected a post id, got {_kind(obj.get('id'))}")
-            sid = None
-        last = _to_us(obj.get("lastUpdated"))
+        sid = obj.get("id")
+        if type(sid) is not str or sid.strip() in _SENTINELS:
+            sid = _str_id(sid)
+            if sid is _BAD:
+                self.bad(name, "id", f"expected a post id, got {_kind(obj.get('id'))}")
+                sid = None
+        v = obj.get("lastUpdated")
+        last = _text_us(v) if type(v) is str else _to_us(v)
         if last is _BAD:
             self.bad(name, "lastUpdated", "not a time")
             last = None
-        nxt = _to_us(obj.get("nextUpdate"))
+        v = obj.get("nextUpdate")
+        nxt = _text_us(v) if type(v) is str else _to_us(v)
         if nxt is _BAD:
             self.bad(name, "nextUpdate", "not a time")
             nxt = None
         observed = fetched if last is None else last
         analytics = obj.get("analytics")
-        if type(analytics) is not dict:
+        if type(analytics) is dict:
+            shape = (name, tuple(obj), tuple(analytics))
+        else:
             if analytics is not None and not (
                 type(analytics) is str and analytics.strip() in _SENTINELS
             ):
                 self.bad(name, "analytics", f"expected an object, got {_kind(analytics)}")
             analytics = None
+            shape = (name, tuple(obj), None)
 
-        # metadata: on the network object first, then inside analytics
+        # metadata: on the network object first, then inside analytics; only the paths that
+        # objects of this shape have are looked at
+        plan = self.meta_plans.get(shape)
+        if plan is None:
+            plan = self.meta_plans[shape] = _meta_plan(spec, shape[1], shape[2])
+        url_paths, published_paths, media_paths, text_paths = plan
         url = text = media = published = None
-        for p in spec.url_paths:
-            if "." in p:
-                v = _look(obj, analytics, p)
-            else:
-                v = obj.get(p)
-                if v is None and analytics is not None:
-                    v = analytics.get(p)
+        for p, where in url_paths:
+            v = _meta(obj, analytics, p, where)
             if type(v) is str:
                 if v:
                     url = v
                     break
             elif v is not None:
                 self.bad(name, p, f"expected a URL, got {_kind(v)}")
-        for p in spec.published_paths:
-            if "." in p:
-                v = _look(obj, analytics, p)
-            else:
-                v = obj.get(p)
-                if v is None and analytics is not None:
-                    v = analytics.get(p)
+        for p, where in published_paths:
+            v = _meta(obj, analytics, p, where)
             if v is not None:
                 ts = _to_us(v)
                 if ts is _BAD:
@@ -530,13 +602,8 @@ class _Collector:
                 elif ts is not None:
                     published = ts
                     break
-        for p in spec.media_type_paths:
-            if "." in p:
-                v = _look(obj, analytics, p)
-            else:
-                v = obj.get(p)
-                if v is None and analytics is not None:
-                    v = analytics.get(p)
+        for p, where in media_paths:
+            v = _meta(obj, analytics, p, where)
             if type(v) is str:
                 if (m := _media_type(v)) is not None:
                     media = m
@@ -545,13 +612,8 @@ class _Collector:
                 self.bad(name, p, f"expected a media type, got {_kind(v)}")
         if media is None:
             media = spec.default_media_type
-        for p in spec.text_paths:
-            if "." in p:
-                v = _look(obj, analytics, p)
-            else:
-                v = obj.get(p)
-                if v is None and analytics is not None:
-                    v = analytics.get(p)
+        for p, where in text_paths:
+            v = _meta(obj, analytics, p, where)
             if type(v) is str and v:
                 text = v
                 break
@@ -563,87 +625,106 @@ class _Collector:
             self.counts.append(0)
             return
         n0 = len(self.codes)
-        pcodes = self.pcodes.get(name)
-        if pcodes is None:
-            pcodes = self.pcodes[name] = {}
-        self.walk(analytics, "", spec, pcodes, 0)
+        self.walk(analytics, "", spec, self.key_codes(name, ""), 0)
         self.counts.append(len(self.codes) - n0)
         if spec.reaction_paths:
             self.reaction_rows(spec, analytics, len(self.obs) - 1)
         if spec.breakdowns:
             self.breakdown_rows(spec, analytics, len(self.obs) - 1)
 
+    def key_codes(self, name: str, prefix: str) -> dict[Any, int]:
+        """The field codes of the keys under ``prefix`` on network ``name`` (filled as met)."""
+        codes = self.kcodes.get((name, prefix))
+        if codes is None:
+            codes = self.kcodes[(name, prefix)] = {}
+        return codes
+
+    def key_code(self, spec: PlatformSpec, kcodes: dict[Any, int], prefix: str, key: Any) -> int:
+        """The code of the field ``prefix + key``, made the first time the field is met."""
+        path = _path(prefix, key)
+        pcodes = self.pcodes.get(spec.name)
+        if pcodes is None:
+            pcodes = self.pcodes[spec.name] = {}
+        code = pcodes.get(path)
+        if code is None:
+            code = self.intern(spec, pcodes, path)
+        if type(key) is str:  # other keys (1, True, 1.0 are one dict key) keep their own path
+            kcodes[key] = code
+        return code
+
     def walk(
-        self, d: dict[Any, Any], prefix: str, spec: PlatformSpec, pcodes: dict[str, int], depth: int
+        self, d: dict[Any, Any], prefix: str, spec: PlatformSpec, kcodes: dict[Any, int], depth: int
     ) -> None:
+        """Every number in ``d`` (the object at ``prefix``), in the order of its keys.
+
+        The hot path (a finite number under a key met before) is one dictionary look-up and two
+        appends: the field's path is only spelled out for the other values.
+        """
         code_append = self.codes.append
         raw_append = self.raws.append
-        get_code = pcodes.get
-        field_map = spec.field_map
+        get_code = kcodes.get
         for k, v in d.items():
-            if type(k) is not str:
-                k = str(k)
-            path = prefix + k if prefix else k
             t = type(v)
             if t is int:
-                if -_MAX_INT <= v <= _MAX_INT:
-                    code = get_code(path)
+                if -9_223_372_036_854_775_807 <= v <= 9_223_372_036_854_775_807:  # Int64
+                    code = get_code(k)
                     if code is None:
-                        code = self.intern(spec, pcodes, path)
+                        code = self.key_code(spec, kcodes, prefix, k)
                     code_append(code)
                     raw_append(v)
                 else:
-                    self.bad(spec.name, path, "a number too large to be a count")
+                    self.bad(spec.name, _path(prefix, k), "a number too large to be a count")
             elif t is float:
                 if v - v == 0:
-                    code = get_code(path)
+                    code = get_code(k)
                     if code is None:
-                        code = self.intern(spec, pcodes, path)
+                        code = self.key_code(spec, kcodes, prefix, k)
                     code_append(code)
                     raw_append(v)
                 else:
-                    self.bad(spec.name, path, "not a finite number")
-            elif t is str:
-                if path in field_map:  # a known numeric field sent as text
-                    n = _number(v)
-                    if n is _BAD:
-                        self.bad(spec.name, path, f"expected a number, got {_kind(v)}")
-                    elif n is not None:
-                        code = get_code(path)
-                        if code is None:
-                            code = self.intern(spec, pcodes, path)
-                        code_append(code)
-                        raw_append(n)
-                elif path in spec.container_paths and v.strip() not in _SENTINELS:
-                    self.bad(spec.name, path, f"expected an object, got {_kind(v)}")
-                # other strings are metadata: not numbers
-            elif t is dict:
-                if path in field_map:
-                    self.bad(
-                        spec.name,
-                        path,
-                        "expected a number, got an object",
-                        "treated as not reported (null); its numbers kept in long, unmapped",
-                    )
-                if depth < _MAX_DEPTH:
-                    self.walk(v, path + ".", spec, pcodes, depth + 1)
-                else:
-                    self.bad(spec.name, path, "nested too deeply")
-            elif v is None:
-                continue
-            elif path in field_map:  # a known numeric field with a non-number value
-                n = _number(v)
-                if n is _BAD:
-                    self.bad(spec.name, path, f"expected a number, got {_kind(v)}")
-                elif n is not None:
-                    code = get_code(path)
-                    if code is None:
-                        code = self.intern(spec, pcodes, path)
-                    code_append(code)
-                    raw_append(n)
-            elif path in spec.container_paths and (t is not str or v.strip() not in _SENTINELS):
-                self.bad(spec.name, path, f"expected an object, got {_kind(v)}")
-            # other strings, lists, booleans in unknown fields are metadata: not numbers
+                    self.bad(spec.name, _path(prefix, k), "not a finite number")
+            elif v is not None:
+                self.other(spec, kcodes, prefix, k, v, depth)
+
+    def other(
+        self,
+        spec: PlatformSpec,
+        kcodes: dict[Any, int],
+        prefix: str,
+        k: Any,
+        v: Any,
+        depth: int,
+    ) -> None:
+        """A value that is not a plain number: an object to walk, a known numeric field sent as
+        text or another type, or metadata (other strings, lists, booleans: not numbers)."""
+        path = _path(prefix, k)
+        t = type(v)
+        field_map = spec.field_map
+        if t is dict:
+            if path in field_map:
+                self.bad(
+                    spec.name,
+                    path,
+                    "expected a number, got an object",
+                    "treated as not reported (null); its numbers kept in long, unmapped",
+                )
+            if depth < _MAX_DEPTH:
+                sub = path + "."
+                self.walk(v, sub, spec, self.key_codes(spec.name, sub), depth + 1)
+            else:
+                self.bad(spec.name, path, "nested too deeply")
+        elif path in field_map:  # a known numeric field sent as text or as another type
+            n = _number(v)
+            if n is _BAD:
+                self.bad(spec.name, path, f"expected a number, got {_kind(v)}")
+            elif n is not None:
+                code = kcodes.get(k)
+                if code is None:
+                    code = self.key_code(spec, kcodes, prefix, k)
+                self.codes.append(code)
+                self.raws.append(n)
+        elif path in spec.container_paths and (t is not str or v.strip() not in _SENTINELS):
+            self.bad(spec.name, path, f"expected an object, got {_kind(v)}")
 
     def intern(self, spec: PlatformSpec, pcodes: dict[str, int], path: str) -> int:
         code = len(self.t_field)
@@ -693,7 +774,8 @@ class _Collector:
             elif v is not None:
                 self.bad(name, path, f"expected reaction counts, got {_kind(v)}")
                 continue
-            rows = []
+            keys: list[str] = []
+            counts: list[int] = []
             for label, c in pairs:
                 if type(label) is not str:
                     label = str(label)
@@ -701,7 +783,8 @@ class _Collector:
                 if key == "total":
                     continue
                 if type(c) is int and -_MAX_COUNT <= c <= _MAX_COUNT:
-                    rows.append((obs, key, c))
+                    keys.append(key)
+                    counts.append(c)
                     continue
                 n = _number(c)
                 if n is _BAD:
@@ -710,9 +793,12 @@ class _Collector:
                     if abs(n) > _MAX_COUNT:
                         self.bad(name, f"{path}.{label}", "a number too large to be a count")
                         continue
-                    rows.append((obs, key, round(n)))
-            if rows:
-                self.reactions.extend(rows)
+                    keys.append(key)
+                    counts.append(round(n))
+            if keys:
+                self.r_obs.extend(repeat(obs, len(keys)))
+                self.r_key.extend(keys)
+                self.r_count.extend(counts)
                 return  # the first reaction object with counts wins
 
     def breakdown_rows(self, spec: PlatformSpec, analytics: dict[str, Any], obs: int) -> None:
@@ -757,8 +843,13 @@ class _Collector:
         return AnalyticsFrames(
             long=long,
             wide=wide,
-            reactions=_side_frame(obs, self.reactions, REACTIONS_SCHEMA),
-            breakdowns=_side_frame(obs, self.breakdowns, BREAKDOWNS_SCHEMA),
+            reactions=_side_frame(obs, self.r_obs, [self.r_key, self.r_count], REACTIONS_SCHEMA),
+            breakdowns=_side_frame(
+                obs,
+                [row[0] for row in self.breakdowns],
+                [[row[i] for row in self.breakdowns] for i in (1, 2, 3)],
+                BREAKDOWNS_SCHEMA,
+            ),
             errors=_frame(self.errors, ERRORS_SCHEMA),
             source=source,
         )
@@ -814,7 +905,6 @@ class _Collector:
             return {}
         if len(self.codes) <= SMALL_BATCH:
             return self.metric_columns_python(n)
-        columns: dict[str, pl.Series] = {}
         n_counts = len(COUNT_METRICS)
         ok = pl.col("value").is_finite() & (
             (pl.col("mpos") >= n_counts) | (pl.col("value").abs() <= _MAX_COUNT)
@@ -824,19 +914,27 @@ class _Collector:
             for c in bad["code"].unique().sort().to_list():
                 self.bad(self.t_platform[c], self.t_field[c], "a number out of range")
             metrics = metrics.filter(ok)
-        # write the fallbacks first, the preferred field last
-        parts = metrics.partition_by(["mpos", "prio"], as_dict=True)
-        for mpos, prio in sorted(parts, key=lambda k: (k[0], -k[1])):
-            part = parts[(mpos, prio)]
+        # one cell per observation and metric in a flat column (row-major), the fallback
+        # fields written first and the preferred field last; then one column per metric
+        n_metrics = len(CANONICAL_METRICS)
+        cell = metrics["obs"].cast(pl.Int64) * n_metrics + metrics["mpos"]
+        prio, value = metrics["prio"], metrics["value"]
+        flat = pl.Series("v", [None], dtype=pl.Float64).extend_constant(None, n * n_metrics - 1)
+        top = prio.max() or 0
+        if top == 0:
+            flat = flat.scatter(cell, value)
+        else:
+            for p in range(top, -1, -1):
+                chosen = prio == p
+                flat = flat.scatter(cell.filter(chosen), value.filter(chosen))
+        exprs = []
+        for mpos in metrics["mpos"].unique().sort().to_list():
             m = CANONICAL_METRICS[mpos]
-            col = columns.get(m)
-            if col is None:
-                col = pl.Series(m, dtype=pl.Float64).extend_constant(None, n)
-            columns[m] = col.scatter(part["obs"], part["value"])
-        return {
-            m: (col.round(0).cast(pl.Int64) if WIDE_SCHEMA[m] == pl.Int64 else col)
-            for m, col in columns.items()
-        }
+            expr = pl.col("v").gather_every(n_metrics, mpos)
+            if WIDE_SCHEMA[m] == pl.Int64:
+                expr = expr.round(0).cast(pl.Int64)
+            exprs.append(expr.alias(m))
+        return {c.name: c for c in pl.DataFrame([flat]).select(exprs).get_columns()}
 
     def metric_columns_python(self, n: int) -> dict[str, pl.Series]:
         """The same as the vectorised path, in plain Python: cheaper for small batches."""
@@ -1119,6 +1217,7 @@ def normalize(answers: Any, *, fetched_at: datetime | None = None) -> AnalyticsF
     with _gc_paused():
         col = _Collector()
         frames = _normalize(col, answers, default_us)
+        col.release()  # before the collector is back: nothing left for it to scan
     _emit(col)
     return frames
 
@@ -1155,6 +1254,9 @@ def _normalize(col: _Collector, answers: Any, default_us: int) -> AnalyticsFrame
             col.bad(None, None, f"expected answers, got {_kind(answers)}")
     flags: set[bool] = set()
     for r in responses:
+        if type(r) is dict:  # a decoded answer: none of an ApiResponse's attributes
+            col.answer(r, default_us)
+            continue
         received = getattr(r, "received_at", None)
         fetched = _dt_us(received) if isinstance(received, datetime) else default_us
         demo = getattr(r, "demo", None)

@@ -32,3 +32,18 @@ def test_reports_bench_knows_the_curated_reports():
     )
     assert proc.returncode == 0, proc.stderr
     assert "(quickstart, engagement_analysis, campaign_comparison); nothing timed" in proc.stdout
+
+
+def test_normalize_bench_runs_every_way_against_the_floor():
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_normalize.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "| 200     | floor: json.loads" in out
+    assert "ours: json.loads + normalize" in out and "normalize alone" in out
+    # the smoke batch gives rows in long and in wide
+    assert "long 5,334, wide 536" in out
