@@ -501,9 +501,11 @@ class SnapshotStore:
             lf = lf.group_by(entity).agg(pl.all().sort_by(order, maintain_order=True).last())
         else:
             # keep the rows at each entity's latest time (a semi-join on the per-entity maximum)
-            # and break ties by fetch time: no global sort, so millions of rows stay cheap
-            newest = lf.group_by(entity).agg(pl.col(spec.time).max())
-            lf = lf.join(newest, on=[*entity, spec.time], how="semi", nulls_equal=True)
+            # and break ties by fetch time: no global sort, so millions of rows stay cheap. The
+            # maxima are collected first, from the key columns alone: as one plan, the scan
+            # shared by both sides would hold every column of every row in memory at once
+            newest = lf.group_by(entity).agg(pl.col(spec.time).max()).collect()
+            lf = lf.join(newest.lazy(), on=[*entity, spec.time], how="semi", nulls_equal=True)
             lf = lf.sort(order, nulls_last=False, maintain_order=True).group_by(entity).last()
         return lf.select(spec.schema.names()).sort(entity, nulls_last=True).collect()
 
