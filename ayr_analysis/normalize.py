@@ -114,6 +114,7 @@ _MEDIA_TYPES: dict[str, str | None] = {
 }
 
 _METRIC_POS = {m: i for i, m in enumerate(CANONICAL_METRICS)}
+_SPECS: dict[str, PlatformSpec] = dict(platforms.REGISTRY)  # a plain dict: quicker look-ups
 _COUNT_SET = frozenset(COUNT_METRICS)
 _KEY_COLS = ("post_id", "platform", "social_id", "thread_position", "observed_at", "fetched_at")
 _OBS_COLS = (
@@ -342,6 +343,21 @@ def _meta(obj: dict[str, Any], analytics: dict[str, Any] | None, path: str, wher
     return _look(obj, analytics, path)
 
 
+class _Place:
+    """What the walk learnt of the keys met at one place (network, prefix, depth): the field
+    code of each numeric key, the keys whose values are metadata (text, lists, booleans), and
+    the places of the objects found under keys."""
+
+    __slots__ = ("children", "codes", "depth", "dull", "prefix")
+
+    def __init__(self, prefix: str, depth: int) -> None:
+        self.prefix = prefix
+        self.depth = depth
+        self.codes: dict[str, int] = {}
+        self.dull: set[str] = set()
+        self.children: dict[str, _Place] = {}
+
+
 def _kind(v: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(v), type(v).__name__
@@ -402,10 +418,11 @@ class _Collector:
         self.t_div: list[float] = []
         self.t_prio: list[int] = []
         self.adhoc: dict[str, PlatformSpec] = {}
-        # (network, prefix) -> {key: field code}: the walk's look-up without spelling the path
-        self.kcodes: dict[tuple[str, str], dict[Any, int]] = {}
+        # (network, prefix, depth) -> what the walk learnt of the keys met there
+        self.places: dict[tuple[str, str, int], _Place] = {}
         # (network, keys of the network object, keys of analytics) -> where its metadata is
-        self.meta_plans: dict[tuple[Any, ...], tuple[tuple[tuple[str, int], ...], ...]] = {}
+        # (and the field codes of its analytics keys)
+        self.meta_plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.warned: dict[tuple[str | None, str | None], str] = {}
 
     def release(self) -> None:
@@ -461,7 +478,7 @@ class _Collector:
             or http is not None
         ):
             self.error(pid, None, ans, fetched, http)
-        registry = platforms.REGISTRY
+        registry = _SPECS
         for key, value in ans.items():
             spec = registry.get(key)
             if spec is None:
@@ -582,11 +599,14 @@ class _Collector:
         # objects of this shape have are looked at
         plan = self.meta_plans.get(shape)
         if plan is None:
-            plan = self.meta_plans[shape] = _meta_plan(spec, shape[1], shape[2])
-        url_paths, published_paths, media_paths, text_paths = plan
+            plan = self.meta_plans[shape] = (
+                *_meta_plan(spec, shape[1], shape[2]),
+                self.place(spec, "", 0),
+            )
+        url_paths, published_paths, media_paths, text_paths, top = plan
         url = text = media = published = None
         for p, where in url_paths:
-            v = _meta(obj, analytics, p, where)
+            v = obj[p] if where == _ON_OBJECT else _meta(obj, analytics, p, where)
             if type(v) is str:
                 if v:
                     url = v
@@ -594,7 +614,7 @@ class _Collector:
             elif v is not None:
                 self.bad(name, p, f"expected a URL, got {_kind(v)}")
         for p, where in published_paths:
-            v = _meta(obj, analytics, p, where)
+            v = obj[p] if where == _ON_OBJECT else _meta(obj, analytics, p, where)
             if v is not None:
                 ts = _to_us(v)
                 if ts is _BAD:
@@ -603,7 +623,7 @@ class _Collector:
                     published = ts
                     break
         for p, where in media_paths:
-            v = _meta(obj, analytics, p, where)
+            v = obj[p] if where == _ON_OBJECT else _meta(obj, analytics, p, where)
             if type(v) is str:
                 if (m := _media_type(v)) is not None:
                     media = m
@@ -613,7 +633,7 @@ class _Collector:
         if media is None:
             media = spec.default_media_type
         for p, where in text_paths:
-            v = _meta(obj, analytics, p, where)
+            v = obj[p] if where == _ON_OBJECT else _meta(obj, analytics, p, where)
             if type(v) is str and v:
                 text = v
                 break
@@ -625,23 +645,24 @@ class _Collector:
             self.counts.append(0)
             return
         n0 = len(self.codes)
-        self.walk(analytics, "", spec, self.key_codes(name, ""), 0)
+        self.walk(analytics, top, spec)
         self.counts.append(len(self.codes) - n0)
         if spec.reaction_paths:
             self.reaction_rows(spec, analytics, len(self.obs) - 1)
         if spec.breakdowns:
             self.breakdown_rows(spec, analytics, len(self.obs) - 1)
 
-    def key_codes(self, name: str, prefix: str) -> dict[Any, int]:
-        """The field codes of the keys under ``prefix`` on network ``name`` (filled as met)."""
-        codes = self.kcodes.get((name, prefix))
-        if codes is None:
-            codes = self.kcodes[(name, prefix)] = {}
-        return codes
+    def place(self, spec: PlatformSpec, prefix: str, depth: int) -> _Place:
+        """The place ``prefix`` (at ``depth``) on network ``spec``, made the first time."""
+        key = (spec.name, prefix, depth)
+        place = self.places.get(key)
+        if place is None:
+            place = self.places[key] = _Place(prefix, depth)
+        return place
 
-    def key_code(self, spec: PlatformSpec, kcodes: dict[Any, int], prefix: str, key: Any) -> int:
-        """The code of the field ``prefix + key``, made the first time the field is met."""
-        path = _path(prefix, key)
+    def key_code(self, spec: PlatformSpec, place: _Place, key: Any) -> int:
+        """The code of the field at ``key`` of ``place``, made the first time it is met."""
+        path = _path(place.prefix, key)
         pcodes = self.pcodes.get(spec.name)
         if pcodes is None:
             pcodes = self.pcodes[spec.name] = {}
@@ -649,55 +670,54 @@ class _Collector:
         if code is None:
             code = self.intern(spec, pcodes, path)
         if type(key) is str:  # other keys (1, True, 1.0 are one dict key) keep their own path
-            kcodes[key] = code
+            place.codes[key] = code
         return code
 
-    def walk(
-        self, d: dict[Any, Any], prefix: str, spec: PlatformSpec, kcodes: dict[Any, int], depth: int
-    ) -> None:
-        """Every number in ``d`` (the object at ``prefix``), in the order of its keys.
+    def walk(self, d: dict[Any, Any], place: _Place, spec: PlatformSpec) -> None:
+        """Every number in ``d`` (the object at ``place``), in the order of its keys.
 
-        The hot path (a finite number under a key met before) is one dictionary look-up and two
-        appends: the field's path is only spelled out for the other values.
+        The common cases cost one set or dictionary look-up per key: a finite number under a
+        field met before, an object under a key met before, text under a key known to hold
+        metadata. The field's path is only spelled out for the other values (``other``).
         """
         code_append = self.codes.append
         raw_append = self.raws.append
-        get_code = kcodes.get
+        get_code = place.codes.get
+        dull = place.dull
+        children = place.children
         for k, v in d.items():
             t = type(v)
             if t is int:
                 if -9_223_372_036_854_775_807 <= v <= 9_223_372_036_854_775_807:  # Int64
                     code = get_code(k)
                     if code is None:
-                        code = self.key_code(spec, kcodes, prefix, k)
+                        code = self.key_code(spec, place, k)
                     code_append(code)
                     raw_append(v)
                 else:
-                    self.bad(spec.name, _path(prefix, k), "a number too large to be a count")
+                    self.bad(spec.name, _path(place.prefix, k), "a number too large to be a count")
             elif t is float:
                 if v - v == 0:
                     code = get_code(k)
                     if code is None:
-                        code = self.key_code(spec, kcodes, prefix, k)
+                        code = self.key_code(spec, place, k)
                     code_append(code)
                     raw_append(v)
                 else:
-                    self.bad(spec.name, _path(prefix, k), "not a finite number")
-            elif v is not None:
-                self.other(spec, kcodes, prefix, k, v, depth)
+                    self.bad(spec.name, _path(place.prefix, k), "not a finite number")
+            elif t is dict:
+                child = children.get(k)
+                if child is None:
+                    self.other(spec, place, k, v)
+                else:
+                    self.walk(v, child, spec)
+            elif v is not None and k not in dull:
+                self.other(spec, place, k, v)
 
-    def other(
-        self,
-        spec: PlatformSpec,
-        kcodes: dict[Any, int],
-        prefix: str,
-        k: Any,
-        v: Any,
-        depth: int,
-    ) -> None:
+    def other(self, spec: PlatformSpec, place: _Place, k: Any, v: Any) -> None:
         """A value that is not a plain number: an object to walk, a known numeric field sent as
         text or another type, or metadata (other strings, lists, booleans: not numbers)."""
-        path = _path(prefix, k)
+        path = _path(place.prefix, k)
         t = type(v)
         field_map = spec.field_map
         if t is dict:
@@ -708,9 +728,11 @@ class _Collector:
                     "expected a number, got an object",
                     "treated as not reported (null); its numbers kept in long, unmapped",
                 )
-            if depth < _MAX_DEPTH:
-                sub = path + "."
-                self.walk(v, sub, spec, self.key_codes(spec.name, sub), depth + 1)
+            if place.depth < _MAX_DEPTH:
+                child = self.place(spec, path + ".", place.depth + 1)
+                if type(k) is str and path not in field_map:  # next time, walked at once
+                    place.children[k] = child
+                self.walk(v, child, spec)
             else:
                 self.bad(spec.name, path, "nested too deeply")
         elif path in field_map:  # a known numeric field sent as text or as another type
@@ -718,13 +740,16 @@ class _Collector:
             if n is _BAD:
                 self.bad(spec.name, path, f"expected a number, got {_kind(v)}")
             elif n is not None:
-                code = kcodes.get(k)
+                code = place.codes.get(k)
                 if code is None:
-                    code = self.key_code(spec, kcodes, prefix, k)
+                    code = self.key_code(spec, place, k)
                 self.codes.append(code)
                 self.raws.append(n)
-        elif path in spec.container_paths and (t is not str or v.strip() not in _SENTINELS):
-            self.bad(spec.name, path, f"expected an object, got {_kind(v)}")
+        elif path in spec.container_paths:
+            if t is not str or v.strip() not in _SENTINELS:
+                self.bad(spec.name, path, f"expected an object, got {_kind(v)}")
+        elif type(k) is str:  # metadata under this key, whatever it holds next time (but objects)
+            place.dull.add(k)
 
     def intern(self, spec: PlatformSpec, pcodes: dict[str, int], path: str) -> int:
         code = len(self.t_field)
