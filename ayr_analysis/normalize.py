@@ -65,6 +65,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _MAX_INT = 2**63 - 1
 _MAX_COUNT = 9.2e18  # a float beyond this does not fit an Int64 count
+_INT64_EDGE = 2.0**63 - 1024  # floats from here on may come from an int beyond Int64
 _MIN_US = -62_135_596_800_000_000  # 0001-01-01
 _MAX_US = 253_402_300_799_000_000  # 9999-12-31
 _SENTINELS = frozenset({"", "-"})
@@ -676,9 +677,10 @@ class _Collector:
     def walk(self, d: dict[Any, Any], place: _Place, spec: PlatformSpec) -> None:
         """Every number in ``d`` (the object at ``place``), in the order of its keys.
 
-        The common cases cost one set or dictionary look-up per key: a finite number under a
-        field met before, an object under a key met before, text under a key known to hold
-        metadata. The field's path is only spelled out for the other values (``other``).
+        The common cases cost one set or dictionary look-up per key: a number under a field met
+        before, an object under a key met before, text under a key known to hold metadata. The
+        field's path is only spelled out for the other values (``other``). Numbers are checked
+        all at once when the frames are built (``checked_numbers``).
         """
         code_append = self.codes.append
         raw_append = self.raws.append
@@ -687,24 +689,12 @@ class _Collector:
         children = place.children
         for k, v in d.items():
             t = type(v)
-            if t is int:
-                if -9_223_372_036_854_775_807 <= v <= 9_223_372_036_854_775_807:  # Int64
-                    code = get_code(k)
-                    if code is None:
-                        code = self.key_code(spec, place, k)
-                    code_append(code)
-                    raw_append(v)
-                else:
-                    self.bad(spec.name, _path(place.prefix, k), "a number too large to be a count")
-            elif t is float:
-                if v - v == 0:
-                    code = get_code(k)
-                    if code is None:
-                        code = self.key_code(spec, place, k)
-                    code_append(code)
-                    raw_append(v)
-                else:
-                    self.bad(spec.name, _path(place.prefix, k), "not a finite number")
+            if t is int or t is float:  # checked in bulk later (infinite, beyond Int64)
+                code = get_code(k)
+                if code is None:
+                    code = self.key_code(spec, place, k)
+                code_append(code)
+                raw_append(v)
             elif t is dict:
                 child = children.get(k)
                 if child is None:
@@ -895,7 +885,13 @@ class _Collector:
             .alias("obs")
         )
         code = pl.Series("code", self.codes, dtype=pl.UInt32)
-        raw = pl.Series("raw_value", self.raws, dtype=pl.Float64)
+        raw, dropped = self.checked_numbers()
+        if dropped is not None:
+            keep = pl.Series(dtype=pl.Boolean).extend_constant(True, len(self.raws))
+            keep = keep.scatter(dropped, False)
+            obs_idx, code, raw = obs_idx.filter(keep), code.filter(keep), raw.filter(keep)
+            if raw.is_empty():
+                return empty(LONG_SCHEMA), None
         # numbers first (cheap to filter), strings only for the long frame
         conv = pl.DataFrame(
             {
@@ -924,12 +920,52 @@ class _Collector:
         )
         return long, metrics
 
+    def checked_numbers(self) -> tuple[pl.Series, list[int] | None]:
+        """The raw values as Float64, and the rows to drop (None: none): an infinite float or
+        a nan, an int beyond Int64. Checked by polars on the whole column; only the few
+        suspect values are looked at in Python."""
+        raws = self.raws
+        try:
+            raw = pl.Series("raw_value", raws, dtype=pl.Float64)
+        except (OverflowError, TypeError, ValueError):  # an int too large even for a float
+            suspects: Iterable[int] = [
+                i for i, v in enumerate(raws) if type(v) is int or v - v != 0
+            ]
+            raw = None
+        else:
+            suspect = ~raw.is_finite() | (raw.abs() >= _INT64_EDGE)
+            if not suspect.any():
+                return raw, None
+            suspects = suspect.arg_true().to_list()
+        dropped = []
+        for i in suspects:
+            v = raws[i]
+            if type(v) is float:
+                if v - v == 0:
+                    continue
+                message = "not a finite number"
+            elif -_MAX_INT <= v <= _MAX_INT:
+                continue
+            else:
+                message = "a number too large to be a count"
+            c = self.codes[i]
+            self.bad(self.t_platform[c], self.t_field[c], message)
+            dropped.append(i)
+        if raw is None:
+            gone = set(dropped)
+            raw = pl.Series(
+                "raw_value",
+                [None if i in gone else v for i, v in enumerate(raws)],
+                dtype=pl.Float64,
+            )
+        return raw, dropped or None
+
     def metric_columns(self, n: int, metrics: pl.DataFrame | None) -> dict[str, pl.Series]:
         """One column per reported canonical metric, the preferred field winning."""
         if metrics is None or metrics.height == 0:
             return {}
         if len(self.codes) <= SMALL_BATCH:
-            return self.metric_columns_python(n)
+            return self.metric_columns_python(n, metrics)
         n_counts = len(COUNT_METRICS)
         ok = pl.col("value").is_finite() & (
             (pl.col("mpos") >= n_counts) | (pl.col("value").abs() <= _MAX_COUNT)
@@ -961,39 +997,28 @@ class _Collector:
             exprs.append(expr.alias(m))
         return {c.name: c for c in pl.DataFrame([flat]).select(exprs).get_columns()}
 
-    def metric_columns_python(self, n: int) -> dict[str, pl.Series]:
+    def metric_columns_python(self, n: int, metrics: pl.DataFrame) -> dict[str, pl.Series]:
         """The same as the vectorised path, in plain Python: cheaper for small batches."""
         n_counts = len(COUNT_METRICS)
-        t_mpos = [_METRIC_POS.get(m, -1) if m else -1 for m in self.t_metric]
-        t_mul, t_div, t_prio = self.t_mul, self.t_div, self.t_prio
-        codes, raws = self.codes, self.raws
+        t_platform, t_field = self.t_platform, self.t_field
         cols: dict[int, list[Any]] = {}
         prio_at: dict[tuple[int, int], int] = {}
-        j = 0
-        for obs, cnt in enumerate(self.counts):
-            for k in range(j, j + cnt):
-                c = codes[k]
-                mpos = t_mpos[c]
-                if mpos < 0:
-                    continue
-                v = raws[k] * t_mul[c] / t_div[c]
-                if v - v != 0 or (mpos < n_counts and abs(v) > _MAX_COUNT):
-                    self.bad(self.t_platform[c], self.t_field[c], "a number out of range")
-                    continue
-                if mpos < n_counts:
-                    v = round(v)
-                col = cols.get(mpos)
-                if col is None:
-                    col = cols[mpos] = [None] * n
-                prio = t_prio[c]
-                if col[obs] is None:
-                    col[obs] = v
-                    if prio:
-                        prio_at[(mpos, obs)] = prio
-                elif prio < prio_at.get((mpos, obs), 0):
-                    col[obs] = v
+        for obs, c, mpos, prio, v in metrics.iter_rows():
+            if v - v != 0 or (mpos < n_counts and abs(v) > _MAX_COUNT):
+                self.bad(t_platform[c], t_field[c], "a number out of range")
+                continue
+            if mpos < n_counts:
+                v = round(v)
+            col = cols.get(mpos)
+            if col is None:
+                col = cols[mpos] = [None] * n
+            if col[obs] is None:
+                col[obs] = v
+                if prio:
                     prio_at[(mpos, obs)] = prio
-            j += cnt
+            elif prio < prio_at.get((mpos, obs), 0):
+                col[obs] = v
+                prio_at[(mpos, obs)] = prio
         out = {}
         for mpos, values in cols.items():
             m = CANONICAL_METRICS[mpos]

@@ -577,3 +577,59 @@ def test_small_and_large_batch_paths_give_the_same_frame(monkeypatch):
     assert ig["likes"][7] is None  # 1e19 does not fit a count: null plus a warning
     x = small.wide.filter((pl.col("platform") == "twitter") & (pl.col("thread_position") == 0))
     assert x.height == 200
+
+
+_EDGE_NUMBERS = {
+    "inf": float("inf"),
+    "minus_inf": float("-inf"),
+    "nan": float("nan"),
+    "two_pow_70": 2**70,
+    "minus_two_pow_70": -(2**70),
+    "int64_max": 2**63 - 1,
+    "int64_min_plus_one": -(2**63 - 1),
+    "two_pow_63": 2**63,
+    "minus_two_pow_63": -(2**63),
+    "huge_float": 1e300,
+    "float_beyond_int64": 9.3e18,
+    "small_int": 5,
+    "small_float": 2.5,
+}
+_DROPPED = {
+    "inf": "not a finite number",
+    "minus_inf": "not a finite number",
+    "nan": "not a finite number",
+    "two_pow_70": "a number too large to be a count",
+    "minus_two_pow_70": "a number too large to be a count",
+    "two_pow_63": "a number too large to be a count",
+    "minus_two_pow_63": "a number too large to be a count",
+    "beyond_float": "a number too large to be a count",
+}
+
+
+@pytest.mark.parametrize("beyond_float", [False, True], ids=["float-sized", "beyond-float"])
+@pytest.mark.parametrize("small_batch", [50_000, 0], ids=["python-path", "polars-path"])
+def test_numbers_beyond_float_or_int64_are_dropped_with_a_warning(
+    monkeypatch, beyond_float, small_batch
+):
+    import importlib
+
+    monkeypatch.setattr(
+        importlib.import_module("ayr_analysis.normalize"), "SMALL_BATCH", small_batch
+    )
+    numbers = dict(_EDGE_NUMBERS)
+    if beyond_float:  # an int no float can hold: polars refuses the whole column
+        numbers["beyond_float"] = 10**400
+    answer = {"id": "p1", "instagram": {"analytics": {**numbers, "likeCount": 7}}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frames = normalize(answer, fetched_at=FETCHED)
+    kept = dict(frames.long.select("field", "raw_value").iter_rows())
+    expected = {k: float(v) for k, v in numbers.items() if k not in _DROPPED}
+    assert kept == {**expected, "likeCount": 7.0}
+    messages = sorted(str(w.message) for w in caught)
+    assert messages == sorted(
+        f"network 'instagram', field '{k}': {why}; treated as not reported (null)"
+        for k, why in _DROPPED.items()
+        if k in numbers
+    )
+    assert frames.wide["likes"].to_list() == [7]
