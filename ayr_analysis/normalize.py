@@ -406,6 +406,7 @@ class _Collector:
         self.r_obs: list[int] = []
         self.r_key: list[str] = []
         self.r_count: list[int] = []
+        self.reaction_keys: dict[str, str] = {}  # label as sent -> reaction
         self.breakdowns: list[tuple[Any, ...]] = []
         self.errors: list[tuple[Any, ...]] = []
         self.error_seen: set[tuple[Any, ...]] = set()
@@ -455,10 +456,12 @@ class _Collector:
             if ans is not None:
                 self.bad(None, None, f"expected an answer object, got {_kind(ans)}")
             return
-        pid = _str_id(ans.get("id"))
-        if pid is _BAD:
-            self.bad(None, "id", f"expected a post id, got {_kind(ans.get('id'))}")
-            pid = None
+        pid = ans.get("id")
+        if type(pid) is not str or pid.strip() in _SENTINELS:
+            pid = _str_id(pid)
+            if pid is _BAD:
+                self.bad(None, "id", f"expected a post id, got {_kind(ans.get('id'))}")
+                pid = None
         if pid is None and type(post_hint) is str:
             pid = post_hint
         listed = False
@@ -791,13 +794,17 @@ class _Collector:
                 continue
             keys: list[str] = []
             counts: list[int] = []
+            known = self.reaction_keys
             for label, c in pairs:
-                if type(label) is not str:
-                    label = str(label)
-                key = label.strip().lower()
+                key = known.get(label) if type(label) is str else None
+                if key is None:
+                    if type(label) is not str:
+                        label = str(label)
+                    key = label.strip().lower()
+                    known[label] = key
                 if key == "total":
                     continue
-                if type(c) is int and -_MAX_COUNT <= c <= _MAX_COUNT:
+                if type(c) is int and -9_200_000_000_000_000_000 <= c <= 9_200_000_000_000_000_000:
                     keys.append(key)
                     counts.append(c)
                     continue
