@@ -245,7 +245,9 @@ def _toml(specs: list[dict]) -> str:
             if isinstance(value, date):
                 out.append(f"{key} = {value.isoformat()}")
             else:
-                out.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+                # JSON strings are TOML basic strings, but for DEL: TOML wants it escaped
+                text = json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+                out.append(f"{key} = {text}")
         out.append("")
     return "\n".join(out)
 
