@@ -270,6 +270,7 @@ def _str_id(v: Any) -> Any:
     return None if v is None else _BAD
 
 
+@lru_cache(maxsize=1024)
 def _media_type(v: str) -> str | None:
     key = v.strip().lower()
     if key in _MEDIA_TYPES:
@@ -620,7 +621,7 @@ class _Collector:
         for p, where in published_paths:
             v = obj[p] if where == _ON_OBJECT else _meta(obj, analytics, p, where)
             if v is not None:
-                ts = _to_us(v)
+                ts = _text_us(v) if type(v) is str else _to_us(v)
                 if ts is _BAD:
                     self.bad(name, p, "not a time")
                 elif ts is not None:
