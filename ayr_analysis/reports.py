@@ -42,6 +42,7 @@ __all__ = [
     "report_client",
     "resolve_campaigns_file",
     "run_report",
+    "report_table_html",
     "use_report_display",
     "use_static_charts",
     "snapshot_frames",
@@ -824,6 +825,30 @@ def use_report_display() -> None:
     use_static_charts()
     pl.Config.set_tbl_hide_dataframe_shape(True)
     pl.Config.set_tbl_hide_column_data_types(True)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - the notebooks extra is not installed
+        return
+    shell = get_ipython()
+    if shell is not None:  # in a notebook: text cells without the quotes polars adds
+        shell.display_formatter.formatters["text/html"].for_type(pl.DataFrame, report_table_html)
+
+
+#: a table cell holding text as polars writes it: in quotes (the closing one is missing when
+#: polars cut the text short)
+_QUOTED_CELL = re.compile(r"<td>&quot;(.*?)(?:&quot;)?</td>", re.DOTALL)
+
+
+def report_table_html(frame: Any) -> str:
+    """A polars frame as an HTML table for a report: polars' own table, but text cells show
+    their text, not the text in quotes.
+
+    >>> import polars as pl
+    >>> html = report_table_html(pl.DataFrame({"network": ["tiktok"], "says": ['"hi"']}))
+    >>> html[html.index("<tbody>"):]
+    '<tbody><tr><td>tiktok</td><td>&quot;hi&quot;</td></tr></tbody></table></div>'
+    """
+    return _QUOTED_CELL.sub(r"<td>\1</td>", frame._repr_html_())
 
 
 #: The kernel the reports run on: ipykernel's ``python3`` spec, whose ``python`` jupyter_client

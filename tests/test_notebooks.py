@@ -129,6 +129,9 @@ def test_notebook_runs(runs, name, variant):
                if "DEMO data" in str(o.get("data", {}).get("text/html", ""))]  # fmt: skip
     assert len(banners) == 1
     assert "shape: (" not in text  # report tables without polars' shape line
+    assert "<td>&quot;" not in text  # text cells show the text, not the text in quotes
+    if name in ("quickstart", "engagement_analysis", "campaign_comparison"):
+        assert any(f"<td>{p}</td>" in text for p in ("facebook", "instagram", "tiktok"))
 
 
 def test_non_default_parameters_change_the_report(runs):
