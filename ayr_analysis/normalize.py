@@ -350,7 +350,7 @@ class _Place:
     code of each numeric key, the keys whose values are metadata (text, lists, booleans), and
     the places of the objects found under keys."""
 
-    __slots__ = ("children", "codes", "depth", "dull", "prefix")
+    __slots__ = ("children", "codes", "depth", "dull", "lookups", "prefix")
 
     def __init__(self, prefix: str, depth: int) -> None:
         self.prefix = prefix
@@ -358,6 +358,7 @@ class _Place:
         self.codes: dict[str, int] = {}
         self.dull: set[str] = set()
         self.children: dict[str, _Place] = {}
+        self.lookups = (self.codes.get, self.dull, self.children)  # bound once, for the walk
 
 
 def _kind(v: Any) -> str:
@@ -402,6 +403,7 @@ class _Collector:
         self.counts: list[int] = []  # long rows per observation
         self.codes: list[int] = []  # per long row: index into the field table
         self.raws: list[int | float] = []  # per long row: the raw value
+        self.appends = (self.codes.append, self.raws.append)  # bound once, for the walk
         # side rows: (index of the observation, then the columns of their own)
         # reactions as columns: observation index, reaction, count
         self.r_obs: list[int] = []
@@ -686,11 +688,8 @@ class _Collector:
         field's path is only spelled out for the other values (``other``). Numbers are checked
         all at once when the frames are built (``checked_numbers``).
         """
-        code_append = self.codes.append
-        raw_append = self.raws.append
-        get_code = place.codes.get
-        dull = place.dull
-        children = place.children
+        code_append, raw_append = self.appends
+        get_code, dull, children = place.lookups
         for k, v in d.items():
             t = type(v)
             if t is int or t is float:  # checked in bulk later (infinite, beyond Int64)
