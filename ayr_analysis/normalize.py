@@ -404,12 +404,12 @@ class _Collector:
         self.codes: list[int] = []  # per long row: index into the field table
         self.raws: list[int | float] = []  # per long row: the raw value
         self.appends = (self.codes.append, self.raws.append)  # bound once, for the walk
-        # side rows: (index of the observation, then the columns of their own)
         # reactions as columns: observation index, reaction, count
         self.r_obs: list[int] = []
         self.r_key: list[str] = []
         self.r_count: list[int] = []
         self.reaction_keys: dict[str, str] = {}  # label as sent -> reaction
+        # side rows: (index of the observation, then the columns of their own)
         self.breakdowns: list[tuple[Any, ...]] = []
         self.errors: list[tuple[Any, ...]] = []
         self.error_seen: set[tuple[Any, ...]] = set()
@@ -426,7 +426,7 @@ class _Collector:
         # (network, prefix, depth) -> what the walk learnt of the keys met there
         self.places: dict[tuple[str, str, int], _Place] = {}
         # (network, keys of the network object, keys of analytics) -> where its metadata is
-        # (and the field codes of its analytics keys)
+        # (and the place of its analytics objects)
         self.meta_plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.warned: dict[tuple[str | None, str | None], str] = {}
 
