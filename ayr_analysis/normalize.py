@@ -451,6 +451,15 @@ class _Collector:
                 where += f", field {fieldname!r}"
             self.warned[key] = f"{where}: {what}; {outcome}"
 
+    def post_id(self, platform: str | None, value: Any) -> str | None:
+        """An id that is not plain text: a number as text, None for a sentinel or null, and
+        None with a warning for anything else."""
+        pid = _str_id(value)
+        if pid is _BAD:
+            self.bad(platform, "id", f"expected a post id, got {_kind(value)}")
+            return None
+        return pid
+
     # -- answers -------------------------------------------------------------------------------
     def answer(
         self, ans: Any, fetched: int, post_hint: Any = None, status_code: Any = None
@@ -460,11 +469,8 @@ class _Collector:
                 self.bad(None, None, f"expected an answer object, got {_kind(ans)}")
             return
         pid = ans.get("id")
-        if type(pid) is not str or pid.strip() in _SENTINELS:
-            pid = _str_id(pid)
-            if pid is _BAD:
-                self.bad(None, "id", f"expected a post id, got {_kind(ans.get('id'))}")
-                pid = None
+        if type(pid) is not str or pid.strip() in _SENTINELS:  # plain text is kept as it is
+            pid = self.post_id(None, pid)
         if pid is None and type(post_hint) is str:
             pid = post_hint
         listed = False
@@ -575,11 +581,8 @@ class _Collector:
             self.error(pid, name, obj, fetched)
             return
         sid = obj.get("id")
-        if type(sid) is not str or sid.strip() in _SENTINELS:
-            sid = _str_id(sid)
-            if sid is _BAD:
-                self.bad(name, "id", f"expected a post id, got {_kind(obj.get('id'))}")
-                sid = None
+        if type(sid) is not str or sid.strip() in _SENTINELS:  # plain text is kept as it is
+            sid = self.post_id(name, sid)
         v = obj.get("lastUpdated")
         last = _text_us(v) if type(v) is str else _to_us(v)
         if last is _BAD:

@@ -98,10 +98,8 @@ def floor(texts: list[str]) -> list[dict]:
 
 
 def ours(texts: list[str]):
-    from ayr_analysis.normalize import normalize
-
-    answers = [json.loads(t) for t in texts]
-    return answers, normalize(answers, fetched_at=FETCHED_AT)
+    answers = floor(texts)
+    return answers, normalize_only(answers)
 
 
 def pandas_pipeline(texts: list[str]):
@@ -138,14 +136,18 @@ def pandas_pipeline(texts: list[str]):
     return answers, long
 
 
-def rounds(ways: dict[str, object], texts: list[str], repeat: int) -> dict[str, float]:
-    """The best time of each way over ``repeat`` rounds; in each round every way runs once, one
-    after the other (so a busy moment of a shared machine hits them all alike, not one).
+def rounds(
+    ways: dict[str, object], texts: list[str], repeat: int
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The best time of each way over ``repeat`` rounds, and the rows its result had; in each
+    round every way runs once, one after the other (so a busy moment of a shared machine hits
+    them all alike, not one).
 
     Every way hands back the answers it decoded with its result, so that freeing them (tens
     of milliseconds for 10,000 answers) falls outside the timing for all three alike: the
     floor's own result is the decoded answers, never freed inside its timing."""
     best = dict.fromkeys(ways, float("inf"))
+    row_counts: dict[str, str] = {}
     for _ in range(repeat):
         for name, fn in ways.items():
             gc.collect()
@@ -154,11 +156,7 @@ def rounds(ways: dict[str, object], texts: list[str], repeat: int) -> dict[str, 
             best[name] = min(best[name], time.perf_counter() - t0)
             row_counts[name] = _size(result)
             result = None  # freed before the next way runs
-    return best
-
-
-#: the rows each way produced (its last run)
-row_counts: dict[str, str] = {}
+    return best, row_counts
 
 
 def _size(result: object) -> str:
@@ -229,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         ways = {"floor": floor, "ours": ours}
         if have_pandas:
             ways["pandas"] = pandas_pipeline
-        best = rounds(ways, texts, repeat)
+        best, row_counts = rounds(ways, texts, repeat)
         t_floor, t_ours = best["floor"], best["ours"]
         t_alone = timed_normalize_only(texts, repeat)
         rows.append([f"{n:,}", "floor: json.loads", repeat, f"{t_floor:.2f}", "1.00", "-"])

@@ -11,38 +11,31 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 SCRIPTS = ["bench_fetch", "bench_normalize", "bench_import", "bench_store", "bench_reports"]
 
 
-@pytest.mark.parametrize("name", SCRIPTS)
-def test_bench_script_help(name):
+def _run(script: str, option: str, timeout: float = 60) -> str:
+    """The script's output with ``option``; it must exit with 0."""
     proc = subprocess.run(
-        [sys.executable, str(BENCH / f"{name}.py"), "--help"],
+        [sys.executable, str(BENCH / f"{script}.py"), option],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "--quick" in proc.stdout and "--smoke" in proc.stdout
+    return proc.stdout
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_bench_script_help(name):
+    out = _run(name, "--help")
+    assert "--quick" in out and "--smoke" in out
 
 
 def test_reports_bench_knows_the_curated_reports():
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "bench_reports.py"), "--smoke"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "(quickstart, engagement_analysis, campaign_comparison); nothing timed" in proc.stdout
+    out = _run("bench_reports", "--smoke")
+    assert "(quickstart, engagement_analysis, campaign_comparison); nothing timed" in out
 
 
 def test_normalize_bench_runs_every_way_against_the_floor():
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "bench_normalize.py"), "--smoke"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    out = proc.stdout
+    out = _run("bench_normalize", "--smoke", timeout=120)
     assert "| 200     | floor: json.loads" in out
     assert "ours: json.loads + normalize" in out and "normalize alone" in out
     # the smoke batch gives rows in long and in wide
