@@ -26,8 +26,6 @@ from typing import Any
 
 import polars as pl
 
-from .schema import PLATFORMS
-
 __all__ = [
     "Campaign",
     "CampaignsFileError",
@@ -38,7 +36,6 @@ __all__ = [
 
 _KEYS = ("name", "description", "ids", "hashtags", "pattern", "start", "end", "platforms")
 _HASHTAG = re.compile(r"#?(\w+)")
-_ALIASES = {"x": "twitter", "fb": "facebook", "ig": "instagram", "gmb": None}
 
 
 class CampaignsFileError(ValueError):
@@ -194,16 +191,12 @@ def _campaign(entry: dict[str, Any], where: str) -> Campaign:
     end = _when(entry, "end", where, end=True)
     if start is not None and end is not None and end < start:
         raise CampaignsFileError(f"{where}: end {entry['end']} is before start {entry['start']}")
-    platforms = _strings(entry, "platforms", where)
-    for p in platforms:
-        if p not in PLATFORMS:
-            hint = ""
-            alias = _ALIASES.get(p.lower(), p.lower() if p.lower() in PLATFORMS else None)
-            if alias:
-                hint = f" (did you mean {alias!r}?)"
-            raise CampaignsFileError(
-                f"{where}: unknown platform {p!r}{hint}; known: {', '.join(PLATFORMS)}"
-            )
+    from .platforms import UnknownPlatformError, resolve
+
+    try:
+        platforms = tuple(resolve(p) for p in _strings(entry, "platforms", where))
+    except UnknownPlatformError as exc:
+        raise CampaignsFileError(f"{where}: {exc}") from None
     return Campaign(
         name=name,
         description=description,
@@ -318,7 +311,9 @@ def assign_campaigns(
         if c.platforms:
             cond = cond & _in("platform", list(c.platforms)).fill_null(False)
         assigned = pl.when(cond.fill_null(False)).then(pl.lit(c.name)).otherwise(assigned)
-    labels = work.select(assigned.cast(pl.String).alias("campaign"))["campaign"]
+    # with_columns, not select: a literal (a campaign with no rule) must broadcast to every row,
+    # also to none
+    labels = work.with_columns(assigned.cast(pl.String).alias("campaign"))["campaign"]
     assert labels.len() == n
     return frame.with_columns(labels)
 

@@ -75,6 +75,46 @@ def _register_sandbox(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(handler=run_demo_data)
 
 
+def _register_demo_store(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo-store",
+        help="record the demo world's history into a snapshot store (equal-age snapshots)",
+        description=(
+            "Record the demo world into a snapshot store as a tracker running since the first "
+            "post would have: every post asked at publication + each age (moving the sandbox's "
+            "virtual clock) and once at the world's now, with the post history. Deterministic; "
+            "running it again on the same folder adds nothing."
+        ),
+    )
+    p.add_argument("dir", metavar="DIR", help="snapshot store folder (or URL)")
+    p.add_argument("--seed", type=int, default=7, help="demo world seed; default 7")
+    p.add_argument("--ages", nargs="+", metavar="AGE", default=None,
+                   help="post ages to ask at; default 1h 6h 24h 72h 7d 30d")  # fmt: skip
+    p.add_argument("--profiles", nargs="+", metavar="KEY", default=None,
+                   help="only these Profile-Keys (default: every demo profile)")  # fmt: skip
+    p.add_argument("--platforms", nargs="+", metavar="NAME", help="only these networks")
+    p.add_argument("--ids", nargs="+", metavar="ID", help="only these Ayrshare post ids")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def handler(args: argparse.Namespace) -> int:
+        from .sandbox.history import DEFAULT_AGES, demo_store
+
+        store = demo_store(
+            args.dir,
+            seed=args.seed,
+            ages=args.ages or DEFAULT_AGES,
+            profiles=args.profiles or "all",
+            post_ids=args.ids,
+            platforms=args.platforms,
+            progress=False if args.quiet else None,
+        )
+        rows = ", ".join(f"{t} {n}" for t, n in store.summary().select("table", "rows").rows())
+        print(f"demo store {args.dir}: {rows} rows")
+        return 0
+
+    p.set_defaults(handler=handler)
+
+
 def _register_campaigns(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("campaigns", help="check a campaigns file and list its campaigns")
     p.add_argument("file", nargs="?", default="data/campaigns.toml", help="the TOML file")
@@ -190,6 +230,7 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
             DEFAULT_PARAMETERS,
             ReportParameterError,
             available_reports,
+            canonical_parameters,
             check_parameters,
             parse_parameter,
             run_report,
@@ -204,8 +245,8 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
                 file=sys.stderr,
             )
             return 2
-        params = {k: parse_parameter(k, v) for k, v in args.parameter}
         try:
+            params = canonical_parameters({k: parse_parameter(k, v) for k, v in args.parameter})
             known = {k: v for k, v in params.items() if k in DEFAULT_PARAMETERS}
             check_parameters(**{**known, "output_dir": args.output})
         except ReportParameterError as exc:
@@ -224,6 +265,7 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _register_version,
     _register_sandbox,
+    _register_demo_store,
     _register_campaigns,
     _register_track,
     _register_report,

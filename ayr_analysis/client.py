@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import difflib
 import functools
 import hashlib
 import importlib
@@ -55,6 +54,7 @@ from .ratelimit import RateLimiter, RateLimitInfo, shared_limiter
 
 __all__ = [
     "DEMO_BASE_URL",
+    "HISTORY_MAX_LIMIT",
     "ApiResponse",
     "AsyncAyrshareClient",
     "AyrshareClient",
@@ -197,14 +197,6 @@ class BulkResult:
 # --------------------------------------------------------------------------------------------
 # validation (all of it happens before any request)
 # --------------------------------------------------------------------------------------------
-_PLATFORM_ALIASES = {
-    "x": "twitter",
-    "fb": "facebook",
-    "ig": "instagram",
-    "insta": "instagram",
-    "yt": "youtube",
-    "bsky": "bluesky",
-}
 
 
 def _platform_names() -> tuple[str, ...]:
@@ -283,23 +275,12 @@ def _check_ids(ids: Any, limit: int | None = MAX_BULK_IDS) -> list[str]:
 
 
 def _check_platform(value: Any) -> str:
-    valid = _platform_names()
-    if isinstance(value, str) and value in valid:
-        return value
-    hint = ""
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in valid:
-            hint = f" (did you mean {lowered!r}? names are lower case)"
-        elif lowered in _PLATFORM_ALIASES:
-            hint = f" (did you mean {_PLATFORM_ALIASES[lowered]!r}?)"
-        elif lowered == "gmb":
-            hint = " (Google Business has no post analytics)"
-        else:
-            close = difflib.get_close_matches(lowered, valid, n=1)
-            if close:
-                hint = f" (did you mean {close[0]!r}?)"
-    raise ValidationError(f"unknown platform {value!r}{hint}; valid platforms: {', '.join(valid)}")
+    from .platforms import UnknownPlatformError, resolve
+
+    try:
+        return resolve(value)
+    except UnknownPlatformError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def _check_platforms(platforms: Any, *, required: bool = False) -> list[str] | None:
@@ -395,6 +376,11 @@ def _check_social_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return opts
 
 
+#: The largest ``limit`` of ``GET /history`` the client sends: Ayrshare's docs give 1000 today
+#: (500 in older versions, which is why :func:`ayr_analysis.history` asks for pages of 500).
+HISTORY_MAX_LIMIT = 1000
+
+
 def _check_history_filters(filters: Mapping[str, Any]) -> dict[str, str]:
     opts = _rename(
         filters,
@@ -406,7 +392,7 @@ def _check_history_filters(filters: Mapping[str, Any]) -> dict[str, str]:
     if "lastDays" in opts:
         params["lastDays"] = str(_check_int("lastDays", opts["lastDays"], 0))
     if "limit" in opts:
-        params["limit"] = str(_check_int("limit", opts["limit"], 1, 1000))
+        params["limit"] = str(_check_int("limit", opts["limit"], 1, HISTORY_MAX_LIMIT))
     for name in ("status", "type"):
         if name in opts:
             params[name] = _check_text(name, opts[name])
@@ -1042,9 +1028,12 @@ class AyrshareClient(_ClientCore):
         return self._send(self._social_call(platforms, options))
 
     def history(self, **filters: Any) -> ApiResponse:
-        """Posts sent through Ayrshare (``GET /history``). Filters: ``lastDays``, ``limit``,
-        ``status``, ``type``, ``platforms``, ``startDate``/``endDate`` (ISO text, date or
-        datetime). A legacy bare-array answer comes back as ``{"history": [...]}``.
+        """Posts sent through Ayrshare (``GET /history``): one request, the newest ``limit``
+        posts (the API's default 25, at most :data:`HISTORY_MAX_LIMIT`) of the window; to get
+        every post of a window use :func:`ayr_analysis.history`. Filters: ``lastDays``,
+        ``limit``, ``status``, ``type``, ``platforms``, ``startDate``/``endDate`` (ISO text, date
+        or datetime; both inclusive, and the API reads a bare ``endDate`` as its whole day).
+        A legacy bare-array answer comes back as ``{"history": [...]}``.
 
         >>> import httpx
         >>> t = httpx.MockTransport(lambda r: httpx.Response(200, json=dict(r.url.params)))

@@ -1190,9 +1190,64 @@ class AnalyticsFrames:
         )
         return out.select(THREAD_TOTALS_SCHEMA.names()).cast(dict(THREAD_TOTALS_SCHEMA))
 
+    def to_pandas(self) -> dict[str, Any]:
+        """The six frames as pandas DataFrames, in a dict keyed by name: ``long``, ``wide``,
+        ``reactions``, ``breakdowns``, ``errors``, ``posts`` (``source`` is not a frame: read
+        it here). Columns keep their names and get pandas' nullable types (``Int64``,
+        ``Float64``, ``boolean``, ``string``; times stay UTC), so a metric the network did not
+        report stays ``<NA>``: never 0, and counts stay integers. One frame alone:
+        ``frames.wide.to_pandas()`` (polars' own, with NumPy types: nulls become NaN there).
+
+        Needs pandas: ``pip install 'ayr-analysis[pandas]'``.
+
+        >>> frames = normalize({"id": "p1", "bluesky": {"analytics": {"likeCount": 3}}})
+        >>> dfs = frames.to_pandas()
+        >>> list(dfs)
+        ['long', 'wide', 'reactions', 'breakdowns', 'errors', 'posts']
+        >>> wide = dfs["wide"]
+        >>> wide.loc[0, "platform"], int(wide.loc[0, "likes"]), bool(wide["comments"].isna()[0])
+        ('bluesky', 3, True)
+        >>> str(wide["likes"].dtype), len(dfs["errors"])
+        ('Int64', 0)
+        """
+        mapper = _pandas_types()
+        return {n: getattr(self, n).to_pandas(types_mapper=mapper) for n in self._NAMES}
+
     def __repr__(self) -> str:
         shapes = ", ".join(f"{n}={getattr(self, n).height} rows" for n in self._NAMES)
         return f"AnalyticsFrames({shapes}, source={self.source!r})"
+
+
+#: What to install when pandas (or pyarrow, which polars converts through) is missing.
+PANDAS_HINT = "pip install 'ayr-analysis[pandas]'"
+
+
+def _pandas_types() -> Any:
+    """The Arrow type -> pandas nullable dtype mapping for ``to_pandas`` (a ``types_mapper``);
+    a clear ImportError naming the extra when pandas or pyarrow is missing."""
+    try:
+        import pandas as pd
+        import pyarrow as pa
+    except ImportError as exc:
+        raise ImportError(
+            f"to_pandas needs pandas and pyarrow, and {exc.name or 'one'} is not installed: "
+            f"{PANDAS_HINT}"
+        ) from exc
+
+    def mapper(arrow_type: Any) -> Any:
+        t = pa.types
+        if t.is_boolean(arrow_type):
+            return pd.BooleanDtype()
+        if t.is_integer(arrow_type):
+            sign = "UInt" if t.is_unsigned_integer(arrow_type) else "Int"
+            return pd.api.types.pandas_dtype(f"{sign}{arrow_type.bit_width}")
+        if t.is_floating(arrow_type) and arrow_type.bit_width in (32, 64):
+            return pd.api.types.pandas_dtype(f"Float{arrow_type.bit_width}")
+        if t.is_string(arrow_type) or t.is_large_string(arrow_type) or t.is_string_view(arrow_type):
+            return pd.StringDtype()
+        return None  # times, lists, ...: pyarrow's own conversion
+
+    return mapper
 
 
 def _conform_posts(posts: pl.DataFrame) -> pl.DataFrame:

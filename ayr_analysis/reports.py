@@ -5,9 +5,9 @@ executes it with papermill (parameters injected) and writes ``<output_dir>/<name
 self-contained ``<output_dir>/<name>.html`` (code hidden, charts as inline SVG, no scripts loaded
 from the network). The notebooks call the helpers here so that they hold narrative, not logic.
 
->>> p = check_parameters(metric="likes", networks="tiktok,youtube", post_age="24h")
->>> p.networks, p.post_age
-(('tiktok', 'youtube'), '24h')
+>>> p = check_parameters(metric="likes", platforms="tiktok,x", at_age="24h")
+>>> p.platforms, p.at_age
+(('tiktok', 'twitter'), '24h')
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .schema import DEFAULT_AGES, RATE_BASES
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -34,6 +36,7 @@ __all__ = [
     "ReportParameterError",
     "ReportParameters",
     "available_reports",
+    "canonical_parameters",
     "check_parameters",
     "collect_snapshots",
     "load_posts",
@@ -45,14 +48,8 @@ __all__ = [
     "report_table_html",
     "use_report_display",
     "use_static_charts",
+    "probability_table",
     "snapshot_frames",
-    "distribution",
-    "medians_at_ages",
-    "followers_by_network",
-    "rate_definitions",
-    "network_mix",
-    "network_mix_chart",
-    "campaign_summary",
 ]
 
 #: The reports ``make report`` runs, in order.
@@ -65,19 +62,24 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "campaigns_file": None,
     "start_date": None,
     "end_date": None,
-    "networks": None,
+    "platforms": None,
     "metric": "likes",
     "rate_by": "impressions",
     "rate_form": "ratio",
-    "post_age": "24h",
+    "at_age": "24h",
+    "tz": None,
     "output_dir": "reports",
 }
 
+#: Earlier names of report parameters, still accepted: the old name -> the name used everywhere.
+PARAMETER_ALIASES: dict[str, str] = {"networks": "platforms", "post_age": "at_age"}
+#: Parameters whose text value is a list (JSON or comma list).
+_LISTS = ("platforms", "networks")
+
 SOURCES = ("demo", "live")
-RATE_BYS = ("impressions", "reach", "views", "followers")
 RATE_FORMS = ("mean", "ratio")
 #: Post ages at which the demo sandbox is asked (by moving its virtual clock).
-SNAPSHOT_AGES: tuple[str, ...] = ("1h", "6h", "24h", "72h", "7d")
+SNAPSHOT_AGES: tuple[str, ...] = DEFAULT_AGES
 
 
 class ReportParameterError(ValueError):
@@ -93,11 +95,12 @@ class ReportParameters:
     campaigns_file: Path | None
     start_date: date | None
     end_date: date | None
-    networks: tuple[str, ...] | None
+    platforms: tuple[str, ...] | None
     metric: str
     rate_by: str
     rate_form: str
-    post_age: str
+    at_age: str
+    tz: str | None  # None: the machine's time zone
     output_dir: Path
 
     @property
@@ -179,38 +182,50 @@ def _profile_keys(value: Any, source: str) -> tuple[str, ...] | None:
     return tuple(k.strip() for k in value) or None
 
 
-def _networks(value: Any) -> tuple[str, ...] | None:
-    from .schema import PLATFORMS
-
+def _platforms(value: Any) -> tuple[str, ...] | None:
     if value is None or value == "" or value == []:
         return None
     if isinstance(value, str):
-        value = parse_parameter("networks", value)
+        value = parse_parameter("platforms", value)
         if value is None:
             return None
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, Iterable):
-        raise ReportParameterError(f"networks {value!r} must be a list of network names")
+        raise ReportParameterError(f"platforms {value!r} must be a list of network names")
+    from .platforms import UnknownPlatformError, resolve
+
     out = []
     for n in value:
-        name = str(n).strip().lower()
-        if name == "x":
-            name = "twitter"
-        if name not in PLATFORMS:
-            raise ReportParameterError(
-                f"networks: {n!r} is not a network; choose from {', '.join(PLATFORMS)}"
-            )
+        try:
+            name = resolve(str(n))
+        except UnknownPlatformError as exc:
+            raise ReportParameterError(f"platforms: {exc}") from None
         if name not in out:
             out.append(name)
     return tuple(out) or None
+
+
+def canonical_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with earlier parameter names (:data:`PARAMETER_ALIASES`) under today's names.
+
+    >>> canonical_parameters({"networks": "tiktok", "post_age": "6h", "metric": "likes"})
+    {'platforms': 'tiktok', 'at_age': '6h', 'metric': 'likes'}
+    """
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        name = PARAMETER_ALIASES.get(key, key)
+        if name in out and name != key:
+            raise ReportParameterError(f"{key} and {name} are the same parameter: give {name} once")
+        out[name] = value
+    return out
 
 
 def check_parameters(**params: Any) -> ReportParameters:
     """Check report parameters (missing ones take :data:`DEFAULT_PARAMETERS`) and normalise them.
 
     Raises :class:`ReportParameterError` naming the bad value and what is allowed, before any
-    request is made. String values (as the CLI passes them) are parsed: ``networks`` as a JSON
+    request is made. String values (as the CLI passes them) are parsed: ``platforms`` as a JSON
     list or a comma list, dates as ``YYYY-MM-DD``, ``"none"`` as None.
 
     >>> check_parameters(metric="lieks")
@@ -220,6 +235,7 @@ def check_parameters(**params: Any) -> ReportParameters:
     >>> check_parameters(start_date="2026-09-01").start_date
     datetime.date(2026, 9, 1)
     """
+    params = canonical_parameters(params)
     unknown = sorted(set(params) - set(DEFAULT_PARAMETERS))
     if unknown:
         raise ReportParameterError(
@@ -227,7 +243,7 @@ def check_parameters(**params: Any) -> ReportParameters:
             f"{', '.join(DEFAULT_PARAMETERS)}"
         )
     p = {**DEFAULT_PARAMETERS, **params}
-    p = {k: (parse_parameter(k, v) if isinstance(v, str) and k != "networks" else v)
+    p = {k: (parse_parameter(k, v) if isinstance(v, str) and k != "platforms" else v)
          for k, v in p.items()}  # fmt: skip
 
     source = p["source"]
@@ -241,28 +257,38 @@ def check_parameters(**params: Any) -> ReportParameters:
             f"metric {metric!r} is not a canonical metric; choose one of {shown}, ... "
             f"(all: {', '.join(metrics)})"
         )
-    if p["rate_by"] not in RATE_BYS:
+    if p["rate_by"] not in RATE_BASES:
         raise ReportParameterError(
             f"rate_by {p['rate_by']!r} is not an engagement-rate base; choose one of "
-            f"{', '.join(RATE_BYS)}"
+            f"{', '.join(RATE_BASES)}"
         )
     if p["rate_form"] not in RATE_FORMS:
         raise ReportParameterError(
             f"rate_form {p['rate_form']!r} is not allowed; choose 'ratio' (sum of engagements / "
             "sum of the base) or 'mean' (mean of each post's rate)"
         )
-    from .metrics import _age_label, parse_duration
+    from .analysis._base import age_label, parse_duration
 
     try:
-        age = parse_duration(p["post_age"])
+        age = parse_duration(p["at_age"])
     except (ValueError, TypeError) as exc:
         raise ReportParameterError(
-            f"post_age {p['post_age']!r} is not a post age; write it like '24h', '7d' or '90m'"
+            f"at_age {p['at_age']!r} is not a post age; write it like '24h', '7d' or '90m'"
         ) from exc
     if age <= timedelta(0) or age > timedelta(days=30):
-        raise ReportParameterError(
-            f"post_age {p['post_age']!r} must be above 0 and at most 30 days"
-        )
+        raise ReportParameterError(f"at_age {p['at_age']!r} must be above 0 and at most 30 days")
+    tz = p["tz"]
+    if tz is not None:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(str(tz))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ReportParameterError(
+                f"tz {tz!r} is not a time zone; write an IANA name such as 'Europe/Paris', "
+                "'America/New_York' or 'UTC', or None for the machine's"
+            ) from None
+        tz = str(tz)
     start, end = _date("start_date", p["start_date"]), _date("end_date", p["end_date"])
     if start and end and start > end:
         raise ReportParameterError(f"start_date {start} is after end_date {end}")
@@ -296,11 +322,12 @@ def check_parameters(**params: Any) -> ReportParameters:
         campaigns_file=cf,
         start_date=start,
         end_date=end,
-        networks=_networks(p["networks"]),
+        platforms=_platforms(p["platforms"]),
         metric=metric,
         rate_by=p["rate_by"],
         rate_form=p["rate_form"],
-        post_age=_age_label(p["post_age"]),
+        at_age=age_label(p["at_age"]),
+        tz=tz,
         output_dir=Path(out).expanduser(),
     )
 
@@ -309,23 +336,23 @@ def parse_parameter(name: str, value: str) -> Any:
     """Parse a parameter given as text (the CLI's ``-p name value``).
 
     ``none``/``null``/empty -> None; a JSON or Python literal (list, number, quoted string) is
-    decoded; for ``networks`` a comma list also works; anything else stays a string.
+    decoded; for ``platforms`` a comma list also works; anything else stays a string.
 
-    >>> parse_parameter("networks", "tiktok, youtube")
+    >>> parse_parameter("platforms", "tiktok, youtube")
     ['tiktok', 'youtube']
-    >>> parse_parameter("networks", '["tiktok"]'), parse_parameter("start_date", "none")
+    >>> parse_parameter("platforms", '["tiktok"]'), parse_parameter("start_date", "none")
     (['tiktok'], None)
     """
     text = value.strip()
     if text.lower() in ("", "none", "null"):
         return None
-    if text[:1] in "[(\"'{" or (name != "networks" and text[:1].isdigit() and "-" not in text):
+    if text[:1] in "[(\"'{" or (name not in _LISTS and text[:1].isdigit() and "-" not in text):
         for decode in (json.loads, ast.literal_eval):
             try:
                 return decode(text)
             except (ValueError, SyntaxError):
                 continue
-    if name == "networks":
+    if name in _LISTS:
         return [part.strip() for part in text.split(",") if part.strip()]
     return text
 
@@ -430,7 +457,7 @@ def load_posts(params: ReportParameters, client: AyrshareClient) -> pl.DataFrame
     """The posts (history) of the profile(s) inside the date window and on the chosen networks,
     with the ``profile_key`` each belongs to (null: the primary profile).
 
-    >>> p = check_parameters(networks="tiktok", start_date="2026-11-01")
+    >>> p = check_parameters(platforms="tiktok", start_date="2026-11-01")
     >>> posts = load_posts(p, report_client(p))
     >>> set(posts["platform"]), posts["created_at"].min() >= datetime(2026, 11, 1, tzinfo=UTC)
     ({'tiktok'}, True)
@@ -441,11 +468,11 @@ def load_posts(params: ReportParameters, client: AyrshareClient) -> pl.DataFrame
 
     parts = []
     for key, c in _clients(params, client).items():
-        part = history(client=c, last_days=0, limit=1000)
+        part = history(client=c, last_days=0)
         parts.append(part.with_columns(pl.lit(key, pl.String).alias("profile_key")))
     posts = pl.concat(parts)
-    if params.networks:
-        posts = posts.filter(pl.col("platform").is_in(list(params.networks)))
+    if params.platforms:
+        posts = posts.filter(pl.col("platform").is_in(list(params.platforms)))
     if params.start_date:
         start = datetime.combine(params.start_date, datetime.min.time(), UTC)
         posts = posts.filter(pl.col("created_at") >= start)
@@ -470,13 +497,15 @@ def collect_snapshots(
     """Snapshots of ``posts`` in a :class:`~ayr_analysis.store.SnapshotStore` (default:
     ``<output_dir>/snapshots-<source>``), so metrics can be compared at equal post age.
 
-    ``demo``: the sandbox's virtual clock is moved to each post's publication + each of ``ages``
-    and the post is asked then (deterministic: the same store every run). ``live``: one fetch
-    now is added to the store (keep ``ayr-analysis track --store`` running on the same folder
-    for a real time series).
+    ``demo``: the demo world's history of these posts (on the chosen networks, for the
+    parameters' profiles) is recorded with :func:`ayr_analysis.sandbox.demo_store`: each post
+    asked at its publication + each of ``ages``, and once at the world's "now" (deterministic:
+    the same store every run; ``client`` is not used). ``live``: one fetch now is added to the
+    store, with the history of ``posts`` (keep ``ayr-analysis track --store`` running on the
+    same folder for a real time series). Read the snapshots back with :func:`snapshot_frames`.
 
     >>> import tempfile
-    >>> p = check_parameters(networks="twitter", start_date="2026-11-15",
+    >>> p = check_parameters(platforms="twitter", start_date="2026-11-15",
     ...                      output_dir=tempfile.mkdtemp())
     >>> c = report_client(p)
     >>> s = collect_snapshots(p, c, load_posts(p, c), ages=["1h", "24h"])
@@ -487,7 +516,6 @@ def collect_snapshots(
     import polars as pl
 
     from .api import fetch_post_analytics
-    from .normalize import AnalyticsFrames
     from .store import SnapshotStore
 
     if store is None:
@@ -495,53 +523,24 @@ def collect_snapshots(
     if not isinstance(store, SnapshotStore):
         store = SnapshotStore(store)
     ids = _post_ids(posts)
-    nets = list(params.networks) if params.networks else None
+    nets = list(params.platforms) if params.platforms else None
     if not ids:
         return store
-    clients = _clients(params, client)
+    keys = list(params.profile_key or [None])
+    if params.is_demo:
+        from .sandbox.history import demo_store
+
+        return demo_store(store, seed=7, ages=ages, profiles=keys, post_ids=ids, platforms=nets,
+                          progress=False)  # fmt: skip
+    clients = {keys[0]: client, **{k: _sibling(params, None, k) for k in keys[1:]}}
     by_profile: dict[str | None, list[str]] = {}
-    first = next(iter(clients))
     keyed = posts if "profile_key" in posts.columns else posts.with_columns(profile_key=None)
     for pid, key in keyed.select("post_id", "profile_key").unique(maintain_order=True).rows():
-        by_profile.setdefault(key if key in clients else first, []).append(pid)
-    if not params.is_demo:
-        for key, group in by_profile.items():
-            store.append(fetch_post_analytics(group, nets, client=clients[key], progress=False))
-        return store
-    from .client import BulkResult, PostFailure
-    from .errors import AyrshareError
-    from .metrics import parse_duration
-    from .normalize import normalize
-
-    clock = client._transport.clock  # type: ignore[attr-defined]
-    end = clock.now()
-    # publication: the scheduled time for scheduled posts, else the creation time
-    published = posts.group_by("post_id").agg(
-        pl.coalesce("scheduled_at", "created_at").min().alias("t")
-    )
-    when = dict(zip(published["post_id"], published["t"], strict=True))
-    owner = {pid: key for key, group in by_profile.items() for pid in group}
-    plan = sorted(
-        (when[pid] + parse_duration(age), pid)
-        for age in ages
-        for pid in ids
-        if when.get(pid) is not None and when[pid] + parse_duration(age) <= end
-    )
-    bulk = BulkResult(responses=[], failures=[])
-    try:
-        for t, pid in plan:  # one post at a time: each is asked at its own simulated time
-            clock.set(t)
-            try:
-                bulk.responses.append(clients[owner[pid]].analytics_post(pid, nets))
-            except AyrshareError as exc:
-                bulk.failures.append(PostFailure(pid, exc))
-    finally:
-        clock.set(end)
-    latest = [fetch_post_analytics(group, nets, client=clients[key], progress=False)
-              for key, group in by_profile.items()]  # fmt: skip
-    frames = AnalyticsFrames.concat([normalize(bulk), *latest])
-    frames.source = "demo"
-    store.append(frames)
+        by_profile.setdefault(key if key in clients else keys[0], []).append(pid)
+    for key, group in by_profile.items():
+        history = posts.filter(pl.col("post_id").is_in(group))
+        store.append(fetch_post_analytics(group, nets, client=clients[key], progress=False,
+                                          posts=history))  # fmt: skip
     return store
 
 
@@ -554,242 +553,18 @@ def snapshot_frames(
     networks: Sequence[str] | None = None,
 ) -> Any:
     """The stored snapshots of ``posts`` (all when None) on ``networks`` (all when None) as an
-    :class:`~ayr_analysis.normalize.AnalyticsFrames`. A store shared by several reports may hold
-    other posts: only those asked for come back.
+    :class:`~ayr_analysis.normalize.AnalyticsFrames` (:meth:`SnapshotStore.frames
+    <ayr_analysis.store.SnapshotStore.frames>`: publication time, text and url filled from the
+    store's posts table). A store shared by several reports may hold other posts: only those
+    asked for come back.
 
     >>> import tempfile
     >>> from ayr_analysis.store import SnapshotStore
     >>> snapshot_frames(SnapshotStore(tempfile.mkdtemp())).wide.height
     0
     """
-    from .normalize import AnalyticsFrames
-
     ids = _post_ids(posts) if posts is not None else None
-    nets = list(networks) if networks else None
-
-    def read(table: str) -> pl.DataFrame:
-        if ids is not None and not ids:
-            return store.read(table).clear()
-        return store.read(table, post_ids=ids, platforms=nets)
-
-    frames = AnalyticsFrames(
-        long=read("long"),
-        wide=read("wide"),
-        reactions=read("reactions"),
-        breakdowns=read("breakdowns"),
-        errors=read("errors"),
-    )
-    frames.source = store.source
-    return frames
-
-
-def distribution(
-    frame: pl.DataFrame, metric: str, by: str | Sequence[str] = ("platform", "media_type")
-) -> pl.DataFrame:
-    """Per group: posts reporting ``metric`` (``n``), those that did not (``not_reported``),
-    median, quartiles, mean and max of each post's latest value. Null groups read
-    ``"(not reported)"``; nulls are never counted as 0.
-
-    >>> import polars as pl
-    >>> f = pl.DataFrame({"post_id": list("abcd"), "platform": ["x", "x", "x", "y"],
-    ...                   "media_type": ["image"] * 4, "likes": [1, 2, 100, None]})
-    >>> distribution(f, "likes").select("platform", "n", "not_reported", "median", "mean").rows()
-    [('x', 3, 0, 2.0, 34.333333333333336), ('y', 0, 1, None, None)]
-    """
-    import polars as pl
-
-    from .metrics import _latest
-
-    groups = [by] if isinstance(by, str) else list(by)
-    latest = _latest(frame) if "observed_at" in frame.columns else frame
-    v = pl.col(metric).cast(pl.Float64)
-    return (
-        latest.with_columns(pl.col(g).cast(pl.String).fill_null("(not reported)") for g in groups)
-        .group_by(groups)
-        .agg(
-            v.is_not_null().sum().cast(pl.Int64).alias("n"),
-            v.is_null().sum().cast(pl.Int64).alias("not_reported"),
-            v.median().alias("median"),
-            v.quantile(0.25, "linear").alias("q25"),
-            v.quantile(0.75, "linear").alias("q75"),
-            v.mean().alias("mean"),
-            v.max().alias("max"),
-        )
-        .sort(groups)
-    )
-
-
-def medians_at_ages(
-    snapshots: pl.DataFrame,
-    metric: str,
-    ages: Sequence[str] = ("1h", "6h", "24h", "72h", "7d"),
-    by: str = "platform",
-) -> pl.DataFrame:
-    """Median ``metric`` per ``by`` group at equal post ages (interpolated between snapshots),
-    one column per age, with the number of posts observed at the last age.
-
-    >>> import polars as pl, datetime as dt
-    >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
-    >>> h = dt.timedelta(hours=1)
-    >>> f = pl.DataFrame({"post_id": ["a", "a"], "platform": ["x", "x"], "published_at": [t, t],
-    ...                   "observed_at": [t + h, t + 3 * h], "likes": [10, 30]})
-    >>> medians_at_ages(f, "likes", ["1h", "2h"]).rows()
-    [('x', 10.0, 20.0, 1)]
-    """
-    import polars as pl
-
-    from .metrics import at_age
-
-    aligned = at_age(snapshots, list(ages), metric)
-    wide = (
-        aligned.group_by(by, "age")
-        .agg(pl.col(metric).median().alias("median"))
-        .pivot(on="age", index=by, values="median")
-    )
-    counts = (
-        aligned.filter(pl.col("age") == ages[-1])
-        .group_by(by)
-        .agg(pl.col(metric).is_not_null().sum().cast(pl.Int64).alias(f"n_at_{ages[-1]}"))
-    )
-    for a in ages:
-        if a not in wide.columns:
-            wide = wide.with_columns(pl.lit(None, pl.Float64).alias(a))
-    return wide.join(counts, on=by, how="left").select(by, *ages, f"n_at_{ages[-1]}").sort(by)
-
-
-def followers_by_network(client: AyrshareClient, networks: Sequence[str]) -> pl.DataFrame:
-    """``(platform, followers)``: each network's latest follower count, for per-follower rates.
-
-    >>> p = check_parameters()
-    >>> followers_by_network(report_client(p), ["tiktok"])["platform"].to_list()
-    ['tiktok']
-    """
-    import polars as pl
-
-    from .api import account_analytics
-
-    acc = account_analytics(list(networks), client=client)
-    return (
-        acc.filter((pl.col("metric") == "followers") & pl.col("date").is_null())
-        .group_by("platform")
-        .agg(pl.col("value").last().alias("followers"))
-        .sort("platform")
-    )
-
-
-def rate_definitions(
-    frame: pl.DataFrame, followers: pl.DataFrame | None = None, group_by: str = "platform"
-) -> pl.DataFrame:
-    """Engagement rate per group under every definition side by side: each base (impressions,
-    reach, views, followers when given) in both forms (ratio of sums, mean of post rates).
-    Columns: the group, ``definition``, ``n_posts``, ``rate``, ``low``, ``high``.
-
-    >>> import polars as pl
-    >>> f = pl.DataFrame({"post_id": ["a", "b"], "platform": ["x", "x"], "engagements": [1, 3],
-    ...     "impressions": [10, 10], "reach": [5, 5], "views": [None, None]})
-    >>> r = rate_definitions(f)
-    >>> r.filter(pl.col("definition").str.contains("reach, ratio"))["rate"].item()
-    0.4
-    """
-    import polars as pl
-
-    from .metrics import engagement_rate
-
-    out = []
-    for base in RATE_BYS:
-        if base == "followers" and followers is None:
-            continue
-        if base != "followers" and base not in frame.columns:
-            continue
-        for form in ("ratio", "mean"):
-            r = engagement_rate(
-                frame, by=base, form=form, group_by=group_by,  # type: ignore[arg-type]
-                followers=followers if base == "followers" else None, n_resamples=500,
-            )  # fmt: skip
-            out.append(r.select(group_by, "definition", "n_posts", "rate", "low", "high"))
-    return pl.concat(out).sort(group_by, "definition")
-
-
-def network_mix(frame: pl.DataFrame, by: str = "campaign") -> pl.DataFrame:
-    """Posts per ``by`` group and network (latest observation per post and network), with each
-    network's share of the group's posts.
-
-    >>> import polars as pl
-    >>> f = pl.DataFrame({"post_id": ["a", "a", "b"], "platform": ["x", "y", "x"],
-    ...                   "campaign": ["c", "c", "c"]})
-    >>> network_mix(f).rows()
-    [('c', 'x', 2, 0.6666666666666666), ('c', 'y', 1, 0.3333333333333333)]
-    """
-    import polars as pl
-
-    from .metrics import _latest
-
-    latest = _latest(frame) if "observed_at" in frame.columns else frame
-    return (
-        latest.filter(pl.col(by).is_not_null())
-        .group_by(by, "platform")
-        .agg(pl.col("post_id").n_unique().cast(pl.Int64).alias("posts"))
-        .with_columns((pl.col("posts") / pl.col("posts").sum().over(by)).alias("share"))
-        .sort(by, "platform")
-    )
-
-
-def network_mix_chart(mix: pl.DataFrame, by: str = "campaign", *, demo: bool = False) -> Any:
-    """Stacked bars of :func:`network_mix`: each group's posts split by network.
-
-    >>> import polars as pl
-    >>> mix = pl.DataFrame({"campaign": ["c"], "platform": ["x"], "posts": [2], "share": [1.0]})
-    >>> network_mix_chart(mix).to_dict()["mark"]["type"]
-    'bar'
-    """
-    import altair as alt
-
-    from .charts import platform_scale
-
-    title = "Network mix per " + by + (" (DEMO data)" if demo else "")
-    return (
-        alt.Chart(alt.Data(values=mix.to_dicts()), title=title)
-        .mark_bar()
-        .encode(
-            y=alt.Y(f"{by}:N", title=by.capitalize()),
-            x=alt.X("posts:Q", title="Posts (per network)"),
-            color=alt.Color("platform:N", scale=platform_scale(), title="Network"),
-            tooltip=[f"{by}:N", "platform:N", "posts:Q", alt.Tooltip("share:Q", format=".0%")],
-        )
-    )
-
-
-def campaign_summary(comparison: Any, mix: pl.DataFrame) -> pl.DataFrame:
-    """One row per campaign, best first: rank, posts, estimate and interval, the probability it
-    beats the next-ranked campaign, and its main network.
-
-    >>> import polars as pl
-    >>> from ayr_analysis.metrics import compare
-    >>> f = pl.DataFrame({"post_id": list("abcdef"), "platform": ["x"] * 6,
-    ...     "campaign": list("AAABBB"), "likes": [9, 10, 11, 1, 2, 3]})
-    >>> s = campaign_summary(compare(f, metric="likes", at_age=None), network_mix(f))
-    >>> s.select("campaign", "rank", "p_beats_next", "main_network").rows()
-    [('A', 1, 1.0, 'x'), ('B', 2, None, 'x')]
-    """
-    import polars as pl
-
-    table = comparison.table
-    order = table["group"].to_list()
-    beats = {(a, b): p for a, b, p in comparison.beats.iter_rows()}
-    nxt = [beats.get((g, order[i + 1])) if i + 1 < len(order) else None
-           for i, g in enumerate(order)]  # fmt: skip
-    main = (
-        mix.sort("posts", descending=True)
-        .group_by("campaign", maintain_order=True)
-        .first()
-        .select("campaign", pl.col("platform").alias("main_network"))
-    )
-    return (
-        table.rename({"group": "campaign"})
-        .with_columns(pl.Series("p_beats_next", nxt, dtype=pl.Float64))
-        .join(main, on="campaign", how="left", maintain_order="left")
-        .select("campaign", "rank", "n", "estimate", "low", "high", "p_beats_next", "main_network")
-    )
+    return store.frames(post_ids=ids, platforms=list(networks) if networks else None)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -834,21 +609,38 @@ def use_report_display() -> None:
         shell.display_formatter.formatters["text/html"].for_type(pl.DataFrame, report_table_html)
 
 
-#: a table cell holding text as polars writes it: in quotes (the closing one is missing when
-#: polars cut the text short)
-_QUOTED_CELL = re.compile(r"<td>&quot;(.*?)(?:&quot;)?</td>", re.DOTALL)
+def probability_table(comparison: Any, stratum: str | None = None) -> pl.DataFrame:
+    """P(row beats column) of a :class:`~ayr_analysis.analysis.Comparison`, as text for a
+    report: percentages, and a dash on the diagonal (a campaign does not play itself).
+
+    >>> import polars as pl
+    >>> from ayr_analysis.analysis import compare
+    >>> f = pl.DataFrame({"post_id": list("abcdef"), "platform": ["x"] * 6,
+    ...     "campaign": list("AAABBB"), "likes": [9, 10, 11, 1, 2, 3]})
+    >>> probability_table(compare(f, metric="likes", at_age=None)).rows()
+    [('A', '–', '100%'), ('B', '0%', '–')]
+    """
+    from .formatting import format_table
+
+    matrix = comparison.matrix(stratum) if stratum else comparison.matrix()
+    return format_table(matrix.rename({"group_a": "row beats column"}), percent=True).rename(
+        {"row beats column": "group_a"}
+    )
 
 
 def report_table_html(frame: Any) -> str:
-    """A polars frame as an HTML table for a report: polars' own table, but text cells show
-    their text, not the text in quotes.
+    """A polars frame as an HTML table for a report, by :mod:`ayr_analysis.formatting`'s rules:
+    counts as integers, rates as percentages, other numbers to 3 significant figures, text as
+    it is (not in quotes), no value as a dash.
 
     >>> import polars as pl
-    >>> html = report_table_html(pl.DataFrame({"network": ["tiktok"], "says": ['"hi"']}))
+    >>> html = report_table_html(pl.DataFrame({"network": ["tiktok"], "median": [1709.93617]}))
     >>> html[html.index("<tbody>"):]
-    '<tbody><tr><td>tiktok</td><td>&quot;hi&quot;</td></tr></tbody></table></div>'
+    '<tbody><tr><td>tiktok</td><td class="num">1,710</td></tr></tbody></table>'
     """
-    return _QUOTED_CELL.sub(r"<td>\1</td>", frame._repr_html_())
+    from .formatting import table_html
+
+    return table_html(frame)
 
 
 #: The kernel the reports run on: ipykernel's ``python3`` spec, whose ``python`` jupyter_client
@@ -906,7 +698,7 @@ def run_report(
     available = available_reports()
     if name not in available:
         raise ValueError(f"unknown report {name!r}; available: {', '.join(available)}")
-    params = dict(parameters or {})
+    params = canonical_parameters(parameters or {})
     params["output_dir"] = str(Path(output_dir).resolve())
     # a notebook may have parameters of its own: those are passed through unchecked
     checked = check_parameters(**{k: v for k, v in params.items() if k in DEFAULT_PARAMETERS})

@@ -34,6 +34,16 @@ PLATFORMS: tuple[str, ...] = (
 #: Keys that identify one observation of one post on one network (one tweet of a thread).
 OBSERVATION_KEY: tuple[str, ...] = ("post_id", "platform", "thread_position", "observed_at")
 
+#: Keys of one unit of analysis: a post on one network (and one tweet of an X thread, whose
+#: rows :func:`ayr_analysis.analysis.units` sums into one post row with ``thread_position`` 0).
+UNIT_KEY: tuple[str, ...] = ("post_id", "platform", "thread_position")
+
+#: Denominators of an engagement rate (``rate_by``).
+RATE_BASES: tuple[str, ...] = ("impressions", "reach", "views", "followers")
+
+#: Post ages compared by default (snapshots are taken and tables drawn at these ages).
+DEFAULT_AGES: tuple[str, ...] = ("1h", "6h", "24h", "72h", "7d")
+
 #: Every numeric field returned, mapped or not.
 LONG_SCHEMA = pl.Schema(
     {

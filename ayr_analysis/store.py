@@ -48,12 +48,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import polars as pl
 
 from . import schema as S
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .normalize import AnalyticsFrames
 
 __all__ = ["TABLE_KEYS", "TABLES", "SnapshotStore", "StoreError"]
 
@@ -457,6 +460,61 @@ class SnapshotStore:
         if until is not None:
             lf = lf.filter(pl.col(spec.time) <= _as_utc(until, end=True))
         return lf
+
+    def frames(
+        self,
+        post_ids: Iterable[str] | str | None = None,
+        platforms: Iterable[str] | str | None = None,
+        start: datetime | date | None = None,
+        end: datetime | date | None = None,
+    ) -> AnalyticsFrames:
+        """Every stored table as :class:`~ayr_analysis.normalize.AnalyticsFrames`, with the post
+        metadata joined in on read.
+
+        The wide frame's ``published_at``, ``text`` and ``url`` are filled where they are null
+        from the ``posts`` table (the history rows stored by :func:`~ayr_analysis.track` or
+        :func:`~ayr_analysis.demo_store`; see
+        :func:`~ayr_analysis.normalize.with_post_metadata`), so snapshots fetched without the
+        history can still be compared at equal post age. ``post_ids`` and ``platforms`` narrow
+        every table; ``start`` / ``end`` bound the observation times (``fetched_at`` for
+        errors), both inclusive, as in :meth:`read`. ``posts`` holds the latest history row of
+        each post and network asked for. ``source`` is the store's (``"demo"``, ``"live"`` or
+        None).
+
+        >>> import tempfile, datetime as dt, polars as pl
+        >>> from ayr_analysis.normalize import AnalyticsFrames, normalize
+        >>> fetched = normalize({"id": "p1", "linkedin": {"analytics": {"likeCount": 5},
+        ...                      "lastUpdated": "2026-08-01T12:00:00Z"}})  # no history
+        >>> history = pl.DataFrame({"post_id": ["p1"], "platform": ["linkedin"], "text": ["Hi"],
+        ...                         "created_at": [dt.datetime(2026, 8, 1, 10, tzinfo=dt.UTC)]})
+        >>> store = SnapshotStore(tempfile.mkdtemp())
+        >>> _ = store.append(fetched), store.append(AnalyticsFrames.empty().with_posts(history))
+        >>> store.read("wide").select("likes", "text").row(0)
+        (5, None)
+        >>> store.frames().wide.select("likes", "text", pl.col("published_at").dt.hour()).row(0)
+        (5, 'Hi', 10)
+        """
+        from .normalize import AnalyticsFrames, with_post_metadata
+
+        def read(table: str) -> pl.DataFrame:
+            return self.read(table, post_ids=post_ids, platforms=platforms, since=start, until=end)
+
+        # every network's row of a post: a network's own row may lack what another row has
+        history = self.latest("posts", post_ids=post_ids)
+        wide = read("wide")
+        if history.height:
+            wide = with_post_metadata(wide, history)
+        if platforms is not None:
+            history = history.filter(pl.col("platform").is_in(_as_list(platforms, "platforms")))
+        return AnalyticsFrames(
+            long=read("long"),
+            wide=wide,
+            reactions=read("reactions"),
+            breakdowns=read("breakdowns"),
+            errors=read("errors"),
+            posts=history,
+            source=self.source,
+        )
 
     def latest(
         self,

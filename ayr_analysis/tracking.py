@@ -196,12 +196,12 @@ def _resolve(
         out = [ids] if isinstance(ids, str) else list(ids)
         if not out:
             raise ValidationError("ids is empty: give at least one Ayrshare post id")
-        posts = history(client=client, last_days=0, limit=1000)
+        posts = history(client=client, last_days=0)
         return out, posts.filter(pl.col("post_id").is_in(out))
     if last_days is not None:
         if isinstance(last_days, bool) or not isinstance(last_days, int) or last_days < 1:
             raise ValidationError(f"last_days must be a whole number >= 1, got {last_days!r}")
-        posts = history(client=client, last_days=last_days, limit=1000)
+        posts = history(client=client, last_days=last_days)
         return posts["post_id"].drop_nulls().unique(maintain_order=True).to_list(), posts
     from .campaigns import assign_campaigns, load_campaigns
 
@@ -214,7 +214,7 @@ def _resolve(
     names = [c.name for c in loaded]
     if campaign not in names:
         raise ValidationError(f"no campaign named {campaign!r}; the file defines {names}")
-    posts = history(client=client, last_days=0, limit=1000)
+    posts = history(client=client, last_days=0)
     tagged = assign_campaigns(posts, loaded)
     chosen_posts = tagged.filter(pl.col("campaign") == campaign)
     found = chosen_posts["post_id"].drop_nulls().unique(maintain_order=True).to_list()
@@ -321,8 +321,8 @@ def track(
     >>> run.rounds, run.snapshots > 0
     (1, True)
     """
+    from .analysis import parse_duration
     from .client import AyrshareClient, _check_ids, _check_platforms
-    from .metrics import parse_duration
     from .store import SnapshotStore
 
     # every check happens before any request

@@ -3,7 +3,7 @@ engagement-rate definition and a post age; see a chart and a table; start and st
 
 The widget tree is built by small functions (:func:`build_controls`, :func:`build_layout`) and
 wired by :class:`Dashboard`, whose handlers only call the package (:mod:`ayr_analysis.api`,
-:mod:`~ayr_analysis.metrics`, :mod:`~ayr_analysis.charts`, :mod:`~ayr_analysis.tracking`).
+:mod:`~ayr_analysis.analysis`, :mod:`~ayr_analysis.charts`, :mod:`~ayr_analysis.tracking`).
 ipywidgets is imported here only: ``import ayr_analysis`` never loads it.
 
 Charts are rendered to SVG on the kernel side (vl-convert) and shown in an ``ipywidgets.HTML``.
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import polars as pl
 
-from .schema import CANONICAL_METRICS, PLATFORMS
+from .schema import CANONICAL_METRICS, DEFAULT_AGES, PLATFORMS, RATE_BASES
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
@@ -51,6 +51,7 @@ __all__ = [
     "Dashboard",
     "build_controls",
     "build_layout",
+    "campaigns_without_posts",
     "html_table",
     "picker_options",
     "selected_post_ids",
@@ -58,10 +59,8 @@ __all__ = [
 ]
 
 #: Post ages offered; "latest" is each post's latest observation.
-AGES: tuple[str, ...] = ("latest", "1h", "6h", "24h", "72h", "7d")
-#: Denominators of the engagement rate.
-RATE_BASES: tuple[str, ...] = ("impressions", "reach", "views", "followers")
-#: (label, form) of the engagement rate (see :func:`ayr_analysis.metrics.engagement_rate`).
+AGES: tuple[str, ...] = ("latest", *DEFAULT_AGES)
+#: (label, form) of the engagement rate (see :func:`ayr_analysis.analysis.engagement_rate`).
 RATE_FORMS: tuple[tuple[str, str], ...] = (
     ("ratio of sums", "ratio"),
     ("mean of post rates", "mean"),
@@ -102,43 +101,49 @@ def picker_options(
     >>> [value for _, value in picker_options(posts, now=t)]
     [('recent', 7), ('post', 'p1')]
     """
+    from .analysis import posts_per_group, recent_posts
+
     options: list[tuple[str, Selection]] = []
     if campaigns:
         from .campaigns import assign_campaigns
 
         tagged = assign_campaigns(posts, list(campaigns))
-        counts = dict(
-            tagged.drop_nulls("campaign")
-            .group_by("campaign")
-            .agg(pl.col("post_id").n_unique())
-            .iter_rows()
-        )
-        for c in campaigns:
+        counts = dict(posts_per_group(tagged, "campaign").iter_rows())
+        for c in campaigns:  # a campaign without posts cannot be shown: not offered
             n = counts.get(c.name, 0)
-            options.append((f"Campaign: {c.name} ({n} posts)", ("campaign", c.name)))
+            if n:
+                options.append((f"Campaign: {c.name} ({n} posts)", ("campaign", c.name)))
     now = now or _latest_time(posts)
     n_recent = len(_recent_ids(posts, recent_days, now))
     options.append(
         (f"All posts of the last {recent_days} days ({n_recent})", ("recent", recent_days))
     )
     if posts.height:
-        per_post = (
-            posts.sort("created_at", nulls_last=False)
-            .group_by("post_id", maintain_order=True)
-            .agg(
-                pl.col("created_at").last(),
-                pl.col("text").drop_nulls().first(),
-                pl.col("platform").drop_nulls().unique().sort().str.join(", ").alias("networks"),
-            )
-            .sort("created_at", descending=True, nulls_last=True)
-            .head(max_posts)
-        )
-        for pid, created, text, networks in per_post.iter_rows():
+        for pid, created, text, networks in recent_posts(posts, max_posts).iter_rows():
             when = created.strftime("%Y-%m-%d %H:%M") if created else "?"
             snippet = " ".join((text or "").split())
             snippet = snippet if len(snippet) <= 40 else snippet[:39] + "…"
             options.append((f"Post {when} [{networks}] {snippet}", ("post", pid)))
     return options
+
+
+def campaigns_without_posts(posts: pl.DataFrame, campaigns: Sequence[Any]) -> list[str]:
+    """Names of the campaigns that match no post of the history (the picker leaves them out).
+
+    >>> import polars as pl
+    >>> from ayr_analysis import schema
+    >>> from ayr_analysis.campaigns import Campaign
+    >>> campaigns_without_posts(pl.DataFrame(schema=schema.POSTS_SCHEMA), [Campaign("empty")])
+    ['empty']
+    """
+    if not campaigns:
+        return []
+    from .analysis import posts_per_group
+    from .campaigns import assign_campaigns
+
+    tagged = assign_campaigns(posts, list(campaigns))
+    found = set(posts_per_group(tagged, "campaign")["campaign"].to_list())
+    return [c.name for c in campaigns if c.name not in found]
 
 
 def _latest_time(posts: pl.DataFrame) -> datetime:
@@ -196,72 +201,31 @@ def selected_post_ids(
     raise ValueError(f"unknown selection {selection!r}")
 
 
-def _latest_per_post(frame: pl.DataFrame) -> pl.DataFrame:
-    if "observed_at" not in frame.columns or frame.is_empty():
-        return frame
-    keys = [k for k in ("post_id", "platform", "thread_position") if k in frame.columns]
-    return frame.sort("observed_at", nulls_last=False).unique(
-        subset=keys, keep="last", maintain_order=True
-    )
-
-
-def summary_table(view: pl.DataFrame, metric: str, rates: pl.DataFrame) -> pl.DataFrame:
-    """One row per network: posts, posts reporting ``metric``, its median and total, and the
-    engagement rate with its interval (``rates`` from :func:`ayr_analysis.metrics.
-    engagement_rate` grouped by platform). Nulls stay nulls.
+def summary_table(
+    frame: pl.DataFrame,
+    metric: str,
+    *,
+    at_age: str | None = None,
+    rate_by: str = "impressions",
+    rate_form: str = "ratio",
+    followers: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The dashboard's table: :func:`ayr_analysis.analysis.network_summary` (one row per network:
+    posts, posts with a value, median and total of ``metric``, why posts were left out, the
+    engagement rate with its interval), at ``at_age`` (None or ``"latest"``: latest values).
 
     >>> import polars as pl
     >>> view = pl.DataFrame({"post_id": ["a", "b"], "platform": ["tiktok"] * 2,
-    ...                      "likes": [3, None]})
-    >>> rates = pl.DataFrame({"platform": ["tiktok"], "rate": [0.1], "low": [0.05],
-    ...                       "high": [0.2], "n_posts": [1], "excluded": [1]})
-    >>> summary_table(view, "likes", rates).row(0)
-    ('tiktok', 2, 1, 3.0, 3, 0.1, 0.05, 0.2, 1)
+    ...     "likes": [3, None], "engagements": [5, 1], "impressions": [50, 10]})
+    >>> summary_table(view, "likes").select("platform", "posts", "n", "median", "rate").row(0)
+    ('tiktok', 2, 1, 3.0, 0.1)
     """
-    latest = _latest_per_post(view)
-    per = latest.group_by("platform").agg(
-        pl.col("post_id").n_unique().alias("posts"),
-        pl.col(metric).count().alias("reporting"),
-        pl.col(metric).cast(pl.Float64).median().alias("median"),
-        pl.when(pl.col(metric).is_not_null().any()).then(pl.col(metric).sum()).alias("total"),
-    )
-    rate_cols = rates.select(
-        "platform",
-        pl.col("rate").alias("engagement_rate"),
-        pl.col("low").alias("rate_low"),
-        pl.col("high").alias("rate_high"),
-        pl.col("n_posts").alias("rate_posts"),
-    )
-    out = per.join(rate_cols, on="platform", how="left")
-    order = {p: i for i, p in enumerate(PLATFORMS)}
-    return (
-        out.with_columns(pl.col("platform").replace_strict(order, default=99).alias("__o"))
-        .sort("__o", "platform")
-        .drop("__o")
-        .select(
-            "platform",
-            pl.col("posts").cast(pl.Int64),
-            pl.col("reporting").cast(pl.Int64),
-            "median",
-            "total",
-            "engagement_rate",
-            "rate_low",
-            "rate_high",
-            pl.col("rate_posts").cast(pl.Int64),
-        )
-    )
+    from .analysis import network_summary
 
-
-def _fmt(value: Any, percent: bool = False) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "not reported"
-    if isinstance(value, str):
-        return value
-    if percent:
-        return f"{value:.2%}"
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
-    return f"{value:,}"
+    age = None if at_age in (None, "latest") else at_age
+    return network_summary(
+        frame, metric, age, rate_by=rate_by, rate_form=rate_form, followers=followers
+    )
 
 
 def html_table(
@@ -271,27 +235,22 @@ def html_table(
     percent: Iterable[str] = (),
     caption: str = "",
 ) -> str:
-    """A small HTML table of ``table`` (escaped), nulls written "not reported".
+    """A small HTML table of ``table`` by :mod:`ayr_analysis.formatting`'s rules (counts as
+    integers, rates as percentages, 3 significant figures, no value as a dash).
 
     ``columns`` maps column names to headers (and picks and orders them); ``percent`` names
     columns holding fractions to show as percentages.
 
     >>> import polars as pl
-    >>> html_table(pl.DataFrame({"a": [1, None]}), {"a": "A"})
-    '<table class="ayr-table"><thead><tr><th>A</th></tr></thead><tbody><tr><td>1</td></tr><tr><td>not reported</td></tr></tbody></table>'
+    >>> html_table(pl.DataFrame({"a": [1, None]}), {"a": "A"}).split("</style>")[1]
+    '<table class="ayr-table"><thead><tr><th>A</th></tr></thead><tbody><tr><td class="num">1</td></tr><tr><td class="num">–</td></tr></tbody></table>'
     """
+    from .formatting import table_html
+
     columns = dict(columns) if columns else {c: c for c in table.columns}
-    pct = set(percent)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in columns.values())
-    body = []
-    for row in table.select(list(columns)).iter_rows(named=True):
-        cells = "".join(f"<td>{html.escape(_fmt(row[c], c in pct))}</td>" for c in columns)
-        body.append(f"<tr>{cells}</tr>")
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return (
-        f'<table class="ayr-table">{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
+    shown = table.select(list(columns)).rename(columns)
+    pct = [columns[c] for c in percent if c in columns]
+    return table_html(shown, percent=pct, caption=caption or None)
 
 
 _TABLE_CSS = (
@@ -350,10 +309,9 @@ def build_controls(
     forms = [f for _, f in RATE_FORMS]
     if rate_form not in forms:
         raise ValueError(f"rate_form {rate_form!r}: choose one of {', '.join(forms)}")
-    chosen = tuple(platforms) if platforms is not None else ()
-    unknown = [p for p in chosen if p not in PLATFORMS]
-    if unknown:
-        raise ValueError(f"unknown network(s) {unknown}; choose from {', '.join(PLATFORMS)}")
+    from .platforms import resolve
+
+    chosen = tuple(dict.fromkeys(resolve(p) for p in platforms)) if platforms is not None else ()
     if not options:
         raise ValueError("nothing to pick: no campaign and no post in the history")
     label = {"description_width": "110px"}
@@ -521,11 +479,19 @@ class Dashboard:
             kids = list(self.widget.children)
             kids[kids.index(c.chart_view)] = self.chart_output
             self.widget.children = tuple(kids)
+        banner = []
         if self.client.is_demo:
-            c.banner.value = (
+            banner.append(
                 f'<span style="{_DEMO_STYLE}">DEMO DATA: simulated numbers from the built-in '
                 "sandbox, not real analytics.</span>"
             )
+        missing = campaigns_without_posts(self.posts, self.campaigns)
+        if missing:
+            banner.append(
+                "<span>Campaigns not offered (no post in the history): "
+                f"{html.escape(', '.join(missing))}</span>"
+            )
+        c.banner.value = "<br>".join(banner)
         self._wire(auto_update)
         self.refresh()
 
@@ -549,6 +515,11 @@ class Dashboard:
                 fn()
             return True
         except Exception as exc:
+            # no stale charts next to an error: what is on screen must match the controls
+            self.current_chart, self.current_charts = None, []
+            self.chart_view.value, self.table.value = "", ""
+            if self.chart_output is not None:
+                self.chart_output.clear_output()
             self.show_error(f"Could not {what}: {_message(exc)}")
             return False
 
@@ -577,7 +548,8 @@ class Dashboard:
         ids = self.selected_ids()
         tracking = self.handle is not None and self.handle.running
         if not tracking:
-            frames = fetch_post_analytics(ids, client=self.client, progress=False)
+            frames = fetch_post_analytics(ids, client=self.client, posts=self.posts,
+                                          progress=False)  # fmt: skip
             if frames.wide.is_empty() and frames.errors.height:
                 first = frames.errors.row(0, named=True)
                 raise RuntimeError(
@@ -592,8 +564,8 @@ class Dashboard:
             n_err = frames.errors.height
         else:
             n_err = 0
-        if self.store is not None:
-            self.snapshots = self.store.read("wide", post_ids=ids)
+        if self.store is not None:  # every snapshot, with publication time and text from history
+            self.snapshots = self.store.frames(post_ids=ids).wide
             self.source = self.store.source or self.source
         self._fetched_for = self.picker.value
         self.redraw()
@@ -606,66 +578,51 @@ class Dashboard:
         self.show_status(text)
 
     def _view(self) -> pl.DataFrame:
-        """The snapshots of the chosen networks, aligned at the chosen post age."""
-        from . import metrics
-
+        """The snapshots of the chosen networks (every snapshot: the analysis picks the latest
+        value or the value at the chosen age)."""
         if self.snapshots is None:
             raise RuntimeError("no data yet: press Refresh")
         frame = self.snapshots
         chosen = list(self.platforms.value)
         if chosen:
             frame = frame.filter(pl.col("platform").is_in(chosen))
-        if self.age.value == "latest":
-            return frame
-        wanted = [self.metric.value, "engagements"]
-        if self.rate_by.value != "followers":
-            wanted.append(self.rate_by.value)
-        return metrics.at_age(frame, self.age.value, list(dict.fromkeys(wanted)))
+        return frame
 
     def _followers(self, platforms: list[str]) -> pl.DataFrame | None:
         if self.rate_by.value != "followers" or not platforms:
             return None
-        from .api import account_analytics
+        from .api import followers
 
-        acc = account_analytics(platforms, client=self.client)
-        return (
-            acc.filter((pl.col("metric") == "followers") & pl.col("date").is_null())
-            .group_by("platform")
-            .agg(pl.col("value").last().alias("followers"))
-        )
+        return followers(platforms, client=self.client)
 
     def redraw(self) -> None:
         """Redraw chart and table from the data already fetched (no request, except followers
-        counts for a rate per follower)."""
-        from . import charts, metrics
+        counts for a rate per follower). Every number comes from :mod:`ayr_analysis.analysis`."""
+        from . import analysis, charts
 
+        self.current_chart, self.current_charts = None, []
+        self.chart_view.value, self.table.value = "", ""
         view = self._view()
         metric, age, demo = self.metric.value, self.age.value, self.source == "demo"
-        comparison = charts.platform_comparison(view, metric, demo=demo)
-        if age != "latest":
-            head, sep, tail = str(comparison.title.text).partition(": no data")
-            comparison.title.text = f"{head} at post age {age}{sep}{tail}"
+        at = None if age == "latest" else age
+        dist = analysis.distribution(view, metric, by="platform", at_age=at)
+        comparison = charts.platform_comparison(dist, metric, demo=demo)
         drawn: list[alt.TopLevelMixin] = [comparison]
-        frame = self.snapshots if self.snapshots is not None else view
-        if self.platforms.value:
-            frame = frame.filter(pl.col("platform").is_in(list(self.platforms.value)))
-        repeated = frame.group_by("post_id", "platform").len()["len"].max() or 0
-        if repeated > 1:  # several snapshots of a post: how it grew with age
-            hours = None if age == "latest" else metrics.parse_duration(age).total_seconds() / 3600
-            drawn.append(charts.growth_curves(frame, metric, max_age_hours=hours, demo=demo))
-        rates = metrics.engagement_rate(
-            view,
-            by=self.rate_by.value,
-            form=self.rate_form.value,
-            group_by="platform",
-            followers=self._followers(view["platform"].unique().to_list()),
-        )
-        table = summary_table(view, metric, rates)
+        if "observed_at" in view.columns and "published_at" in view.columns:
+            curves = analysis.growth_curves(view, metric, max_age=at or "7d")
+            if curves.posts.height:  # several snapshots of posts from publication on
+                drawn.append(charts.growth_curves(curves, demo=demo))
+        platforms = view["platform"].unique().to_list()
+        table = summary_table(
+            view, metric, at_age=at, rate_by=self.rate_by.value, rate_form=self.rate_form.value,
+            followers=self._followers(platforms),
+        )  # fmt: skip
         self.current_chart, self.current_charts = comparison, drawn
         self._show_charts(drawn)
-        definition = rates["definition"][0] if rates.height else ""
-        caption = f"{metric} per network" + ("" if age == "latest" else f" at post age {age}")
-        caption += f"; engagement rate = {definition}" if definition else ""
+        definition = table["definition"].drop_nulls()
+        caption = f"{metric} per network, unit: a post on a network (an X thread once)"
+        caption += "" if at is None else f", at post age {at}"
+        caption += f"; engagement rate = {definition[0]}" if definition.len() else ""
         if demo:
             caption += " (demo data)"
         label = metric.replace("_", " ")
@@ -674,14 +631,16 @@ class Dashboard:
             {
                 "platform": "Network",
                 "posts": "Posts",
-                "reporting": f"Reporting {label}",
+                "n": f"Posts with {label}",
                 "median": f"Median {label}",
                 "total": f"Total {label}",
-                "engagement_rate": "Engagement rate",
+                "rate": "Engagement rate",
                 "rate_low": "95% low",
                 "rate_high": "95% high",
+                "rate_n": "Posts in rate",
+                "why_excluded": "Left out",
             },
-            percent=("engagement_rate", "rate_low", "rate_high"),
+            percent=("rate", "rate_low", "rate_high"),
             caption=caption,
         )
 
@@ -818,4 +777,4 @@ def _load_campaigns(campaigns: str | Path | Sequence[Any] | None) -> list[Any]:
 def _load_posts(client: AyrshareClient) -> pl.DataFrame:
     from .api import history
 
-    return history(client=client, last_days=0, limit=1000)
+    return history(client=client, last_days=0)

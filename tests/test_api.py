@@ -86,7 +86,7 @@ def test_bad_ids_and_platforms_fail_before_any_request(client):
 
 
 def test_history_one_row_per_post_and_network(client):
-    posts = ayr.history(client=client, last_days=0, limit=1000)
+    posts = ayr.history(client=client, last_days=0)
     assert posts.schema == schema.POSTS_SCHEMA
     world_rows = sum(len(p.networks) for p in primary_posts())
     published = posts.filter(pl.col("social_id").is_not_null())

@@ -67,12 +67,12 @@ BAD = [
         r"campaign #2 \(line 4\): duplicate name 'A' \(also campaign #1\)",
     ),
     (
-        '[[campaign]]\nname = "a"\nplatforms = ["x"]\n',
-        r"unknown platform 'x' \(did you mean 'twitter'\?\)",
+        '[[campaign]]\nname = "a"\nplatforms = ["fb"]\n',
+        r"unknown platform 'fb' \(did you mean 'facebook'\?\)",
     ),
     (
         '[[campaign]]\nname = "a"\nplatforms = ["myspace"]\n',
-        r"unknown platform 'myspace'; known: bluesky",
+        r"unknown platform 'myspace'; valid platforms: bluesky",
     ),
     (
         '[[campaign]]\nname = "a"\nhashtags = ["#two words"]\n',
@@ -250,6 +250,6 @@ def test_cli_checks_a_campaigns_file(tmp_path, capsys):
     assert "spring-launch: hashtags=#SpringLaunch; start=2026-08-01; end=2026-08-31" in out
     assert "4 campaign(s) OK" in out
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[campaign]]\nname = "a"\nplatforms = ["x"]\n')
+    bad.write_text('[[campaign]]\nname = "a"\nplatforms = ["fb"]\n')
     assert main(["campaigns", str(bad)]) == 2
-    assert "did you mean 'twitter'" in capsys.readouterr().err
+    assert "did you mean 'facebook'" in capsys.readouterr().err

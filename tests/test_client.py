@@ -191,7 +191,7 @@ def test_history_platform_path_and_cursor():
         (lambda c: c.analytics_post("AYR 1"), "'AYR 1' contains whitespace"),
         (lambda c: c.analytics_post(123), "must be a string, got int 123"),
         (lambda c: c.analytics_post("AYR1", platforms=["instagrm"]), "did you mean 'instagram'"),
-        (lambda c: c.analytics_post("AYR1", platforms=["X"]), "did you mean 'twitter'"),
+        (lambda c: c.analytics_post("AYR1", platforms=["fb"]), "did you mean 'facebook'"),
         (lambda c: c.analytics_post("AYR1", platforms=["gmb"]), "Google Business"),
         (lambda c: c.analytics_post("AYR1", platforms=[]), "platforms is empty"),
         (lambda c: c.analytics_by_social_id("1789", ["instagram", "facebook"]), "exactly one"),

@@ -26,10 +26,12 @@ CAMPAIGNS = REPO / "data" / "campaigns.toml"
 VOILA = Path(sys.executable).with_name("voila")
 
 SOURCE = f"""\
+import ayr_analysis as ayr
 from ayr_analysis import AyrshareClient
 from ayr_analysis.widgets import Dashboard
 
-dashboard = Dashboard(AyrshareClient(source="demo"), campaigns={str(CAMPAIGNS)!r})
+store = ayr.demo_store("snapshots", progress=False)  # the demo world's recorded history
+dashboard = Dashboard(AyrshareClient(source="demo"), store=store, campaigns={str(CAMPAIGNS)!r})
 dashboard
 """
 
@@ -113,7 +115,7 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         page.goto(url, wait_until="domcontentloaded", timeout=120_000)
         page.wait_for_selector(".ayr-chart svg .role-axis-title", timeout=120_000)
         assert "Median likes (count)" in axis_titles(page)
-        assert page.locator(".ayr-chart svg").count() == 1
+        assert page.locator(".ayr-chart svg").count() == 2  # networks, and growth with age
         bars = page.locator(".ayr-chart svg .mark-rect.layer_0_marks path").count()
         assert bars == 4  # the four networks of the campaign reel-rush
         assert page.get_by_text("DEMO DATA", exact=False).count() >= 1
@@ -135,6 +137,17 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         status = page.locator(".ayr-dashboard").inner_text()
         assert "updated" in status and "⚠" not in status
         page.screenshot(path=str(artifacts / "dashboard-after.png"), full_page=True)
+
+        # posts compared at 24 h: the title says so, growth curves from publication on
+        age = page.locator(".widget-dropdown", has_text="Post age").locator("select")
+        age.select_option("24h")
+        page.wait_for_selector(
+            ".ayr-chart svg .role-title-text:has-text('at post age 24h')", timeout=60_000
+        )
+        assert page.locator(".ayr-chart svg").count() == 2  # network comparison and growth
+        table = page.locator("table.ayr-table").inner_text()
+        assert "at post age 24h" in table and "not reported by the network" not in table
+        page.screenshot(path=str(artifacts / "dashboard-24h.png"), full_page=True)
     except Exception:
         page.screenshot(path=str(artifacts / "dashboard-failure.png"), full_page=True)
         print(log.read_text()[-4000:])

@@ -32,7 +32,7 @@ def snapshots() -> pl.DataFrame:
             source="demo", transport=transport, profile_key=profile.profile_key,
             rate_limit=100_000,
         )  # fmt: skip
-        posts.append(ayr.history(client=client, last_days=0, limit=1000))
+        posts.append(ayr.history(client=client, last_days=0))
         for post in world.ayrshare_posts():
             if post.profile != world.profiles.index(profile) or post.campaign is None:
                 continue

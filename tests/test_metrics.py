@@ -217,7 +217,7 @@ def test_engagement_rate_ratio_of_sums():
     out = engagement_rate(_rates(), by="impressions", form="ratio")
     r = out.row(0, named=True)
     assert r["definition"] == "engagements / impressions, ratio of sums"
-    assert (r["n_posts"], r["excluded"]) == (3, 3)
+    assert (r["n"], r["excluded"]) == (3, 3)
     assert (r["numerator"], r["denominator"]) == (80.0, 700.0)
     assert r["rate"] == pytest.approx(80 / 700)
     assert (r["low"], r["high"]) == pytest.approx(wilson(80, 700))
@@ -229,9 +229,9 @@ def test_engagement_rate_mean_of_post_rates_by_group():
     ig, tt = out.rows(named=True)
     assert ig["definition"] == "engagements / impressions, mean of post rates"
     assert ig["rate"] == pytest.approx((0.10 + 0.15) / 2)
-    assert (ig["n_posts"], ig["excluded"]) == (2, 1)
+    assert (ig["n"], ig["excluded"]) == (2, 1)
     assert 0.10 <= ig["low"] <= ig["rate"] <= ig["high"] <= 0.15
-    assert (tt["rate"], tt["n_posts"], tt["excluded"]) == (0.1, 1, 2)
+    assert (tt["rate"], tt["n"], tt["excluded"]) == (0.1, 1, 2)
     # deterministic for a seed, whatever the order of the rows
     shuffled = _rates().reverse()
     again = engagement_rate(shuffled, form="mean", group_by="platform", seed=1).sort("platform")
@@ -259,14 +259,14 @@ def test_engagement_rate_refuses_to_mix_post_ages():
     with pytest.raises(ValueError, match=r"several post ages \['12h', '24h'\]"):
         engagement_rate(aligned)
     one = engagement_rate(aligned.filter(pl.col("age") == "24h")).row(0, named=True)
-    assert one["n_posts"] == 36
+    assert one["n"] == 36
 
 
 def test_engagement_rate_uses_the_latest_snapshot_per_post():
     snaps = snapshots(n_posts=1, ages_h=(1, 30), platforms=("twitter",))
     latest = snaps.filter(pl.col("observed_at") == pl.col("observed_at").max())
     out = engagement_rate(snaps).row(0, named=True)
-    assert out["n_posts"] == 1
+    assert out["n"] == 1
     assert out["numerator"] == latest["engagements"].item()
 
 
@@ -376,8 +376,14 @@ def test_best_time_to_post_cells():
                 "likes": likes,
             }
         )
-    out = best_time_to_post(wide_frame(rows), "likes", at_age=None)
-    assert out.rows() == [(1, "Mon", 9, 2, 20.0), (2, "Tue", 18, 1, 5.0)]
+    out = best_time_to_post(wide_frame(rows), "likes", at_age=None, tz="UTC", relative_to=None)
+    assert out.select("weekday", "weekday_name", "hour", "n", "median").rows() == [
+        (1, "Mon", 9, 2, 20.0),
+        (2, "Tue", 18, 1, 5.0),
+    ]
+    assert out["rank"].to_list() == [None, None]  # below min_n=3: shown, not ranked
+    ranked = best_time_to_post(wide_frame(rows), "likes", at_age=None, tz="UTC", min_n=1)
+    assert ranked["rank"].to_list() == [1, 2]
     paris = best_time_to_post(wide_frame(rows), "likes", at_age=None, tz="Europe/Paris")
     assert paris["hour"].to_list() == [11, 20]
 

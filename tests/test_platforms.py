@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,34 @@ def test_decision_log_table_matches_the_field_maps():
             documented = tuple(p.split("`")[1] for p in cell.split(" > ")) if cell else ()
             assert documented == platforms.get(net).metric_sources.get(metric, ()), (metric, net)
     assert seen == set(schema.CANONICAL_METRICS) - {"engagements"}
+
+
+def test_x_is_twitter_everywhere_a_network_is_named(tmp_path):
+    """One resolver: the client, campaigns files, report parameters and the dashboard all take
+    'x' (any case) for twitter, and all refuse a typo with the same hint."""
+    from ayr_analysis import AyrshareClient
+    from ayr_analysis.campaigns import load_campaigns
+    from ayr_analysis.client import ValidationError
+    from ayr_analysis.platforms import resolve
+    from ayr_analysis.reports import ReportParameterError, check_parameters
+    from ayr_analysis.widgets import build_controls
+
+    assert resolve("X") == resolve(" x ") == "twitter"
+    client = AyrshareClient(source="demo")
+    post = client.history()["history"][0]["id"]
+    answer = client.analytics_post(post, platforms=["X"])
+    assert answer.status_code == 200
+    toml = tmp_path / "c.toml"
+    toml.write_text('[[campaign]]\nname = "a"\nplatforms = ["X", "TikTok"]\n')
+    assert load_campaigns(toml)[0].platforms == ("twitter", "tiktok")
+    assert check_parameters(platforms="x,tiktok").platforms == ("twitter", "tiktok")
+    controls = build_controls([("All posts", ("recent", 7))], platforms=["x"])
+    assert controls.platforms.value == ("twitter",)
+    hint = "unknown platform 'tiktokk' (did you mean 'tiktok'?)"
+    for call, error in [
+        (lambda: client.analytics_post(post, platforms=["tiktokk"]), ValidationError),
+        (lambda: check_parameters(platforms="tiktokk"), ReportParameterError),
+        (lambda: build_controls([("All", ("recent", 7))], platforms=["tiktokk"]), ValueError),
+    ]:
+        with pytest.raises(error, match=re.escape(hint)):
+            call()

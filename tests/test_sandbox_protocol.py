@@ -189,7 +189,8 @@ def test_history_shape_defaults_and_filters():
     window = client.get("/history", params={"lastDays": 0, "limit": 1000,
                                             "startDate": "2026-10-01", "endDate": "2026-10-08"})  # fmt: skip
     got = window.json()["history"]
-    assert got and all("2026-10-01" <= i["created"] < "2026-10-08" for i in got)
+    assert got and all("2026-10-01" <= i["created"] < "2026-10-09" for i in got)
+    assert any(i["created"].startswith("2026-10-08") for i in got)  # the end date's whole day
     assert client.get("/history", params={"startDate": "yesterday"}).status_code == 400
     one = client.get(f"/history/{items[0]['id']}").json()
     assert one == items[0]

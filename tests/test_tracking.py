@@ -49,7 +49,7 @@ def fast_client(speed: float = 36_000.0) -> tuple[AyrshareClient, CountingTransp
 
 
 def young_posts(client: AyrshareClient, n: int = 3) -> list[str]:
-    posts = history(client=client, last_days=3, limit=1000).filter(pl.col("status") == "success")
+    posts = history(client=client, last_days=3).filter(pl.col("status") == "success")
     return posts["post_id"].unique(maintain_order=True).head(n).to_list()
 
 

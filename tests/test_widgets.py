@@ -26,7 +26,7 @@ def demo_client(speed: float = 0.0) -> AyrshareClient:
 
 def table_rows(dash: Dashboard) -> list[list[str]]:
     body = dash.table.value.split("<tbody>")[1]
-    return [re.findall(r"<td>(.*?)</td>", row) for row in body.split("</tr>") if "<td>" in row]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("</tr>") if "<td" in row]
 
 
 def table_headers(dash: Dashboard) -> list[str]:
@@ -113,7 +113,8 @@ def test_errors_show_in_the_status_line_not_as_a_traceback(tmp_path):
     dash.tracking.value = True  # no store: a clear message, and the toggle goes back off
     assert "live tracking needs a snapshot store" in dash.status.value
     assert "⚠" in dash.status.value and dash.tracking.value is False
-    # a key the API refuses: the refresh fails with the API's reason, the chart stays
+    # a key the API refuses: the refresh fails with the API's reason, and no stale chart or
+    # table stays on screen next to the error
     dash.client = AyrshareClient(
         "wrong-key-123", source="live", transport=SandboxTransport(), max_retries=0
     )
@@ -121,7 +122,8 @@ def test_errors_show_in_the_status_line_not_as_a_traceback(tmp_path):
     assert "Could not refresh: RuntimeError: no analytics came back" in dash.status.value
     assert "API Key not valid" in dash.status.value and "HTTP 401" in dash.status.value
     assert "wrong-key-123" not in dash.status.value
-    assert dash.chart_view.value == before
+    assert before and dash.chart_view.value == "" and dash.table.value == ""
+    assert dash.current_chart is None
 
 
 def test_live_tracking_toggle_starts_and_stops_a_background_run(tmp_path):
@@ -143,10 +145,9 @@ def test_live_tracking_toggle_starts_and_stops_a_background_run(tmp_path):
     assert store.scan("wide").collect().height == first + handle.result.snapshots
     dash.refresh_button.click()
     assert dash.snapshots.height > first
-    assert len(dash.current_charts) == 2  # several snapshots: growth curves too
-    assert dash.current_charts[1].to_dict()["layer"][1]["encoding"]["x"]["title"] == (
-        "Post age (hours)"
-    )
+    # the posts were first tracked weeks after publication: no growth curve is drawn from them
+    # (a cross-section of old posts is not growth)
+    assert len(dash.current_charts) == 1
 
 
 def test_a_run_that_ends_by_itself_updates_status_and_toggle(tmp_path):
@@ -181,4 +182,31 @@ def test_picker_options_and_table_helpers():
     with pytest.raises(ValueError, match="no posts in the last 7 days"):
         selected_post_ids(("recent", 7), frame)
     out = html_table(pl.DataFrame({"n": ["<b>"], "r": [0.125]}), percent=["r"])
-    assert "&lt;b&gt;" in out and "12.50%" in out
+    assert "&lt;b&gt;" in out and "12.5%" in out
+
+
+def test_on_the_recorded_demo_history_24h_is_a_real_equal_age_view(tmp_path):
+    """On the demo world's recorded history, the dashboard compares posts at 24 h, draws growth
+    curves from publication on, and names only networks that really do not report a metric."""
+    import ayr_analysis as ayr
+    from ayr_analysis import analysis
+
+    store = ayr.demo_store(tmp_path / "snaps", progress=False)
+    dash = Dashboard(demo_client(), store=store, campaigns=CAMPAIGNS, metric="views")
+    dash.picker.value = ("campaign", "reel-rush")
+    dash.age.value = "24h"
+    assert "⚠" not in dash.status.value
+    assert len(dash.current_charts) == 2  # growth curves: the posts were followed from 1 h on
+    rows = {r[0]: r for r in table_rows(dash)}
+    # the table is the analysis layer's answer for the same arguments
+    expected = analysis.network_summary(dash.snapshots, "views", "24h")
+    for r in expected.iter_rows(named=True):
+        shown = rows[r["platform"]]
+        assert int(shown[1].replace(",", "")) == r["posts"]
+        assert int(shown[2].replace(",", "")) == r["n"]
+        assert shown[-1] == r["why_excluded"]
+    # networks that report views are never said not to report them at 24 h
+    why = " ".join(expected["why_excluded"].to_list())
+    for net in ("facebook", "instagram", "tiktok", "youtube"):
+        reason = expected.filter(pl.col("platform") == net)["why_excluded"]
+        assert reason.len() == 0 or "not reported by the network" not in reason.item(), why

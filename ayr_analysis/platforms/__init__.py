@@ -39,11 +39,53 @@ REGISTRY: Mapping[str, PlatformSpec] = MappingProxyType(
 if tuple(REGISTRY) != PLATFORMS:  # pragma: no cover - a packaging mistake, caught by the tests
     raise RuntimeError("every platform in schema.PLATFORMS needs a field-map module")
 
-_ALIASES = {"x": "twitter"}
+#: Other names accepted for a network, everywhere a network is named (functions, CLI, report
+#: parameters, campaigns files, the dashboard).
+ALIASES: Mapping[str, str] = MappingProxyType({"x": "twitter"})
+_ALIASES = ALIASES
+#: Names that are not accepted but get a hint.
+_HINTS = {"fb": "facebook", "ig": "instagram", "insta": "instagram", "yt": "youtube",
+          "bsky": "bluesky"}  # fmt: skip
 
 
 class UnknownPlatformError(ValueError):
     """A platform name that no field map knows."""
+
+
+def resolve(name: object) -> str:
+    """The network's name as Ayrshare spells it: case and spaces ignored, ``"x"`` is
+    ``"twitter"``. The one check of a network's name: anything else raises
+    :class:`UnknownPlatformError` saying what was meant, where that can be guessed.
+
+    >>> resolve(" X "), resolve("TikTok")
+    ('twitter', 'tiktok')
+    >>> resolve("tiktokk")
+    Traceback (most recent call last):
+    ...
+    ayr_analysis.platforms.UnknownPlatformError: unknown platform 'tiktokk' (did you mean 'tiktok'?); valid platforms: bluesky, facebook, instagram, linkedin, pinterest, reddit, snapchat, threads, tiktok, twitter, youtube
+    """
+    if isinstance(name, str):
+        key = name.strip().lower()
+        key = ALIASES.get(key, key)
+        if key in REGISTRY:
+            return key
+    raise UnknownPlatformError(
+        f"unknown platform {name!r}{_hint(name)}; valid platforms: {', '.join(REGISTRY)}"
+    )
+
+
+def _hint(name: object) -> str:
+    if not isinstance(name, str):
+        return ""
+    key = name.strip().lower()
+    if key in _HINTS:
+        return f" (did you mean {_HINTS[key]!r}?)"
+    if key == "gmb":
+        return " (Google Business has no post analytics)"
+    import difflib
+
+    close = difflib.get_close_matches(key, list(REGISTRY), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def get(name: str) -> PlatformSpec:
@@ -54,13 +96,9 @@ def get(name: str) -> PlatformSpec:
     >>> get("myspace")
     Traceback (most recent call last):
     ...
-    ayr_analysis.platforms.UnknownPlatformError: unknown platform 'myspace'; valid names: bluesky, facebook, instagram, linkedin, pinterest, reddit, snapchat, threads, tiktok, twitter, youtube
+    ayr_analysis.platforms.UnknownPlatformError: unknown platform 'myspace'; valid platforms: bluesky, facebook, instagram, linkedin, pinterest, reddit, snapchat, threads, tiktok, twitter, youtube
     """
-    key = name.strip().lower() if isinstance(name, str) else name
-    key = _ALIASES.get(key, key)
     try:
-        return REGISTRY[key]
-    except (KeyError, TypeError):
-        raise UnknownPlatformError(
-            f"unknown platform {name!r}; valid names: {', '.join(REGISTRY)}"
-        ) from None
+        return REGISTRY[resolve(name)]
+    except UnknownPlatformError as exc:
+        raise UnknownPlatformError(str(exc)) from None

@@ -2,6 +2,8 @@
 
 Two ways in: the in-process :class:`SandboxTransport` (an httpx transport, sync and async) and a
 local HTTP server (:func:`serve_in_thread`, or ``ayr-analysis sandbox --port 8787``).
+:func:`demo_store` records the demo world's history (every post asked at equal ages since its
+publication) into a snapshot store (or ``ayr-analysis demo-store DIR``).
 
 >>> from ayr_analysis.sandbox import DEMO_API_KEY
 >>> DEMO_API_KEY
@@ -35,6 +37,7 @@ _EXPORTS = {
     "serve_in_thread": "server",
     "SandboxServer": "server",
     "serve_forever": "server",
+    "demo_store": "history",
 }
 
 __all__ = ["DEMO_API_KEY", "DEMO_X_API_KEY", "DEMO_X_API_SECRET", *_EXPORTS]

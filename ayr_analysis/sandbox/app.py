@@ -25,6 +25,14 @@ metrics (``{"status": "error", "code": ..., "message": ...}``): 419 for X withou
 485 for an expired Instagram story, 484 for a Facebook story. When every network failed, the
 top-level ``status`` is ``"error"``.
 
+``GET /history``: posts newest first (by ``created``), at most ``limit`` of them (default
+:data:`HISTORY_DEFAULT_LIMIT`, 25; at most :data:`HISTORY_MAX_LIMIT`, 1000, as Ayrshare's docs
+give today; more is a 400). ``lastDays`` (default 30, 0 = all) keeps posts created in the last
+that many days; ``startDate`` and ``endDate`` (ISO 8601) keep posts created from and up to and
+including them, a bare date meaning the whole (UTC) day: ``endDate=2026-10-08`` keeps the posts
+of 8 October. The filters combine: each one given must hold. ``GET /history/{platform}`` pages
+with ``limit`` (same default and maximum) and the ``next`` cursor of the previous page.
+
 Rate limit: a fixed window per profile. The window opens with the profile's first request and
 lasts ``window_s`` seconds of *real* monotonic time (times ``time_scale``), because clients pace
 in real time; every authenticated request counts (also 4xx answers, and the 429s themselves do
@@ -55,6 +63,11 @@ from .clock import VirtualClock, iso_ms, iso_s
 from .world import NETWORKS, Post, Profile, World, build_world
 
 ALL_PLATFORMS = (*NETWORKS, "snapchat")
+#: ``limit`` of ``GET /history`` (and ``/history/{platform}``) when none is given.
+HISTORY_DEFAULT_LIMIT = 25
+#: The largest ``limit`` the history endpoints accept (Ayrshare's docs: 1000 today, 500 in older
+#: versions); a larger one is answered 400.
+HISTORY_MAX_LIMIT = 1000
 DAILY_PLATFORMS = ("facebook", "instagram", "snapchat", "tiktok", "youtube")
 FOLLOWER_FIELD = {
     "bluesky": "followersCount",
@@ -460,9 +473,9 @@ class SandboxApp:
                 q[k] = v
         nets_f = self._platforms(nets, "history") if nets else None
         last_days = self._int(q, "lastDays", 30, 0, 100_000)
-        limit = self._int(q, "limit", 25, 1, 1000)
+        limit = self._int(q, "limit", HISTORY_DEFAULT_LIMIT, 1, HISTORY_MAX_LIMIT)
         start = self._date(q, "startDate")
-        end = self._date(q, "endDate")
+        end = self._date(q, "endDate", end_of_day=True)
         items = []
         for post in reversed(self.world.posts):
             if post.id is None or not self._visible(post, profile, now):
@@ -528,14 +541,27 @@ class SandboxApp:
         return value
 
     @staticmethod
-    def _date(q: dict[str, str], name: str) -> datetime | None:
+    def _date(q: dict[str, str], name: str, *, end_of_day: bool = False) -> datetime | None:
+        """A date filter as an aware datetime (naive = UTC). A bare date is the start of that
+        day, or with ``end_of_day`` its last instant, so that an end date includes its day.
+
+        >>> q = {"endDate": "2026-10-08", "startDate": "2026-10-01T12:00:00Z"}
+        >>> SandboxApp._date(q, "endDate", end_of_day=True).isoformat()
+        '2026-10-08T23:59:59.999999+00:00'
+        >>> SandboxApp._date(q, "startDate").isoformat()
+        '2026-10-01T12:00:00+00:00'
+        """
         if name not in q:
             return None
+        text = q[name].strip()
         try:
-            value = datetime.fromisoformat(q[name].replace("Z", "+00:00"))
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise _bad(f"'{name}' must be an ISO 8601 date, got {q[name]!r}.", "history") from None
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        if end_of_day and "T" not in text.upper() and " " not in text:
+            value += timedelta(days=1, microseconds=-1)
+        return value
 
     def history_platform(
         self, net: str, query: tuple[tuple[str, str], ...], profile: Profile, now: datetime,
@@ -547,7 +573,7 @@ class SandboxApp:
             raise _Fail(400, {"action": "history", "status": "error", "code": 156,
                               "message": f"{net} is not linked to this profile."})  # fmt: skip
         q = dict(query)
-        limit = self._int(q, "limit", 25, 1, 1000)
+        limit = self._int(q, "limit", HISTORY_DEFAULT_LIMIT, 1, HISTORY_MAX_LIMIT)
         offset = 0
         if q.get("next"):
             cursor = q["next"]

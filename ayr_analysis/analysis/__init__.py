@@ -1,0 +1,77 @@
+"""The analysis layer: the only place that computes.
+
+Selection (the unit of analysis, the latest observation, values at an equal age), rates, growth,
+comparisons, rankings, timing, the funnel of each network, reactions by type and video
+retention. Every function takes polars frames (a wide frame, or snapshots
+from a :class:`~ayr_analysis.store.SnapshotStore`) and returns tidy frames (or a small result
+object of frames) that carry their own ``n``, ``unit``, ``metric``, ``age`` and what was left out
+(``excluded``, ``why_excluded``). Charts draw these results; reports and the dashboard show them.
+
+The unit of analysis is a post on one network, an X thread counted once: see
+:mod:`ayr_analysis.analysis.selection` and ``docs/METRICS.md``.
+"""
+
+from __future__ import annotations
+
+from ._base import bootstrap_median, parse_duration, wilson
+from .comparison import (
+    AnalysisWarning,
+    Comparison,
+    campaign_summary,
+    compare,
+    network_mix,
+    relative_values,
+)
+from .funnel import FUNNEL_STAGES, funnel
+from .growth import GROWTH_AGES, GrowthCurves, growth, growth_curves, half_life
+from .posts import posts_per_group, recent_posts, widest_post
+from .rankings import distribution, network_summary, post_label, top_posts
+from .rates import engagement_rate, rate_definitions
+from .reactions import reactions_by_type
+from .selection import ABSENCES, at_age, describe_exclusions, exclusions, latest, units, values
+from .timing import WEEKDAYS, best_time_to_post, local_timezone, time_exclusions
+from .video import COMPLETION_MEASURES, PLAYBACK_FIELDS, VideoRetention, video_retention
+
+__all__ = [
+    "ABSENCES",
+    "COMPLETION_MEASURES",
+    "FUNNEL_STAGES",
+    "GROWTH_AGES",
+    "PLAYBACK_FIELDS",
+    "WEEKDAYS",
+    "AnalysisWarning",
+    "Comparison",
+    "GrowthCurves",
+    "VideoRetention",
+    "at_age",
+    "best_time_to_post",
+    "bootstrap_median",
+    "campaign_summary",
+    "compare",
+    "describe_exclusions",
+    "distribution",
+    "engagement_rate",
+    "exclusions",
+    "funnel",
+    "growth",
+    "growth_curves",
+    "half_life",
+    "latest",
+    "local_timezone",
+    "network_mix",
+    "network_summary",
+    "parse_duration",
+    "post_label",
+    "posts_per_group",
+    "recent_posts",
+    "reactions_by_type",
+    "rate_definitions",
+    "relative_values",
+    "time_exclusions",
+    "top_posts",
+    "units",
+    "values",
+    "widest_post",
+    "video_retention",
+    "wilson",
+]

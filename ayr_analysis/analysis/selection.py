@@ -1,0 +1,457 @@
+"""Selection: the unit of analysis, the latest observation, each post's value at an equal age.
+
+**The unit of analysis is a post on one network**: an Ayrshare post sent to three networks is three
+units. An X thread is **one** unit, by one rule (:func:`units`): its count metrics (likes,
+impressions, replies, ...) are summed over the tweets of one fetch (a sum is null only when no
+tweet reported the metric), everything else (text, url, publication time, media type, averages and
+rates such as ``completion_rate``) comes from the first tweet, and ``tweets`` says how many rows
+were summed. ``unit="tweet"`` keeps one row per tweet, for the rare question about tweets.
+
+Every function that computes (rates, growth, comparisons, rankings, timing) goes through
+:func:`values`, which gives one row per unit with a ``value`` and a ``status`` saying why a unit
+has no value. Three absences are kept apart:
+
+* ``not_reported``: the network does not report this metric for the post (null in every
+  snapshot);
+* ``not_observed``: reported, but there is no snapshot near the age asked for (the post was first
+  observed later, or is not that old yet), so nothing can be interpolated;
+* a reported 0 is a value (status ``reported``), never an absence.
+
+Two more reasons exist for equal-age and rate values: ``no_publication_time`` (the post's age is
+unknown) and ``no_base`` (the rate's base, e.g. impressions, was reported as 0); a value relative
+to its network's median post has ``zero_reference`` when that median is 0 (YouTube's likes in
+its first 24-48 hours).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Literal
+
+import polars as pl
+
+from ..schema import CANONICAL_METRICS, COUNT_METRICS, RATE_BASES, UNIT_KEY
+from ._base import age_label, eager, need, parse_duration
+
+__all__ = [
+    "ABSENCES",
+    "at_age",
+    "describe_exclusions",
+    "exclusions",
+    "latest",
+    "unit_keys",
+    "units",
+    "values",
+]
+
+Unit = Literal["post", "tweet"]
+
+#: Why a unit has no value, in words (``{age}`` is the age asked for).
+ABSENCES: dict[str, str] = {
+    "not_reported": "not reported by the network",
+    "not_observed": "no snapshot near {age}",
+    "no_publication_time": "publication time unknown",
+    "no_base": "{base} reported as 0",
+    "zero_reference": "their network's median post is 0 at {age}",
+}
+
+_SNAPSHOT_COLUMNS = ("observed_at", "fetched_at", "last_updated", "next_update")
+
+
+def unit_keys(frame: pl.DataFrame) -> list[str]:
+    """The key columns of one unit present in ``frame`` (post, network, tweet)."""
+    return [c for c in UNIT_KEY if c in frame.columns]
+
+
+# --------------------------------------------------------------------------- the unit
+
+
+def units(frame: pl.DataFrame | pl.LazyFrame, unit: Unit = "post") -> pl.DataFrame:
+    """Rows at the unit of analysis: an X thread becomes one row per fetch (see the module's rule).
+
+    Rows of other networks (and single tweets) pass unchanged, with ``tweets`` = 1. The summed
+    thread row has ``thread_position`` 0, the first tweet's metadata, and ``observed_at`` the
+    latest of its tweets'.
+
+    >>> import polars as pl, datetime as dt
+    >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
+    >>> f = pl.DataFrame({"post_id": ["a"] * 3, "platform": ["twitter"] * 3,
+    ...     "thread_position": [0, 1, 2], "fetched_at": [t] * 3, "observed_at": [t] * 3,
+    ...     "text": ["first", "second", "third"], "likes": [5, 2, None],
+    ...     "comments": [None, None, None]})
+    >>> units(f).select("text", "likes", "comments", "tweets").row(0)
+    ('first', 7, None, 3)
+    >>> units(f, "tweet").height
+    3
+    """
+    frame = eager(frame)
+    if unit not in ("post", "tweet"):
+        raise ValueError(f"unit={unit!r}: choose 'post' (an X thread counted once) or 'tweet'")
+    if "tweets" in frame.columns:
+        return frame  # already at the unit of analysis
+    if unit == "tweet" or "thread_position" not in frame.columns:
+        return frame.with_columns(pl.lit(1, pl.Int32).alias("tweets"))
+    post = ["post_id", "platform"]
+    threaded = (pl.col("thread_position") > 0).any().over(post)
+    flagged = frame.with_columns(threaded.fill_null(False).alias("__thread"))
+    single = flagged.filter(~pl.col("__thread")).drop("__thread")
+    single = single.with_columns(pl.lit(1, pl.Int32).alias("tweets"))
+    threads = flagged.filter(pl.col("__thread")).drop("__thread")
+    if threads.is_empty():
+        return single
+    fetch = "fetched_at" if "fetched_at" in frame.columns else "observed_at"
+    keys = [*post, fetch]
+    counts = [c for c in COUNT_METRICS if c in frame.columns]
+    aggs: list[pl.Expr] = [
+        pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).alias(c) for c in counts
+    ]
+    if "observed_at" in frame.columns and fetch != "observed_at":
+        aggs.append(pl.col("observed_at").max())
+    aggs.append(pl.len().cast(pl.Int32).alias("tweets"))
+    done = {*keys, *counts, "observed_at", "thread_position"}
+    aggs += [pl.col(c).first() for c in frame.columns if c not in done]
+    summed = (
+        threads.sort([*keys, "thread_position"])
+        .group_by(keys, maintain_order=True)
+        .agg(aggs)
+        .with_columns(pl.lit(0, frame.schema["thread_position"]).alias("thread_position"))
+        .select(*frame.columns, "tweets")
+        .cast({c: frame.schema[c] for c in frame.columns})
+    )
+    return pl.concat([single, summed]).sort(keys, maintain_order=True)
+
+
+# --------------------------------------------------------------------------- latest
+
+
+def latest(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """One row per post, network (and tweet): its latest observation.
+
+    Ties are broken deterministically: the latest ``observed_at``, then the latest
+    ``fetched_at``, then the row with the most metrics reported. A frame without ``observed_at``
+    (one fetch) is returned as it is.
+
+    >>> import polars as pl, datetime as dt
+    >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
+    >>> f = pl.DataFrame({"post_id": ["a", "a"], "platform": ["x", "x"],
+    ...     "observed_at": [t, t + dt.timedelta(hours=1)], "likes": [3, 5]})
+    >>> latest(f)["likes"].to_list()
+    [5]
+    """
+    frame = eager(frame)
+    keys = unit_keys(frame)
+    if "age" in frame.columns and "observed_at" not in frame.columns:
+        ages = frame["age"].unique().to_list()
+        if len(ages) > 1:
+            raise ValueError(
+                f"the frame holds several post ages {sorted(map(str, ages))}: keep one "
+                '(e.g. frame.filter(pl.col("age") == "24h")) or pass at_age=...'
+            )
+    if "observed_at" not in frame.columns or not keys:
+        return frame
+    metrics = [c for c in CANONICAL_METRICS if c in frame.columns]
+    reported = pl.sum_horizontal(pl.col(c).is_not_null() for c in metrics) if metrics else pl.lit(0)
+    order = ["observed_at", *(["fetched_at"] if "fetched_at" in frame.columns else []), "__n"]
+    return (
+        frame.with_columns(reported.alias("__n"))
+        .sort(order, nulls_last=False, maintain_order=True)
+        .group_by(keys, maintain_order=True)
+        .last()
+        .select(frame.columns)
+    )
+
+
+# --------------------------------------------------------------------------- equal post age
+
+
+def _age_seconds() -> pl.Expr:
+    return (pl.col("observed_at") - pl.col("published_at")).dt.total_microseconds() / 1e6
+
+
+def at_age(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    ages: Sequence[str | timedelta] | str | timedelta = ("1h", "6h", "24h", "72h", "7d"),
+    metrics: Sequence[str] | str | None = None,
+) -> pl.DataFrame:
+    """Each unit's metrics at equal post ages, interpolated between snapshots.
+
+    Age is ``observed_at - published_at``. For each age, the value is linearly interpolated
+    between the last snapshot at or before it and the first one at or after it (for each metric
+    separately, using only snapshots where that metric was reported). Outside the observed range
+    the value is null (no extrapolation), except exactly on a snapshot. Metric columns come back
+    as Float64 (an interpolated count is not whole). Rows are taken as they are given: pass
+    :func:`units` of a frame to count an X thread once (:func:`values` does).
+
+    One row per unit and age, with the unit's other columns (text, url, campaign, ...) from its
+    latest snapshot, plus ``age`` (the label asked for) and ``age_s``.
+
+    >>> import polars as pl, datetime as dt
+    >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
+    >>> f = pl.DataFrame({"post_id": ["a", "a"], "platform": ["tiktok"] * 2,
+    ...     "published_at": [t, t], "observed_at": [t + dt.timedelta(hours=2),
+    ...     t + dt.timedelta(hours=10)], "likes": [10, 50]})
+    >>> at_age(f, ["6h", "1h"], "likes").select("age", "likes").rows()
+    [('1h', None), ('6h', 30.0)]
+    """
+    snapshots = eager(snapshots)
+    need(snapshots, ["observed_at", "published_at"], "at_age")
+    if isinstance(ages, (str, timedelta)):
+        ages = [ages]
+    if metrics is None:
+        metrics = [m for m in CANONICAL_METRICS if m in snapshots.columns]
+    elif isinstance(metrics, str):
+        metrics = [metrics]
+    metrics = list(metrics)
+    need(snapshots, metrics, "at_age")
+    parsed = [(age_label(a), parse_duration(a).total_seconds()) for a in ages]
+    seen: dict[float, str] = {}
+    for label, secs in parsed:
+        if secs in seen:
+            raise ValueError(f"ages {seen[secs]!r} and {label!r} are the same age: give it once")
+        seen[secs] = label
+    keys = unit_keys(snapshots)
+    if not keys:
+        raise ValueError("at_age needs post_id (and platform, thread_position) to follow posts")
+    static_cols = [c for c in snapshots.columns if c not in metrics and c not in _SNAPSHOT_COLUMNS]
+    static = latest(snapshots).select(static_cols)
+    targets = pl.DataFrame(
+        {"age": [p[0] for p in parsed], "age_s": [float(p[1]) for p in parsed]},
+        schema={"age": pl.String, "age_s": pl.Float64},
+    )
+    base = static.join(targets, how="cross").sort("age_s")
+    return _interpolate(snapshots, base, keys, metrics).select(
+        *static_cols, "age", "age_s", *metrics
+    )
+
+
+_aligned = at_age  # for functions whose ``at_age`` argument hides this function
+
+
+def _interpolate(
+    snapshots: pl.DataFrame, base: pl.DataFrame, keys: list[str], metrics: list[str]
+) -> pl.DataFrame:
+    """``base`` (keys and ``age_s``) with each metric interpolated at ``age_s`` (no extrapolation)."""
+    # one join key per unit, equal also where a key column is null (join_asof's ``by`` would
+    # match no null)
+    key = pl.concat_str(
+        [pl.col(k).cast(pl.String).fill_null("\x00") for k in keys], separator="\x1f"
+    ).alias("__key")
+    order = ["observed_at"] + (["fetched_at"] if "fetched_at" in snapshots.columns else [])
+    snaps = (
+        snapshots.sort(order, nulls_last=False)
+        .with_columns(_age_seconds().alias("__age"))
+        .filter(pl.col("__age").is_not_null())
+    )
+    out = base.sort("age_s")
+    for m in metrics:
+        pts = (
+            snaps.filter(pl.col(m).is_not_null())
+            .select(*keys, key, "__age", pl.col(m).cast(pl.Float64).alias("__v"))
+            .unique(subset=[*keys, "__age"], keep="last", maintain_order=True)
+            .sort("__age")
+        )
+        lo = pts.rename({"__age": "__lo_age", "__v": "__lo"})
+        hi = pts.rename({"__age": "__hi_age", "__v": "__hi"})
+        joined = base.select(*keys, key, "age_s").sort("age_s")
+        joined = joined.join_asof(
+            lo.drop(keys), left_on="age_s", right_on="__lo_age", by="__key",
+            strategy="backward", check_sortedness=False,
+        ).join_asof(
+            hi.drop(keys), left_on="age_s", right_on="__hi_age", by="__key",
+            strategy="forward", check_sortedness=False,
+        )  # fmt: skip
+        a, la, ha = pl.col("age_s"), pl.col("__lo_age"), pl.col("__hi_age")
+        value = (
+            pl.when(la == a)
+            .then(pl.col("__lo"))
+            .when(ha == a)
+            .then(pl.col("__hi"))
+            .when(la.is_not_null() & ha.is_not_null())
+            .then(pl.col("__lo") + (pl.col("__hi") - pl.col("__lo")) * (a - la) / (ha - la))
+            .otherwise(None)
+            .alias(m)
+        )
+        out = out.drop(m, strict=False).join(
+            joined.select(*keys, "age_s", value),
+            on=[*keys, "age_s"],
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
+    return out.sort([*keys, "age_s"])
+
+
+# --------------------------------------------------------------------------- one value per unit
+
+
+def _rate_base(
+    frame: pl.DataFrame, rate_by: str, followers: pl.DataFrame | str | None
+) -> pl.DataFrame:
+    """``frame`` with ``__den``: the rate's base per row (a column, or followers per network)."""
+    if rate_by != "followers":
+        return frame.with_columns(pl.col(rate_by).cast(pl.Float64).alias("__den"))
+    if followers is None:
+        followers = "followers"
+    if isinstance(followers, str):
+        need(frame, [followers], "a rate per follower (pass followers=frame or a column name)")
+        return frame.with_columns(pl.col(followers).cast(pl.Float64).alias("__den"))
+    need(followers, ["platform", "followers"], "the followers frame")
+    table = followers.select("platform", pl.col("followers").cast(pl.Float64).alias("__den"))
+    if table["platform"].is_duplicated().any():
+        raise ValueError("the followers frame must have one row per platform")
+    return frame.join(table, on="platform", how="left", maintain_order="left")
+
+
+def _check_metric(frame: pl.DataFrame, metric: str, rate_by: str, numerator: str) -> list[str]:
+    """The columns ``metric`` needs (a rate needs its numerator and base)."""
+    if metric == "engagement_rate":
+        if rate_by not in RATE_BASES:
+            raise ValueError(f"rate_by={rate_by!r}: choose one of {', '.join(RATE_BASES)}")
+        cols = [numerator] + ([rate_by] if rate_by != "followers" else [])
+        need(frame, cols, f"an engagement rate per {rate_by}")
+        return cols
+    if metric not in frame.columns:
+        known = ", ".join(m for m in CANONICAL_METRICS if m in frame.columns)
+        raise ValueError(
+            f"unknown metric {metric!r}: use 'engagement_rate' or a metric column ({known})"
+        )
+    return [metric]
+
+
+def values(
+    frame: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    at_age: str | timedelta | None = None,
+    *,
+    rate_by: str = "impressions",
+    numerator: str = "engagements",
+    followers: pl.DataFrame | str | None = None,
+    unit: Unit = "post",
+) -> pl.DataFrame:
+    """One row per unit (post on a network; an X thread once) with its ``value`` of ``metric``.
+
+    ``at_age=None``: each unit's **latest reported** value (a network that stops reporting a
+    field, as TikTok does after 7 inactive days, keeps its last value). ``at_age="24h"``: the
+    value at that post age, interpolated between the snapshots around it (never extrapolated).
+    ``metric="engagement_rate"``: ``numerator`` / ``rate_by`` of the same unit (per follower:
+    ``followers`` is a ``(platform, followers)`` frame or a column name).
+
+    Added columns: ``metric``, ``age`` (``"latest"`` or the label), ``unit``, ``value`` (Float64,
+    null unless ``status`` is ``reported``), ``status`` (``reported``, ``not_reported``,
+    ``not_observed``, ``no_publication_time``, ``no_base``: see the module) and, for a rate,
+    ``numerator`` and ``denominator``.
+
+    >>> import polars as pl
+    >>> f = pl.DataFrame({"post_id": ["a", "b", "c"], "platform": ["x", "x", "y"],
+    ...                   "likes": [0, 4, None]})
+    >>> values(f, "likes").select("post_id", "value", "status").rows()
+    [('a', 0.0, 'reported'), ('b', 4.0, 'reported'), ('c', None, 'not_reported')]
+    """
+    frame = units(eager(frame), unit)
+    cols = _check_metric(frame, metric, rate_by, numerator)
+    keys = unit_keys(frame)
+    if not keys:
+        raise ValueError("values() needs post_id (and platform) to tell posts apart")
+    ever = frame.group_by(keys).agg(
+        pl.col(c).is_not_null().any().alias(f"__ever_{c}") for c in cols
+    )
+    never = pl.any_horizontal(~pl.col(f"__ever_{c}").fill_null(False) for c in cols)
+    if at_age is None:
+        rows = latest(frame)
+        # the latest observation that reported every column needed (a rate's numerator and base
+        # from the same snapshot)
+        both = pl.all_horizontal(pl.col(c).is_not_null() for c in cols)
+        last = latest(frame.filter(both).select(*keys, *_when(frame), *cols))
+        rows = rows.drop(cols).join(
+            last.select(*keys, *cols), on=keys, how="left", nulls_equal=True
+        )
+        label = "latest"
+        status = pl.when(never).then(pl.lit("not_reported"))
+    else:
+        need(frame, ["observed_at", "published_at"], f"values at age {at_age!r}")
+        rows = _aligned(frame, [at_age], cols).drop("age")
+        label = age_label(at_age)
+        missing = pl.any_horizontal(pl.col(c).is_null() for c in cols)
+        status = (
+            pl.when(pl.col("published_at").is_null())
+            .then(pl.lit("no_publication_time"))
+            .when(never)
+            .then(pl.lit("not_reported"))
+            .when(missing)
+            .then(pl.lit("not_observed"))
+        )
+    rows = rows.join(ever, on=keys, how="left", nulls_equal=True)
+    if metric == "engagement_rate":
+        rows = _rate_base(rows, rate_by, followers).with_columns(
+            pl.col(numerator).cast(pl.Float64).alias("numerator"),
+            pl.col("__den").alias("denominator"),
+            pl.lit(rate_by).alias("rate_by"),
+        )
+        if rate_by == "followers":
+            status = status.when(pl.col("__den").is_null()).then(pl.lit("not_reported"))
+        status = status.when(pl.col("__den") <= 0).then(pl.lit("no_base"))
+        raw = pl.col("numerator") / pl.col("denominator")
+    else:
+        raw = pl.col(metric).cast(pl.Float64)
+    status = status.otherwise(pl.lit("reported"))
+    rows = rows.with_columns(status.alias("status")).with_columns(
+        pl.when(pl.col("status") == "reported").then(raw).alias("value"),
+        pl.lit(metric).alias("metric"),
+        pl.lit(label).alias("age"),
+        pl.lit(unit).alias("unit"),
+    )
+    drop = [c for c in rows.columns if c.startswith("__") or c == "age_s"]
+    return rows.drop(drop).sort(keys)
+
+
+def _when(frame: pl.DataFrame) -> list[str]:
+    return [c for c in ("observed_at", "fetched_at") if c in frame.columns]
+
+
+# --------------------------------------------------------------------------- exclusions
+
+
+def describe_exclusions(counts: dict[str, int], age: str = "latest", base: str = "base") -> str:
+    """``{"not_reported": 3, "not_observed": 2}`` -> ``"3 not reported by the network; 2 no
+    snapshot near 24h"`` (empty text when nothing is excluded).
+
+    >>> describe_exclusions({"not_observed": 2, "not_reported": 1}, age="24h")
+    '1 not reported by the network; 2 no snapshot near 24h'
+    """
+    parts = []
+    for status, text in ABSENCES.items():
+        k = counts.get(status, 0)
+        if k:
+            parts.append(f"{k} " + text.format(age=age, base=base))
+    return "; ".join(parts)
+
+
+def exclusions(vals: pl.DataFrame, groups: Sequence[str] = ()) -> pl.DataFrame:
+    """Per group of a :func:`values` frame: ``n`` (units with a value), ``excluded`` and
+    ``why_excluded`` (the reasons in words, with counts).
+
+    >>> import polars as pl
+    >>> f = pl.DataFrame({"post_id": ["a", "b", "c"], "platform": ["x", "x", "y"],
+    ...                   "likes": [0, 4, None]})
+    >>> exclusions(values(f, "likes"), ["platform"]).rows()
+    [('x', 2, 0, ''), ('y', 0, 1, '1 not reported by the network')]
+    """
+    groups = list(groups)
+    work = vals if groups else vals.with_columns(pl.lit(0).alias("__all"))
+    keys = groups or ["__all"]
+    age = vals["age"][0] if vals.height and "age" in vals.columns else "latest"
+    base = vals["rate_by"][0] if vals.height and "rate_by" in vals.columns else "base"
+    per = work.group_by([*keys, "status"]).len()
+    rows = []
+    for key, part in per.group_by(keys, maintain_order=True):
+        counts = dict(zip(part["status"], part["len"], strict=True))
+        n = int(counts.pop("reported", 0))
+        rows.append((*key, n, int(sum(counts.values())), describe_exclusions(counts, age, base)))
+    schema = {k: work.schema[k] for k in keys} | {
+        "n": pl.Int64,
+        "excluded": pl.Int64,
+        "why_excluded": pl.String,
+    }
+    out = pl.DataFrame(rows, schema=schema, orient="row").sort(keys)
+    return out.drop("__all") if not groups else out
