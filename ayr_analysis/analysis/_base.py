@@ -191,3 +191,15 @@ def group_list(group_by: str | Sequence[str] | None) -> list[str]:
     if group_by is None:
         return []
     return [group_by] if isinstance(group_by, str) else list(group_by)
+
+
+def age_text(at_age: str | timedelta | None) -> str:
+    """The ``age`` a result is labelled with: ``"latest"``, or the age asked for (``"24h"``)."""
+    return "latest" if at_age is None else age_label(at_age)
+
+
+def is_demo(frame: pl.DataFrame | None) -> bool:
+    """Whether ``frame`` holds demo rows (a ``source`` column saying ``"demo"``)."""
+    return (
+        frame is not None and "source" in frame.columns and bool((frame["source"] == "demo").any())
+    )

@@ -19,6 +19,7 @@ import polars as pl
 from ._base import (
     age_label,
     eager,
+    is_demo,
     need,
     percentile_interval,
     resampled,
@@ -231,15 +232,11 @@ def compare(
         metric, pooled, relative_to, within, numerator, rate_by, confidence, n_resamples
     )
     label = _label(metric, age, relative_to, rate_by, pooled)
-    is_demo = demo if demo is not None else _is_demo(frame)
+    shown_demo = demo if demo is not None else is_demo(frame)
     return Comparison(
         table=table, beats=beats, metric=metric, at_age=age, method=method, label=label,
-        unit=unit, within=within, demo=is_demo,
+        unit=unit, within=within, demo=shown_demo,
     )  # fmt: skip
-
-
-def _is_demo(frame: pl.DataFrame) -> bool:
-    return "source" in frame.columns and (frame["source"] == "demo").any()
 
 
 def _label(

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from ._base import eager, need
+from ._base import age_text, eager, need
 from .selection import Unit, exclusions, unit_keys, values
 
 __all__ = ["FUNNEL_STAGES", "funnel"]
@@ -74,7 +74,7 @@ def funnel(
             .with_columns(
                 pl.lit(stage).alias("stage"),
                 pl.lit(i, pl.Int64).alias("stage_index"),
-                pl.lit(vals["age"][0] if vals.height else "latest").alias("age"),
+                pl.lit(age_text(at_age)).alias("age"),
             )
         )
     out = pl.concat(parts, how="vertical_relaxed")

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from ._base import age_label, eager, need, parse_duration
+from ._base import age_label, eager, is_demo, need, parse_duration
 from .selection import Unit, _age_seconds, at_age, describe_exclusions, latest, unit_keys, units
 
 __all__ = ["GROWTH_AGES", "GrowthCurves", "growth", "growth_curves", "half_life"]
@@ -317,7 +317,7 @@ def growth_curves(
             schema={"group": pl.String, "age": pl.String, "age_h": pl.Float64, "n": pl.Int64,
                     **{c: pl.Float64 for c in ("median", "q25", "q75", "q10", "q90")}}
         )  # fmt: skip
-    demo = "source" in frame.columns and bool((frame["source"] == "demo").any())
+    demo = is_demo(frame)
     return GrowthCurves(
         posts=posts, curve=curve, cohorts=cohorts.sort("group"), metric=metric, by=by,
         unit=unit, start=first_age, demo=demo,

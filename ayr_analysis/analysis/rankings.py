@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from ._base import eager, group_list, need
+from ._base import age_text, eager, group_list, need
 from .rates import engagement_rate
 from .selection import Unit, exclusions, values
 
@@ -120,7 +120,7 @@ def distribution(
         v.mean().alias("mean"),
         v.max().alias("max"),
     )
-    age = vals["age"][0] if vals.height else "latest"
+    age = age_text(at_age)
     return (
         exclusions(vals, groups)
         .join(stats, on=groups, how="left")
@@ -198,7 +198,7 @@ def network_summary(
             pl.lit(None, pl.String).alias("definition"), pl.lit(None, pl.Int64).alias("rate_n"),
             *(pl.lit(None, pl.Float64).alias(c) for c in ("rate", "rate_low", "rate_high")),
         )  # fmt: skip
-    age = vals["age"][0] if vals.height else "latest"
+    age = age_text(at_age)
     return out.with_columns(
         pl.lit(metric).alias("metric"), pl.lit(age).alias("age"), pl.lit(unit).alias("unit")
     ).select(

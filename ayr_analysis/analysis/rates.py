@@ -15,7 +15,16 @@ from typing import Literal
 import polars as pl
 
 from ..schema import RATE_BASES
-from ._base import eager, group_list, need, percentile_interval, resampled, seed_for, wilson_exprs
+from ._base import (
+    age_text,
+    eager,
+    group_list,
+    need,
+    percentile_interval,
+    resampled,
+    seed_for,
+    wilson_exprs,
+)
 from .selection import Unit, exclusions, values
 
 __all__ = ["definition", "engagement_rate", "rate_definitions"]
@@ -114,7 +123,7 @@ def engagement_rate(
             pl.Series("high", [b[1] for b in bounds], dtype=pl.Float64),
             pl.lit("bootstrap").alias("interval"),
         )
-    age = vals["age"][0] if vals.height else ("latest" if at_age is None else str(at_age))
+    age = age_text(at_age)
     return out.with_columns(
         pl.lit(definition(numerator, by, form)).alias("definition"),
         pl.when(has).then(pl.col("numerator")).alias("numerator"),

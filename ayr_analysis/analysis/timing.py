@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ._base import eager, need
+from ._base import age_text, eager, need
 from .comparison import relative_values
 from .selection import Unit, exclusions, values
 
@@ -124,7 +124,7 @@ def best_time_to_post(
         .sort(["median", "weekday", "hour"], descending=[True, False, False])
         .with_row_index("rank", offset=1)
     )
-    age = vals["age"][0] if vals.height else "latest"
+    age = age_text(at_age)
     return (
         cells.join(
             ranked.select("weekday", "hour", pl.col("rank").cast(pl.Int64)),

@@ -21,7 +21,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from ._base import eager, need
+from ._base import age_text, eager, is_demo, need
 from .rankings import _with_label
 from .selection import Unit, describe_exclusions, exclusions, latest, unit_keys, values
 
@@ -123,10 +123,7 @@ def video_retention(
         raise ValueError(f"unit={unit!r}: choose 'post' (an X thread counted once) or 'tweet'")
     long_f = eager(long) if long is not None else None
     wide_f = eager(wide) if wide is not None else None
-    demo = any(
-        f is not None and "source" in f.columns and bool((f["source"] == "demo").any())
-        for f in (long_f, wide_f)
-    )
+    demo = any(is_demo(f) for f in (long_f, wide_f))
     # ---- playback quartiles
     playback = (
         _playback(long_f, unit)
@@ -198,7 +195,7 @@ def video_retention(
                 _spread(vals, "value", exclusions(vals, ["platform"])).with_columns(
                     pl.lit(COMPLETION_MEASURES.get(m, m)).alias("measure"),
                     pl.lit(m).alias("source"),
-                    pl.lit(vals["age"][0] if vals.height else "latest").alias("age"),
+                    pl.lit(age_text(at_age)).alias("age"),
                 )
             )
     hundred = posts.filter(pl.col("quartile") == 100)

@@ -21,6 +21,7 @@ from ._base import (
     _label_unit,
     _log_wanted,
     _platform_color,
+    _powers_of_ten,
     _require,
     _require_metric,
     _single,
@@ -157,10 +158,7 @@ def platform_comparison(
     base = alt.Chart(_data(drawn))
     axis = alt.Axis(**_axis_format(percent))
     if use_log and not positive:  # symlog: Vega's own ticks skip the small powers of ten
-        import math
-
-        top_power = math.ceil(math.log10(max(float(domain[1]), 10.0)))
-        ticks = [0.0] + [10.0**k for k in range(0, top_power + 1) if 10.0**k <= domain[1]]
+        ticks = [t for t in _powers_of_ten(domain[1]) if t <= domain[1]]
         axis = alt.Axis(**_axis_format(percent), values=ticks)
     bar_enc: dict[str, Any] = {
         "x": alt.X("median:Q", title=axis_title, axis=axis, scale=scale),
