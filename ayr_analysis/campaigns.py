@@ -12,12 +12,20 @@ A post belongs to the **first** campaign (in file order) it matches. It matches 
 ``ids``, or it carries one of ``hashtags``, or ``pattern`` is found in its text; a campaign with
 none of the three matches any post) and it was created inside ``start``..``end`` (inclusive) and
 it is on one of ``platforms`` (when given).
+
+Patterns are matched by polars' regex engine (the Rust ``regex`` crate), whose matching time grows
+linearly with the text whatever the pattern: a pattern such as ``(a+)+$`` cannot hang a report.
+That engine has no look-around and no backreferences; such patterns are refused when the file is
+read.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -27,12 +35,18 @@ from typing import Any
 import polars as pl
 
 __all__ = [
+    "MAX_CAMPAIGNS_FILE_BYTES",
     "Campaign",
+    "CampaignWarning",
     "CampaignsFileError",
     "assign_campaigns",
+    "campaign_posts",
     "load_campaigns",
     "parse_campaigns",
 ]
+
+#: A campaigns file larger than this is refused (a real one is a few kilobytes).
+MAX_CAMPAIGNS_FILE_BYTES = 1_000_000
 
 _KEYS = ("name", "description", "ids", "hashtags", "pattern", "start", "end", "platforms")
 _HASHTAG = re.compile(r"#?(\w+)")
@@ -40,6 +54,10 @@ _HASHTAG = re.compile(r"#?(\w+)")
 
 class CampaignsFileError(ValueError):
     """The campaigns file is missing, is not TOML, or describes a campaign badly."""
+
+
+class CampaignWarning(UserWarning):
+    """A campaign selects no post (yet): it has 0 posts wherever it is used."""
 
 
 @dataclass(frozen=True)
@@ -73,16 +91,24 @@ class Campaign:
 
     def matches_text(self, text: str | None) -> bool:
         """True when ``text`` carries one of the hashtags or matches the pattern."""
-        if text is None:
-            return False
-        tag_re = self._hashtag_re
-        if tag_re is not None and tag_re.search(text):
-            return True
-        return self._pattern_re is not None and self._pattern_re.search(text) is not None
+        return text is not None and bool(self.matching_texts([text]))
 
-    @cached_property
-    def _pattern_re(self) -> re.Pattern[str] | None:
-        return re.compile(self.pattern) if self.pattern is not None else None
+    def matching_texts(self, texts: list[str]) -> list[str]:
+        """The ``texts`` that carry one of the hashtags or match the pattern, in order.
+
+        >>> Campaign("c", pattern="(?i)with @").matching_texts(["Live WITH @ana", "hi"])
+        ['Live WITH @ana']
+        """
+        if not texts:
+            return []
+        found = [False] * len(texts)
+        tag_re = self._hashtag_re
+        if tag_re is not None:
+            found = [tag_re.search(t) is not None for t in texts]
+        if self.pattern is not None:
+            hits = pl.Series(texts, dtype=pl.String).str.contains(self.pattern).to_list()
+            found = [a or bool(b) for a, b in zip(found, hits, strict=True)]
+        return [t for t, hit in zip(texts, found, strict=True) if hit]
 
 
 def load_campaigns(path: str | Path) -> list[Campaign]:
@@ -95,19 +121,46 @@ def load_campaigns(path: str | Path) -> list[Campaign]:
     ['launch']
     """
     p = Path(path)
+    data = _read_small_file(p)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CampaignsFileError(
-            f"campaigns file {str(p)!r} not found (see data/campaigns.example.toml)"
-        ) from None
-    except IsADirectoryError:
-        raise CampaignsFileError(f"campaigns file {str(p)!r} is a folder, not a file") from None
+        text = data.decode("utf-8-sig")  # a byte-order mark (some Windows editors) is fine
     except UnicodeDecodeError as exc:
         raise CampaignsFileError(f"campaigns file {str(p)!r} is not UTF-8 text: {exc}") from None
-    except OSError as exc:
-        raise CampaignsFileError(f"cannot read campaigns file {str(p)!r}: {exc}") from None
     return parse_campaigns(text, source=str(p))
+
+
+def _read_small_file(p: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_CAMPAIGNS_FILE_BYTES`.
+
+    A device (``/dev/zero``), a pipe or a socket is refused before it is read (opening a pipe
+    would wait for a writer), and at most one byte more than the limit is ever read.
+    """
+    where = f"campaigns file {str(p)!r}"
+    try:
+        st = os.stat(p)
+        if stat.S_ISDIR(st.st_mode):
+            raise CampaignsFileError(f"{where} is a folder, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise CampaignsFileError(
+                f"{where} is not a regular file (a device, pipe or socket): give a TOML file"
+            )
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since the check
+                raise CampaignsFileError(f"{where} is not a regular file: give a TOML file")
+            data = fh.read(MAX_CAMPAIGNS_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise CampaignsFileError(f"{where} not found (see data/campaigns.example.toml)") from None
+    except IsADirectoryError:
+        raise CampaignsFileError(f"{where} is a folder, not a file") from None
+    except OSError as exc:
+        raise CampaignsFileError(f"cannot read {where}: {exc}") from None
+    if len(data) > MAX_CAMPAIGNS_FILE_BYTES:
+        raise CampaignsFileError(
+            f"{where} is larger than {MAX_CAMPAIGNS_FILE_BYTES:,} bytes: a campaigns file holds "
+            "a few [[campaign]] tables (list many post ids in several campaigns or use hashtags)"
+        )
+    return data
 
 
 def parse_campaigns(text: str, *, source: str = "<campaigns>") -> list[Campaign]:
@@ -120,6 +173,7 @@ def parse_campaigns(text: str, *, source: str = "<campaigns>") -> list[Campaign]
     ...
     ayr_analysis.campaigns.CampaignsFileError: <campaigns>: campaign #1 (line 1): unknown key 'nme' (allowed: name, description, ids, hashtags, pattern, start, end, platforms)
     """
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the TOML
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -183,10 +237,9 @@ def _campaign(entry: dict[str, Any], where: str) -> Campaign:
     if pattern is not None:
         if not isinstance(pattern, str) or not pattern:
             raise CampaignsFileError(f"{where}: 'pattern' must be a non-empty string (a regex)")
-        try:
-            re.compile(pattern)
-        except (re.error, RecursionError, OverflowError, ValueError) as exc:
-            raise CampaignsFileError(f"{where}: 'pattern' is not a valid regex: {exc}") from None
+        problem = _pattern_problem(pattern)
+        if problem is not None:
+            raise CampaignsFileError(f"{where}: 'pattern' is not a valid regex: {problem}")
     start = _when(entry, "start", where, end=False)
     end = _when(entry, "end", where, end=True)
     if start is not None and end is not None and end < start:
@@ -207,6 +260,23 @@ def _campaign(entry: dict[str, Any], where: str) -> Campaign:
         end=end,
         platforms=platforms,
     )
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    """Why polars' linear-time regex engine refuses ``pattern`` (None when it accepts it)."""
+    try:
+        pl.Series([""], dtype=pl.String).str.contains(pattern)
+    except pl.exceptions.PolarsError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        detail = next((ln[len("error: ") :] for ln in lines if ln.startswith("error: ")), None)
+        if detail is None:
+            first = lines[0] if lines else type(exc).__name__
+            detail = first.removeprefix("regex error: ").removeprefix("regex parse error:")
+        return (
+            f"{detail.strip() or 'rejected'} (patterns use the linear-time syntax of polars' "
+            "str.contains: no look-around, no backreferences)"
+        )
+    return None
 
 
 def _strings(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -301,8 +371,7 @@ def assign_campaigns(
             if c.ids:
                 content = content | _in("post_id", list(c.ids))
             if c.hashtags or c.pattern:
-                hits = [t for t in texts if c.matches_text(t)]
-                content = content | _in("__text", hits)
+                content = content | _in("__text", c.matching_texts(texts))
             cond = cond & content
         if c.start is not None:
             cond = cond & (pl.col("__when") >= c.start).fill_null(False)
@@ -311,11 +380,51 @@ def assign_campaigns(
         if c.platforms:
             cond = cond & _in("platform", list(c.platforms)).fill_null(False)
         assigned = pl.when(cond.fill_null(False)).then(pl.lit(c.name)).otherwise(assigned)
-    # with_columns, not select: a literal (a campaign with no rule) must broadcast to every row,
-    # also to none
+    # with_columns, not select: a condition that is a literal (a campaign with no rule, or one
+    # whose rules match no text) must broadcast to every row, also to none
     labels = work.with_columns(assigned.cast(pl.String).alias("campaign"))["campaign"]
-    assert labels.len() == n
-    return frame.with_columns(labels)
+    if labels.len() != n:  # pragma: no cover - a literal that did not broadcast
+        labels = pl.repeat(labels[0] if labels.len() else None, n, dtype=pl.String, eager=True)
+    return frame.with_columns(labels.alias("campaign"))
+
+
+def campaign_posts(
+    frame: pl.DataFrame,
+    campaigns: list[Campaign] | str | Path,
+    name: str,
+    *,
+    posts: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The rows of ``frame`` that belong to campaign ``name`` (as :func:`assign_campaigns` says).
+
+    A campaign that selects nothing yet (its posts are not published, or its rules match none)
+    gives an empty frame and a :class:`CampaignWarning` saying so.
+
+    >>> import polars as pl, warnings
+    >>> f = pl.DataFrame({"post_id": ["a"], "platform": ["tiktok"], "text": ["#Launch"]})
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
+    ...     campaign_posts(f, [Campaign("soon", hashtags=("#Soon",))], "soon").height
+    0
+    >>> str(seen[0].message)
+    "campaign 'soon' matches none of 1 post(s) yet: 0 posts (not published yet, or its rules match no post)"
+    """
+    if isinstance(campaigns, (str, Path)):
+        campaigns = load_campaigns(campaigns)
+    names = [c.name for c in campaigns]
+    if name not in names:
+        raise ValueError(f"no campaign named {name!r}; the campaigns are {names}")
+    tagged = assign_campaigns(frame, campaigns, posts=posts)
+    chosen = tagged.filter(pl.col("campaign") == name).drop("campaign")
+    if chosen.height == 0:
+        n = frame["post_id"].n_unique() if "post_id" in frame.columns else frame.height
+        warnings.warn(
+            f"campaign {name!r} matches none of {n} post(s) yet: 0 posts (not published yet, "
+            "or its rules match no post)",
+            CampaignWarning,
+            stacklevel=2,
+        )
+    return chosen
 
 
 def _in(column: str, values: list[str]) -> pl.Expr:

@@ -19,22 +19,38 @@ Guarantees (local folders):
 * **Atomic files.** Each file is written to a temporary file in its final folder, flushed to
   disk, then renamed into place with :func:`os.replace`. Temporary files are named
   ``.part-....parquet.tmp``: they start with a dot and do not end in ``.parquet``, so the
-  ``**/*.parquet`` glob used here (and by DuckDB) never sees them, even after a crash.
+  ``**/*.parquet`` glob used here (and by DuckDB) never sees them, even after a crash. A writer
+  removes the temporary files left by killed writers once they are older than
+  :data:`STALE_TEMP_AGE_S` (one hour: a live write keeps its temporary file for the time it takes
+  to write one file, well under a minute even on a slow network disk).
 * **Idempotent appends.** Rows already stored (same key, see :data:`TABLE_KEYS`) are dropped at
   write time, reading only the keys of the partitions being written. Appending the same fetch
   twice writes nothing the second time. An append that fails part-way (one file per table and
   partition) leaves every file either complete or absent; running the same append again writes
   exactly what is missing.
+* **One writer at a time.** Each append holds the store's writer lock (``.writer.lock``, an
+  ``flock`` that the system releases when its holder ends, even when killed) from reading the
+  stored keys to renaming its last file, so two processes appending to one store (a tracker and
+  a dashboard, two trackers) are serialised and never store a row twice. A writer waits up to
+  ``lock_timeout`` seconds for the lock, then raises :class:`StoreError` naming the holder (pid,
+  host, since when).
+* **One bad file never stops the store.** Every data file is checked once (its Parquet footer
+  and column types) before it is read; a file that is empty, not Parquet, or not of its table
+  is moved to ``<path>/_quarantine/<table>/...`` (never read; listed in
+  ``_quarantine/quarantine.log``) with a :class:`StoreWarning` naming it and why, and reads and
+  appends go on without it. A file whose data pages are damaged is found the same way when a
+  read fails. In a folder that cannot be written, the file is skipped (with the warning).
+* **Read-only folders** open and read normally; appending raises :class:`StoreError`.
 * **Demo and live data never mix.** Frames that say where they come from (``source`` of
   ``AnalyticsFrames``: ``"demo"`` or ``"live"``) mark the store on first write (``_store.json``);
   appending data from the other source raises :class:`StoreError`. (Local folders only.)
-* **One writer at a time.** Two processes appending to one store at the same moment may both
-  write a row; run one tracker per store.
 
 For URLs (``s3://...``, ``gs://...``, ``az://...``) files are written directly with
 :meth:`polars.DataFrame.write_parquet` and ``storage_options``: object stores have no atomic
 rename, but a single object upload is all-or-nothing on those services, so readers still never
-see half a file. Duplicates are dropped in the same way.
+see half a file. Duplicates are dropped in the same way, but the writer lock is local only: run
+one writer per URL store. A URL store that cannot be reached (no endpoint, no credentials, a
+refused connection) raises :class:`StoreError` naming the URL; an empty prefix reads as empty.
 """
 
 from __future__ import annotations
@@ -42,13 +58,20 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import os
+import socket
+import stat
+import sys
+import threading
+import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import polars as pl
@@ -58,16 +81,39 @@ from . import schema as S
 if TYPE_CHECKING:  # pragma: no cover
     from .normalize import AnalyticsFrames
 
-__all__ = ["TABLE_KEYS", "TABLES", "SnapshotStore", "StoreError"]
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT_S",
+    "STALE_TEMP_AGE_S",
+    "TABLE_KEYS",
+    "TABLES",
+    "SnapshotStore",
+    "StoreError",
+    "StoreWarning",
+]
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 _TMP_PREFIX = "."
 _TMP_SUFFIX = ".tmp"
 _META = "_store.json"
+_LOCK = ".writer.lock"
+_QUARANTINE = "_quarantine"
+_QUARANTINE_LOG = "quarantine.log"
+
+#: Temporary files older than this (seconds) are left over by a killed writer and are removed by
+#: the next append. A live write keeps its temporary file for the time it takes to write one file.
+STALE_TEMP_AGE_S = 3600.0
+#: How long (seconds) an append waits for another writer's lock before it gives up.
+DEFAULT_LOCK_TIMEOUT_S = 60.0
+
+_T = TypeVar("_T")
 
 
 class StoreError(OSError):
-    """The store's path cannot be used (not a folder, not writable) or a write failed."""
+    """The store's path cannot be used (not a folder, read-only, unreachable) or a write failed."""
+
+
+class StoreWarning(UserWarning):
+    """A file of the store was set aside (empty, not Parquet, not of its table); reads go on."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +179,8 @@ class SnapshotStore:
     Args:
         path: a local folder (created on first write) or a URL polars can write to.
         storage_options: passed to polars for URLs (credentials, region, ...).
+        lock_timeout: seconds an append waits for another process's writer lock before it
+            raises :class:`StoreError` naming that process.
 
     >>> import tempfile, polars as pl
     >>> from ayr_analysis import schema
@@ -148,6 +196,7 @@ class SnapshotStore:
         path: str | os.PathLike[str],
         *,
         storage_options: Mapping[str, Any] | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S,
         _replace: Callable[[str | os.PathLike[str], str | os.PathLike[str]], None] = os.replace,
     ) -> None:
         raw = os.fspath(path)
@@ -156,7 +205,21 @@ class SnapshotStore:
         self.is_url = _is_url(raw)
         self.path = raw.rstrip("/") if self.is_url else str(Path(raw).expanduser())
         self.storage_options = dict(storage_options) if storage_options else None
+        if (
+            isinstance(lock_timeout, bool)
+            or not isinstance(lock_timeout, (int, float))
+            or not math.isfinite(lock_timeout)
+            or lock_timeout < 0
+        ):
+            raise ValueError(f"lock_timeout must be a number of seconds >= 0, got {lock_timeout!r}")
+        self.lock_timeout = float(lock_timeout)
         self._replace = _replace
+        # files already checked: path -> (size, mtime_ns); stored files never change in place
+        self._checked: dict[str, tuple[int, int]] = {}
+        # bad files that could not be moved aside (read-only folder): skipped, warned once
+        self._skipped: dict[str, str] = {}
+        self._depth: dict[int, int] = {}  # thread id -> depth in write_lock() (re-entrancy)
+        self._cleaned_at: float | None = None
         if not self.is_url:
             self._check_local_path()
 
@@ -166,13 +229,14 @@ class SnapshotStore:
     # ------------------------------------------------------------------ paths
 
     def _check_local_path(self) -> None:
+        """Fail early on a path that can never hold a store; opening writes nothing."""
         p = Path(self.path)
         if p.exists():
             if not p.is_dir():
                 raise StoreError(f"snapshot store path {self.path!r} exists and is not a folder")
-            if not os.access(p, os.W_OK | os.X_OK):
-                raise StoreError(f"snapshot store folder {self.path!r} is not writable")
-            return
+            if not os.access(p, os.R_OK | os.X_OK):
+                raise StoreError(f"snapshot store folder {self.path!r} is not readable")
+            return  # a read-only folder is fine for reading; writes say so (_require_writable)
         parent = p.parent
         while not parent.exists():
             parent = parent.parent
@@ -186,28 +250,255 @@ class SnapshotStore:
                 f"{str(parent)!r} is not writable"
             )
 
+    def _require_writable(self) -> None:
+        if self.is_url:
+            return
+        p = Path(self.path)
+        existing = p
+        while not existing.exists():
+            existing = existing.parent
+        if not os.access(existing, os.W_OK | os.X_OK):
+            where = "" if existing == p else f" (cannot create it in {str(existing)!r})"
+            raise StoreError(
+                f"snapshot store folder {self.path!r} is read-only{where}: it can be read, "
+                "not written; append to a store in a folder you can write to"
+            )
+
     def _table_dir(self, table: str) -> str:
         return f"{self.path}/{table}"
 
     def _glob(self, table: str) -> str:
         return f"{self._table_dir(table)}/**/*.parquet"
 
-    def _files(self, table: str) -> list[Path]:
-        root = Path(self._table_dir(table))
-        if not root.is_dir():
-            return []
-        return sorted(f for f in root.rglob("*.parquet") if not f.name.startswith(_TMP_PREFIX))
+    def _files(self, table: str, folders: Sequence[str] | None = None) -> list[Path]:
+        """The table's data files (local stores), each checked once; bad ones are set aside.
+
+        ``folders`` limits the search to those partition folders (no subfolders).
+        """
+        if folders is None:
+            root = Path(self._table_dir(table))
+            found = sorted(root.rglob("*.parquet")) if root.is_dir() else []
+        else:
+            found = sorted(
+                f for d in folders if Path(d).is_dir() for f in Path(d).glob("*.parquet")
+            )
+        spec = _spec(table)
+        good = []
+        for f in found:
+            key = str(f)
+            if f.name.startswith(_TMP_PREFIX) or key in self._skipped:
+                continue
+            try:
+                st = f.stat()
+            except FileNotFoundError:  # set aside by another reader in the meantime
+                continue
+            sig = (st.st_size, st.st_mtime_ns)
+            if self._checked.get(key) == sig:
+                good.append(f)
+                continue
+            why = _file_problem(f, st, table, spec)
+            if why is None:
+                self._checked[key] = sig
+                good.append(f)
+            else:
+                self._set_aside(f, why)
+        return good
+
+    def _set_aside(self, path: Path, why: str) -> None:
+        """Move a file the store cannot use to ``_quarantine/`` and warn; skip it if it cannot."""
+        self._checked.pop(str(path), None)
+        rel = path.relative_to(self.path)
+        dest = Path(self.path, _QUARANTINE, rel)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            n = 0
+            while dest.exists() or dest.is_symlink():
+                n += 1
+                dest = Path(self.path, _QUARANTINE, rel.parent, f"{rel.name}.{n}")
+            os.rename(path, dest)
+        except FileNotFoundError:
+            if not path.exists():
+                return  # another reader moved it first
+            self._skip(path, why, "its quarantine folder could not be made")
+            return
+        except OSError as exc:
+            self._skip(path, why, exc.strerror or str(exc))
+            return
+        entry = {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "file": str(rel),
+            "moved_to": str(dest.relative_to(self.path)),
+            "reason": why,
+        }
+        log = Path(self.path, _QUARANTINE, _QUARANTINE_LOG)
+        with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry) + "\n")
+        _warn(
+            f"snapshot store {self.path!r}: set aside {str(path)!r}: {why}; moved to "
+            f"{str(dest)!r}, where reads no longer see it"
+        )
+
+    def _skip(self, path: Path, why: str, cause: str) -> None:
+        self._skipped[str(path)] = why
+        _warn(
+            f"snapshot store {self.path!r}: skipped {str(path)!r}: {why}; it could not be moved "
+            f"aside ({cause}): remove it from the table folder"
+        )
+
+    def _deep_check(self, tables: Iterable[str]) -> int:
+        """Read every file of ``tables`` whole; set aside those whose data cannot be read.
+
+        Run when a read fails although every footer was fine (a damaged data page).
+        """
+        moved = 0
+        for table in tables:
+            spec = _spec(table)
+            for f in self._files(table):
+                try:
+                    pl.scan_parquet(
+                        f, schema=spec.schema, missing_columns="insert",
+                        extra_columns="ignore", hive_partitioning=False,
+                    ).collect()  # fmt: skip
+                except Exception as exc:  # noqa: BLE001 - any failure to decode is the file's
+                    self._set_aside(f, f"its data cannot be read ({_first_line(exc)})")
+                    moved += 1
+        return moved
+
+    def _guarded(self, tables: Sequence[str], run: Callable[[], _T]) -> _T:
+        """Run a read; a failure is a :class:`StoreError` naming the store, after setting aside
+        (and retrying without) any file whose data turns out to be unreadable."""
+        try:
+            return run()
+        except StoreError:
+            raise
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            if self.is_url:
+                raise self._url_error(exc) from exc
+            retry = self._deep_check(tables) > 0 or isinstance(exc, FileNotFoundError)
+            if not retry:
+                raise StoreError(
+                    f"cannot read {', '.join(tables)} of snapshot store {self.path!r}: "
+                    f"{_first_line(exc)}"
+                ) from exc
+        try:
+            return run()
+        except StoreError:
+            raise
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise StoreError(
+                f"cannot read {', '.join(tables)} of snapshot store {self.path!r}: "
+                f"{_first_line(exc)}"
+            ) from exc
+
+    def _url_error(self, exc: BaseException) -> StoreError:
+        return StoreError(
+            f"snapshot store {self.path!r} cannot be reached or read: {_first_line(exc)} "
+            "(check the URL, the credentials and the endpoint in storage_options or the "
+            "environment)"
+        )
+
+    def _url_listing(
+        self, pattern: str, columns: Sequence[str] | None = None
+    ) -> pl.DataFrame | None:
+        """Rows (``columns`` of them, or none) under a URL glob; None when nothing is there."""
+        try:
+            lf = pl.scan_parquet(pattern, storage_options=self.storage_options)
+            return (lf.select(columns) if columns else lf.head(0)).collect()
+        except Exception as exc:
+            if _is_empty_listing(exc):
+                return None
+            raise self._url_error(exc) from exc
+
+    def _sources(self, table: str) -> list[str] | str | None:
+        """What to scan for ``table``: checked local files, the URL glob, or None (no data)."""
+        if self.is_url:
+            return self._glob(table) if self._url_listing(self._glob(table)) is not None else None
+        return [str(f) for f in self._files(table)] or None
 
     def _has_data(self, table: str) -> bool:
-        if not self.is_url:
-            return bool(self._files(table))
+        return self._sources(table) is not None
+
+    # ------------------------------------------------------------------ locking
+
+    @contextlib.contextmanager
+    def write_lock(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the store's writer lock (local folders; a no-op for URLs).
+
+        Every :meth:`append` takes it; hold it yourself to make several appends one unit.
+        Re-entrant within a thread. Waits up to ``timeout`` seconds (default ``lock_timeout``)
+        for another holder, then raises :class:`StoreError` naming it (pid, host, since).
+
+        >>> import tempfile
+        >>> store = SnapshotStore(tempfile.mkdtemp())
+        >>> with store.write_lock():
+        ...     store.append({})
+        {}
+        """
+        if self.is_url:
+            yield
+            return
+        me = threading.get_ident()
+        depth = self._depth.get(me, 0)
+        if depth:
+            self._depth[me] = depth + 1
+            try:
+                yield
+            finally:
+                self._depth[me] = depth
+            return
+        self._require_writable()
         try:
-            pl.scan_parquet(self._glob(table), storage_options=self.storage_options).head(
-                0
-            ).collect()
-        except Exception:  # no object under the prefix yet
-            return False
-        return True
+            os.makedirs(self.path, exist_ok=True)
+            fd = os.open(os.path.join(self.path, _LOCK), os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the writer lock of snapshot store {self.path!r}: {exc}"
+            ) from exc
+        try:
+            self._acquire(fd, self.lock_timeout if timeout is None else timeout)
+            holder = {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            with contextlib.suppress(OSError):  # who holds it is information, not the lock
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, json.dumps(holder).encode())
+        except BaseException:
+            os.close(fd)
+            raise
+        self._depth[me] = 1
+        try:
+            yield
+        finally:
+            self._depth.pop(me, None)
+            with contextlib.suppress(OSError):
+                _unlock(fd)
+            os.close(fd)
+
+    def _acquire(self, fd: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pause = 0.005
+        while not _try_lock(fd):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreError(
+                    f"snapshot store {self.path!r} is being written by {self._holder()}; waited "
+                    f"{timeout:g} s for its writer lock ({_LOCK}). Appends take seconds: a "
+                    "holder that keeps it is stuck (stop it) or writing a very large append "
+                    "(wait, or pass a longer lock_timeout)"
+                )
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.1)
+
+    def _holder(self) -> str:
+        try:
+            with open(os.path.join(self.path, _LOCK), encoding="utf-8") as fh:
+                info = json.load(fh)
+            return f"pid {info['pid']} on {info['host']} since {info['since']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            return "another process (it has not said which yet)"
 
     # ----------------------------------------------------------------- writing
 
@@ -245,11 +536,46 @@ class SnapshotStore:
             raise StoreError(f"cannot create snapshot store folder {self.path!r}: {exc}") from exc
         target = os.path.join(self.path, _META)
         tmp = os.path.join(self.path, f".{_META}.{uuid.uuid4().hex[:8]}{_TMP_SUFFIX}")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"format": 1, "source": source}, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump({"format": 1, "source": source}, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise StoreError(f"could not write {target!r} in snapshot store: {exc}") from exc
+
+    def remove_stale_temp_files(self, older_than: float = STALE_TEMP_AGE_S) -> int:
+        """Delete the temporary files killed writers left behind; return how many.
+
+        Only hidden ``.tmp`` files of the store's own naming (``.part-*.parquet.tmp`` in the
+        tables, ``._store.json.*.tmp`` at the top) whose last change is more than ``older_than``
+        seconds ago: a writer at work keeps its temporary file for far less. :meth:`append`
+        calls this (at most every ten minutes per store object); reads never delete anything.
+
+        >>> import tempfile
+        >>> SnapshotStore(tempfile.mkdtemp()).remove_stale_temp_files()
+        0
+        """
+        if self.is_url or not os.path.isdir(self.path):
+            return 0
+        cutoff = time.time() - older_than
+        candidates = list(Path(self.path).glob(f".{_META}.*{_TMP_SUFFIX}"))
+        for table in TABLES:
+            root = Path(self._table_dir(table))
+            if root.is_dir():
+                candidates.extend(root.rglob(f"{_TMP_PREFIX}part-*.parquet{_TMP_SUFFIX}"))
+        removed = 0
+        for f in candidates:
+            try:
+                if f.lstat().st_mtime < cutoff and f.is_file():
+                    f.unlink()
+                    removed += 1
+            except OSError:  # gone already, or not ours to remove: never a reason to stop
+                continue
+        return removed
 
     def append(self, frames: Any, *, source: str | None = None) -> dict[str, int]:
         """Store normalised frames; return how many new rows each table received.
@@ -259,7 +585,7 @@ class SnapshotStore:
         frame must have its table's columns (see :mod:`ayr_analysis.schema`). Rows already
         stored are skipped, so re-appending the same fetch returns zeros. ``source`` (``"demo"``
         or ``"live"``; taken from ``frames.source`` when not given) keeps demo and live data in
-        separate stores.
+        separate stores. The whole append holds the writer lock (:meth:`write_lock`).
 
         >>> import tempfile, datetime as dt, polars as pl
         >>> from ayr_analysis import schema
@@ -275,11 +601,17 @@ class SnapshotStore:
         tables = self._coerce_frames(frames)
         if source is None and not isinstance(frames, Mapping):
             source = getattr(frames, "source", None)
-        if any(f.height for f in tables.values()):
-            self._claim_source(source)
+        if not any(f.height for f in tables.values()):
+            return {name: 0 for name in tables}
         written: dict[str, int] = {}
-        for name, frame in tables.items():
-            written[name] = self._append_table(name, frame)
+        with self.write_lock():
+            now = time.monotonic()
+            if self._cleaned_at is None or now - self._cleaned_at > 600:
+                self.remove_stale_temp_files()
+                self._cleaned_at = now
+            self._claim_source(source)
+            for name, frame in tables.items():
+                written[name] = self._append_table(name, frame)
         return written
 
     def _coerce_frames(self, frames: Any) -> dict[str, pl.DataFrame]:
@@ -323,7 +655,7 @@ class SnapshotStore:
         }
         # the key holds the platform and the partition's time column, so one anti-join against
         # the keys of every partition touched drops exactly the rows already stored
-        existing = self._existing_keys(list(folders.values()), key)
+        existing = self._existing_keys(name, list(folders.values()), key)
         if existing is not None and existing.height:
             frame = frame.join(
                 existing, on=key, how="anti", nulls_equal=True, maintain_order="left"
@@ -335,29 +667,24 @@ class SnapshotStore:
             total += part.height
         return total
 
-    def _existing_keys(self, folders: list[str], key: Sequence[str]) -> pl.DataFrame | None:
+    def _existing_keys(
+        self, table: str, folders: list[str], key: Sequence[str]
+    ) -> pl.DataFrame | None:
         if self.is_url:
-            found = []
-            for folder in folders:
-                try:
-                    found.append(
-                        pl.scan_parquet(f"{folder}/*.parquet", storage_options=self.storage_options)
-                        .select(key)
-                        .collect()
-                    )
-                except Exception:  # nothing stored under this prefix yet
-                    continue
+            found = [
+                keys
+                for folder in folders
+                if (keys := self._url_listing(f"{folder}/*.parquet", key)) is not None
+            ]
             return pl.concat(found) if found else None
-        files = [
-            str(f)
-            for folder in folders
-            if Path(folder).is_dir()
-            for f in sorted(Path(folder).glob("*.parquet"))
-            if not f.name.startswith(_TMP_PREFIX)
-        ]
-        if not files:
-            return None
-        return pl.scan_parquet(files, hive_partitioning=False).select(key).collect()
+
+        def read() -> pl.DataFrame | None:
+            files = [str(f) for f in self._files(table, folders)]
+            if not files:
+                return None
+            return pl.scan_parquet(files, hive_partitioning=False).select(key).collect()
+
+        return self._guarded([table], read)
 
     def _write_file(self, frame: pl.DataFrame, folder: str) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -390,31 +717,44 @@ class SnapshotStore:
                 raise StoreError(f"could not write {final!r} in snapshot store: {exc}") from exc
             raise
         _fsync_dir(folder)
+        with contextlib.suppress(OSError):  # written here: no need to check it on the next read
+            st = os.stat(final)
+            self._checked[final] = (st.st_size, st.st_mtime_ns)
 
     # ----------------------------------------------------------------- reading
 
     def scan(self, table: str = "long") -> pl.LazyFrame:
         """All stored rows of ``table`` as a LazyFrame with the table's exact schema.
 
-        Empty (but fully typed) when nothing is stored yet.
+        Empty (but fully typed) when nothing is stored yet. Files that cannot be read as the
+        table are set aside first (:class:`StoreWarning`); an unreachable URL store raises
+        :class:`StoreError`.
 
         >>> import tempfile
         >>> SnapshotStore(tempfile.mkdtemp()).scan("long").collect().height
         0
         """
+        return self._scan(table)
+
+    def _scan(self, table: str, *, file_column: str | None = None) -> pl.LazyFrame:
         spec = _spec(table)
-        if not self._has_data(table):
-            return S.empty(spec.schema).lazy()
+        sources = self._sources(table)
+        if sources is None:
+            empty = S.empty(spec.schema).lazy()
+            if file_column is not None:
+                empty = empty.with_columns(pl.lit(None, pl.String).alias(file_column))
+            return empty
         lf = pl.scan_parquet(
-            self._glob(table),
+            sources,
             hive_partitioning=True,
             hive_schema=_HIVE_SCHEMA,
             schema=spec.schema,
             missing_columns="insert",
             extra_columns="ignore",
+            include_file_paths=file_column,
             storage_options=self.storage_options,
         )
-        return lf.select(spec.schema.names())
+        return lf.select(*spec.schema.names(), *([file_column] if file_column else []))
 
     def read(
         self,
@@ -435,10 +775,13 @@ class SnapshotStore:
         0
         """
         spec = _spec(table)
-        return (
-            self._filtered(table, post_ids, platforms, since, until)
-            .sort([spec.time, *spec.entity], nulls_last=True)
-            .collect()
+        return self._guarded(
+            [table],
+            lambda: (
+                self._filtered(table, post_ids, platforms, since, until)
+                .sort([spec.time, *spec.entity], nulls_last=True)
+                .collect()
+            ),
         )
 
     def _filtered(
@@ -448,9 +791,11 @@ class SnapshotStore:
         platforms: Iterable[str] | str | None,
         since: datetime | date | None,
         until: datetime | date | None,
+        *,
+        file_column: str | None = None,
     ) -> pl.LazyFrame:
         spec = _spec(table)
-        lf = self.scan(table)
+        lf = self._scan(table, file_column=file_column)
         if platforms is not None:
             lf = lf.filter(pl.col("platform").is_in(_as_list(platforms, "platforms")))
         if post_ids is not None:
@@ -532,32 +877,23 @@ class SnapshotStore:
         ['post_id', 'platform', 'social_id']
         """
         spec = _spec(table)
-        lf = self._filtered(table, post_ids, platforms, None, None)
-        if table == "posts":
-            if not self._has_data(table):
-                return lf.collect()
-            lf = pl.scan_parquet(
-                self._glob(table),
-                hive_partitioning=True,
-                hive_schema=_HIVE_SCHEMA,
-                schema=spec.schema,
-                missing_columns="insert",
-                extra_columns="ignore",
-                include_file_paths="__file",
-                storage_options=self.storage_options,
-            )
-            if platforms is not None:
-                lf = lf.filter(pl.col("platform").is_in(_as_list(platforms, "platforms")))
-            if post_ids is not None:
-                lf = lf.filter(pl.col("post_id").is_in(_as_list(post_ids, "post_ids")))
-            lf = lf.with_columns(pl.col("__file").str.extract(r"part-([^/\\]+)\.parquet$"))
-            order = ["__file"]
-        else:
-            order = [spec.time] + (["fetched_at"] if spec.time != "fetched_at" else [])
+        return self._guarded([table], lambda: self._latest(table, spec, post_ids, platforms))
+
+    def _latest(
+        self,
+        table: str,
+        spec: _Table,
+        post_ids: Iterable[str] | str | None,
+        platforms: Iterable[str] | str | None,
+    ) -> pl.DataFrame:
         entity = list(spec.entity)
         if table == "posts":
-            lf = lf.group_by(entity).agg(pl.all().sort_by(order, maintain_order=True).last())
+            lf = self._filtered(table, post_ids, platforms, None, None, file_column="__file")
+            lf = lf.with_columns(pl.col("__file").str.extract(r"part-([^/\\]+)\.parquet$"))
+            lf = lf.group_by(entity).agg(pl.all().sort_by("__file", maintain_order=True).last())
         else:
+            lf = self._filtered(table, post_ids, platforms, None, None)
+            order = [spec.time] + (["fetched_at"] if spec.time != "fetched_at" else [])
             # keep the rows at each entity's latest time (a semi-join on the per-entity maximum)
             # and break ties by fetch time: no global sort, so millions of rows stay cheap. The
             # maxima are collected first, from the key columns alone: as one plan, the scan
@@ -577,19 +913,23 @@ class SnapshotStore:
         >>> SnapshotStore(tempfile.mkdtemp()).known_next_updates().columns
         ['post_id', 'platform', 'next_update', 'last_observed_at']
         """
-        return (
-            self.scan("wide")
-            .group_by("post_id", "platform")
-            .agg(
-                pl.col("next_update").max(),
-                pl.col("observed_at").max().alias("last_observed_at"),
-            )
-            .sort("post_id", "platform")
-            .collect()
+        return self._guarded(
+            ["wide"],
+            lambda: (
+                self.scan("wide")
+                .group_by("post_id", "platform")
+                .agg(
+                    pl.col("next_update").max(),
+                    pl.col("observed_at").max().alias("last_observed_at"),
+                )
+                .sort("post_id", "platform")
+                .collect()
+            ),
         )
 
     def summary(self) -> pl.DataFrame:
-        """One row per table: rows, files, posts, platforms, time span, bytes, stray temp files.
+        """One row per table: rows, files, posts, platforms, time span, bytes, stray temp files
+        and files set aside in ``_quarantine/`` (file counts are null for URL stores).
 
         >>> import tempfile
         >>> SnapshotStore(tempfile.mkdtemp()).summary()["rows"].to_list()
@@ -597,28 +937,40 @@ class SnapshotStore:
         """
         rows = []
         for name, spec in TABLES.items():
-            stats = (
-                self.scan(name)
-                .select(
-                    pl.len().alias("rows"),
-                    pl.col("post_id").n_unique().alias("posts"),
-                    pl.col("platform").drop_nulls().unique().sort().alias("platforms").implode(),
-                    pl.col(spec.time).min().alias("first"),
-                    pl.col(spec.time).max().alias("last"),
-                )
-                .collect()
-                .row(0, named=True)
+            stats = self._guarded(
+                [name],
+                lambda name=name, spec=spec: (
+                    self.scan(name)
+                    .select(
+                        pl.len().alias("rows"),
+                        pl.col("post_id").n_unique().alias("posts"),
+                        pl.col("platform")
+                        .drop_nulls()
+                        .unique()
+                        .sort()
+                        .alias("platforms")
+                        .implode(),
+                        pl.col(spec.time).min().alias("first"),
+                        pl.col(spec.time).max().alias("last"),
+                    )
+                    .collect()
+                    .row(0, named=True)
+                ),
             )
             if self.is_url:
-                files = size = stray = None
+                files = size = stray = quarantined = None
             else:
                 found = self._files(name)
-                files, size = len(found), sum(f.stat().st_size for f in found)
+                files, size = len(found), sum(_size(f) for f in found)
                 root = Path(self._table_dir(name))
                 stray = (
                     sum(1 for _ in root.rglob(f"{_TMP_PREFIX}*{_TMP_SUFFIX}"))
                     if root.is_dir()
                     else 0
+                )
+                aside = Path(self.path, _QUARANTINE, name)
+                quarantined = (
+                    sum(1 for f in aside.rglob("*") if not f.is_dir()) if aside.is_dir() else 0
                 )
             rows.append(
                 {
@@ -632,6 +984,7 @@ class SnapshotStore:
                     "last": stats["last"],
                     "bytes": size,
                     "stray_temp_files": stray,
+                    "quarantined_files": quarantined,
                 }
             )
         return pl.DataFrame(
@@ -647,6 +1000,7 @@ class SnapshotStore:
                 "last": S.UTC_TIME,
                 "bytes": pl.Int64,
                 "stray_temp_files": pl.Int64,
+                "quarantined_files": pl.Int64,
             },
         )
 
@@ -722,3 +1076,102 @@ def _fsync_dir(folder: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _warn(message: str) -> None:
+    """Warn with :class:`StoreWarning`, pointing at the first caller outside the package."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, StoreWarning, stacklevel=level)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _compatible(found: pl.DataType, wanted: pl.DataType) -> bool:
+    """Whether polars reads a column stored as ``found`` into the schema's ``wanted`` type."""
+    if found == wanted:
+        return True
+    # a time zone is the reader's to set; the unit must match
+    return (
+        isinstance(found, pl.Datetime)
+        and isinstance(wanted, pl.Datetime)
+        and found.time_unit == wanted.time_unit
+    )
+
+
+def _file_problem(path: Path, st: os.stat_result, table: str, spec: _Table) -> str | None:
+    """Why ``path`` cannot be read as a file of ``table`` (None when it can)."""
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    if st.st_size == 0:
+        return "empty file (0 bytes)"
+    try:
+        found = pl.read_parquet_schema(path)
+    except Exception as exc:  # noqa: BLE001 - whatever the reader says, the file is unusable
+        return f"not a readable Parquet file ({_first_line(exc)})"
+    for column, wanted in spec.schema.items():
+        got = found.get(column)
+        if got is not None and not _compatible(got, wanted):
+            return f"not a {table} file: column {column!r} is {got}, expected {wanted}"
+    needed = dict.fromkeys((*spec.entity, spec.time))
+    missing = [c for c in needed if c not in found]
+    if missing:
+        return (
+            f"not a {table} file: it is missing the columns {missing} (its columns: "
+            f"{', '.join(list(found)[:8])}{', ...' if len(found) > 8 else ''})"
+        )
+    return None
+
+
+_EMPTY_LISTING = ("expanded paths were empty", "at least 1 source", "no matching files")
+
+
+def _is_empty_listing(exc: BaseException) -> bool:
+    """Whether a scan of a URL glob failed only because nothing is stored there yet."""
+    if isinstance(exc, FileNotFoundError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, pl.exceptions.ComputeError) and any(m in text for m in _EMPTY_LISTING)
+
+
+try:  # POSIX
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+except ImportError:  # pragma: no cover - Windows
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        os.lseek(fd, 0, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)

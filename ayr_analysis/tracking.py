@@ -203,7 +203,7 @@ def _resolve(
             raise ValidationError(f"last_days must be a whole number >= 1, got {last_days!r}")
         posts = history(client=client, last_days=last_days)
         return posts["post_id"].drop_nulls().unique(maintain_order=True).to_list(), posts
-    from .campaigns import assign_campaigns, load_campaigns
+    from .campaigns import campaign_posts, load_campaigns
 
     if campaigns is None:
         raise ValidationError(
@@ -215,10 +215,9 @@ def _resolve(
     if campaign not in names:
         raise ValidationError(f"no campaign named {campaign!r}; the file defines {names}")
     posts = history(client=client, last_days=0)
-    tagged = assign_campaigns(posts, loaded)
-    chosen_posts = tagged.filter(pl.col("campaign") == campaign)
+    chosen_posts = campaign_posts(posts, loaded, campaign)  # none yet: a warning, 0 posts
     found = chosen_posts["post_id"].drop_nulls().unique(maintain_order=True).to_list()
-    return found, chosen_posts.drop("campaign")
+    return found, chosen_posts
 
 
 def _due_plan(

@@ -199,7 +199,12 @@ def compare(
             table = table.with_columns(pl.lit(v).alias(s))
         tables.append(table)
         pairs += _beats(table["group"].to_list(), draws, dict(zip(strata, key, strict=True)))
-    table = pl.concat(tables, how="diagonal_relaxed") if tables else _medians(vals.clear())[0]
+    if tables:
+        table = pl.concat(tables, how="diagonal_relaxed")
+    else:  # nothing to compare: the empty table still has every column, strata included
+        table = _rank(_medians(vals.clear())[0]).with_columns(
+            pl.lit(None, vals.schema[s]).alias(s) for s in strata
+        )
     cols = [*strata, "group", "rank", "n", "excluded", "why_excluded"]
     cols += ["numerator", "denominator"] if pooled else []
     table = table.select(*cols, "estimate", "low", "high").with_columns(
