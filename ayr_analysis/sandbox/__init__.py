@@ -28,6 +28,7 @@ _EXPORTS = {
     "VirtualClock": "clock",
     "WORLD_NOW": "clock",
     "Faults": "faults",
+    "Quirks": "faults",
     "SandboxApp": "app",
     "RateLimiter": "app",
     "ApiRequest": "app",

@@ -14,12 +14,19 @@ Quirks (each one as REFERENCE.md describes the real API):
   audienceCountries`` vanish once the video has been inactive for over 7 days; a video is
   *inactive* from the age at which its views grow by less than 1 % of their final total per day
   (:func:`tiktok_inactive_since_h`).
-* Instagram stories: counts below 5 reported as 0; after 24 h error 485.
+* Instagram stories: counts below 5 reported as 0; after 24 h error 485; ``repliesCount`` 0 for
+  profiles in Europe and Japan (:data:`~ayr_analysis.sandbox.faults.EUROPE_JAPAN`).
 * Facebook stories: refused (error object, code 484, a sandbox choice).
 * LinkedIn personal pages: only ``likeCount``, ``commentCount`` and ``reactions``.
-* YouTube: counts are 0 and analytics fields absent for the first 24-48 h (per video).
+* YouTube: counts are 0 and analytics fields absent for the first 24-48 h (per video), for videos
+  with few views or on a small channel (:func:`youtube_delayed`); all demo channels are small.
 * Pinterest: ``impression, save, pinClick, outboundClick`` (and the other analytics) absent for
   the first 24-72 h (per pin).
+
+Switched on by :class:`~ayr_analysis.sandbox.faults.Quirks`: failures in a top-level ``errors``
+array and a ``"partial"`` status, TikTok videos filtered for violations (absent from the answer),
+an error object for a network the post was never sent to, X's daily analytics quota and
+Instagram's own rate limit (code 435) in place of a network.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import iso_ms
-from .world import CURVES, NetworkPost, Post, World, growth
+from .faults import EUROPE_JAPAN, Quirks
+from .world import CURVES, NetworkPost, Post, World, growth, hash_str
 
 HOUR = 3600
 #: (from age, to age, refresh step), all in seconds.
@@ -41,8 +49,20 @@ REFRESH_GRID: tuple[tuple[int, float, int], ...] = (
 )
 
 STORY_EXPIRED = 485
-FACEBOOK_STORY = 484
+FACEBOOK_STORY = 484  # the sandbox's stand-in: the real code is not documented
 X_KEYS_MISSING = 419
+NOT_LINKED = 156
+POST_NOT_FOUND = 186
+INSTAGRAM_RATE_LIMIT = 435
+X_QUOTA_EXCEEDED = 429  # the sandbox's stand-in: the real code is not documented
+#: How a network is named in the messages of the ``errors`` array.
+LABELS = {
+    "bluesky": "Bluesky", "facebook": "Facebook", "instagram": "Instagram",
+    "linkedin": "LinkedIn", "pinterest": "Pinterest", "reddit": "Reddit",
+    "snapchat": "Snapchat", "threads": "Threads", "tiktok": "TikTok", "twitter": "X/Twitter",
+    "youtube": "YouTube",
+}  # fmt: skip
+_NO_QUIRKS = Quirks()
 TIKTOK_EXTENDED = (
     "reach",
     "fullVideoWatchedRate",
@@ -100,8 +120,96 @@ def x_error() -> dict[str, Any]:
     }
 
 
-def network_entry(post: Post, np_: NetworkPost, now: datetime) -> dict[str, Any]:
-    """The answer for one network (one tweet) of ``post`` at ``now``."""
+def x_quota_error(quota: int) -> dict[str, Any]:
+    """X's daily analytics quota is used up (the body of a 429, or an error object in place)."""
+    return {
+        "status": "error",
+        "code": X_QUOTA_EXCEEDED,
+        "message": f"X/Twitter analytics rate limit reached: {quota} requests per 24 hours for "
+        "this User Profile. Try again after the 24-hour period.",
+        "platform": "twitter",
+    }
+
+
+def instagram_limit_error(wait_s: int) -> dict[str, Any]:
+    """Instagram's own rate limit (code 435); ``details`` holds the seconds to wait."""
+    return {
+        "status": "error",
+        "code": INSTAGRAM_RATE_LIMIT,
+        "message": "Instagram rate limit reached for this account. Wait before retrying.",
+        "details": wait_s,
+        "platform": "instagram",
+    }
+
+
+def profile_region(world: World, index: int, quirks: Quirks | None = None) -> str:
+    """Where the user of profile ``index`` is: the quirks' override, else the world's.
+
+    >>> from ayr_analysis.sandbox.world import build_world
+    >>> w = build_world(7)
+    >>> profile_region(w, 1), profile_region(w, 1, Quirks(profile_regions={1: "jp"}))
+    ('US', 'JP')
+    """
+    profile = world.profiles[index]
+    regions = (quirks or _NO_QUIRKS).profile_regions
+    return regions.get(index) or regions.get(profile.profile_key) or profile.region
+
+
+def youtube_delayed(
+    world: World, post: Post, np_: NetworkPost, quirks: Quirks | None = None
+) -> bool:
+    """Whether the video gets YouTube's 24-48 h of zeros: few views (final views below
+    ``youtube_few_views``) or a small channel (fewer subscribers than ``youtube_small_channel`` at
+    publication), or every video when ``youtube_delay`` is ``"all"``.
+
+    >>> from ayr_analysis.sandbox.world import build_world
+    >>> w = build_world(7)
+    >>> post = next(p for p in w.posts if p.profile == 0 and "youtube" in p.networks
+    ...             and p.networks["youtube"].finals["views"] > 5000)
+    >>> youtube_delayed(w, post, post.networks["youtube"])
+    True
+    >>> youtube_delayed(w, post, post.networks["youtube"], Quirks(youtube_small_channel=10_000))
+    False
+    """
+    q = quirks or _NO_QUIRKS
+    if q.youtube_delay == "all":
+        return True
+    subscribers = (
+        world.profiles[post.profile].accounts["youtube"].followers_at(np_.published, world.start)
+    )
+    return subscribers < q.youtube_small_channel or np_.finals["views"] < q.youtube_few_views
+
+
+def tiktok_filtered(post: Post, np_: NetworkPost, quirks: Quirks | None = None) -> bool:
+    """Whether the TikTok video is filtered out for violations (absent from every answer).
+
+    >>> from ayr_analysis.sandbox.world import build_world
+    >>> tiktoks = [(p, p.networks["tiktok"]) for p in build_world(7).posts if "tiktok" in p.networks]
+    >>> q = Quirks(tiktok_filtered_rate=0.25)
+    >>> 0.15 < sum(tiktok_filtered(p, n, q) for p, n in tiktoks) / len(tiktoks) < 0.35
+    True
+    """
+    q = quirks or _NO_QUIRKS
+    if np_.social_id in q.tiktok_filtered_ids or post.id in q.tiktok_filtered_ids:
+        return True
+    if q.tiktok_filtered_rate <= 0.0:
+        return False
+    return hash_str(f"filtered-{np_.social_id}") % 10_000 < q.tiktok_filtered_rate * 10_000
+
+
+def network_entry(
+    post: Post,
+    np_: NetworkPost,
+    now: datetime,
+    *,
+    world: World | None = None,
+    quirks: Quirks | None = None,
+) -> dict[str, Any]:
+    """The answer for one network (one tweet) of ``post`` at ``now``.
+
+    With ``world``, the YouTube delay follows :func:`youtube_delayed` and Instagram story
+    replies follow the profile's region (:func:`profile_region`); without it every YouTube video
+    is delayed and every region reports replies."""
     media = post.media_type
     if np_.platform == "facebook" and media == "story":
         return {
@@ -120,10 +228,20 @@ def network_entry(post: Post, np_: NetworkPost, now: datetime) -> dict[str, Any]
         }
     age_s = max(age_s, 0)
     last, nxt = cache_window(age_s)
+    no_replies = delayed = False
+    if world is not None:
+        if np_.platform == "instagram" and media == "story":
+            no_replies = profile_region(world, post.profile, quirks) in EUROPE_JAPAN
+        if np_.platform == "youtube":
+            delayed = youtube_delayed(world, post, np_, quirks)
+    else:
+        delayed = np_.platform == "youtube"
     return {
         "id": np_.social_id,
         "postUrl": np_.url,
-        "analytics": analytics_at(post, np_, last / HOUR),
+        "analytics": analytics_at(
+            post, np_, last / HOUR, no_replies=no_replies, youtube_delay=delayed
+        ),
         "lastUpdated": iso_ms(np_.published + timedelta(seconds=last)),
         "nextUpdate": iso_ms(np_.published + timedelta(seconds=nxt)),
     }
@@ -146,8 +264,18 @@ def counts_at(np_: NetworkPost, age_h: float) -> dict[str, int]:
     return {k: int(math.floor(v * f)) for k, v in np_.finals.items()}
 
 
-def analytics_at(post: Post, np_: NetworkPost, age_h: float) -> dict[str, Any]:
-    """The ``analytics`` object of one network post as cached at post age ``age_h``."""
+def analytics_at(
+    post: Post,
+    np_: NetworkPost,
+    age_h: float,
+    *,
+    no_replies: bool = False,
+    youtube_delay: bool = True,
+) -> dict[str, Any]:
+    """The ``analytics`` object of one network post as cached at post age ``age_h``.
+
+    ``no_replies``: an Instagram story made in Europe or Japan (``repliesCount`` 0).
+    ``youtube_delay``: the video gets YouTube's 24-48 h of zeros."""
     net = np_.platform
     media = post.media_type
     created = iso_ms(np_.published)
@@ -186,6 +314,8 @@ def analytics_at(post: Post, np_: NetworkPost, age_h: float) -> dict[str, Any]:
                  "created": created, "username": np_.username}  # fmt: skip
         if media == "story":
             flat |= {k: (v if v >= 5 else 0) for k, v in c.items()}
+            if no_replies:
+                flat["repliesCount"] = 0
         else:
             flat |= {k: v for k, v in c.items() if k != "igReelsVideoViewTotalTimeCount"}
             if "playsCount" in c:
@@ -259,7 +389,7 @@ def analytics_at(post: Post, np_: NetworkPost, age_h: float) -> dict[str, Any]:
                  "channelTitle": np_.display_name, "tags": _tags(post.text),
                  "thumbnailUrl": f"https://i.ytimg.com/vi/{np_.social_id}/hqdefault.jpg",
                  "created": created, "madeForKids": False, "privacyStatus": "public"}  # fmt: skip
-        if age_h < np_.delay_h:
+        if youtube_delay and age_h < np_.delay_h:
             flat |= {"views": 0, "likes": 0, "dislikes": 0, "comments": 0}
         else:
             flat |= {k: c[k] for k in ("views", "likes", "dislikes", "comments", "shares")}
@@ -281,24 +411,74 @@ def _tags(text: str) -> list[str]:
 
 
 def post_answer(
-    world: World, post: Post, now: datetime, platforms: list[str] | None, x_ok: bool
+    world: World,
+    post: Post,
+    now: datetime,
+    platforms: list[str] | None,
+    x_ok: bool,
+    *,
+    quirks: Quirks | None = None,
+    refused: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The body of ``POST /analytics/post`` for a published post."""
+    """The body of ``POST /analytics/post`` for a published post.
+
+    ``refused``: networks answered with the given error object in their place (X's quota and
+    Instagram's own limit, decided by the app); the other :class:`Quirks` apply here."""
+    q = quirks or _NO_QUIRKS
+    refused = refused or {}
     body: dict[str, Any] = {"status": "success", "id": post.id}
-    ok = 0
     for net, np_ in post.networks.items():
         if platforms is not None and net not in platforms:
             continue
+        if net == "tiktok" and tiktok_filtered(post, np_, q):
+            continue  # filtered for violations: simply not returned
         if net == "twitter" and not x_ok:
             body[net] = x_error()
-            continue
-        if net == "twitter" and np_.thread:
-            body[net] = [network_entry(post, t, now) for t in (np_, *np_.thread)]
-            ok += 1
-            continue
-        entry = network_entry(post, np_, now)
-        ok += entry.get("status") != "error"
-        body[net] = entry
-    if ok == 0 and len(body) > 2:
-        body["status"] = "error"
+        elif net in refused:
+            body[net] = dict(refused[net])
+        elif net == "twitter" and np_.thread:
+            body[net] = [
+                network_entry(post, t, now, world=world, quirks=q) for t in (np_, *np_.thread)
+            ]
+        else:
+            body[net] = network_entry(post, np_, now, world=world, quirks=q)
+    if q.unsent_platforms == "error":
+        linked = world.profiles[post.profile].accounts
+        for net in platforms or ():
+            if net in post.networks or net in body:
+                continue
+            if net in linked:
+                body[net] = {"status": "error", "code": POST_NOT_FOUND, "platform": net,
+                             "message": f"Post ID not found: the post was not sent to {LABELS[net]}."}  # fmt: skip
+            else:
+                body[net] = {"status": "error", "code": NOT_LINKED, "platform": net,
+                             "message": f"{LABELS[net]} is not linked to this profile."}  # fmt: skip
+    return finish_answer(body, q)
+
+
+def finish_answer(body: dict[str, Any], quirks: Quirks | None = None) -> dict[str, Any]:
+    """Report the failed networks of an analytics answer (``{"status", "id", <network>: ...}``)
+    in the form ``quirks.errors_form`` asks for, and set the top-level ``status``.
+
+    >>> body = {"status": "success", "id": "p1", "bluesky": {"analytics": {}},
+    ...         "twitter": {"status": "error", "code": 419, "message": "keys missing"}}
+    >>> out = finish_answer(body, Quirks(errors_form="array", partial_status="partial"))
+    >>> out["status"], "twitter" in out, out["errors"][0]["platform"]
+    ('partial', False, 'twitter')
+    """
+    q = quirks or _NO_QUIRKS
+    failed = [n for n, v in body.items() if isinstance(v, dict) and v.get("status") == "error"]
+    answered = sum(1 for k in body if k not in ("status", "id")) - len(failed)
+    if failed and q.errors_form != "in_place":
+        listed = []
+        for net in failed:
+            entry = {"action": "analytics", **body[net], "platform": net}
+            if q.errors_form == "both":  # the same failure, worded as Ayrshare's summary
+                entry["message"] = f"{LABELS.get(net, net)} analytics error: {entry['message']}"
+            else:
+                del body[net]
+            listed.append(entry)
+        body["errors"] = listed
+    if failed:
+        body["status"] = q.partial_status if answered else "error"
     return body

@@ -3,27 +3,34 @@
 Routes (paths after ``/api``): ``POST /analytics/post``, ``POST /analytics/social``,
 ``GET /history``, ``GET /history/{platform}``, ``GET /history/{id}``.
 
-Error answers of the sandbox (codes marked *sandbox* are our choice where the real code is not
-known):
+Error answers of the sandbox (codes marked *sandbox* are our stand-ins where the real code is not
+documented; docs/METRICS.md keeps the list):
 
 =====  =====  ===========================================================================
 HTTP   code   when
 =====  =====  ===========================================================================
 401    102    missing or unknown API key (``Authorization: Bearer <key>``)
 403    147    unknown ``Profile-Key`` (*sandbox*)
+403    403    the profile is suspended (*sandbox* code; ``Quirks.suspend_after_429s``)
 400    101    malformed request: bad JSON, bad id, unknown platform, bad parameter (*sandbox*)
 400    189    the post is scheduled and not yet published (*sandbox*)
 400    419    ``GET /history/twitter`` without the X BYO headers
 400    156    ``GET /history/{platform}`` for a network the profile has not linked
 404    186    unknown Ayrshare post id (or one of another profile)
 404    221    ``GET /history/{id}`` for an unknown id
-429    429    rate limit exceeded (*sandbox* code)
+429    429    rate limit exceeded (*sandbox* code); X's daily analytics quota used up (*sandbox*
+              code, ``Quirks.x_daily_quota``, with ``platform: twitter``)
+429    435    Instagram's own rate limit (``Quirks.instagram_limit``), seconds to wait in
+              ``details``
 =====  =====  ===========================================================================
 
 Inside a 200 ``/analytics/post`` answer a failing network is an error object in place of its
 metrics (``{"status": "error", "code": ..., "message": ...}``): 419 for X without BYO headers,
-485 for an expired Instagram story, 484 for a Facebook story. When every network failed, the
-top-level ``status`` is ``"error"``.
+485 for an expired Instagram story, 484 for a Facebook story (*sandbox*). When every network
+failed, the top-level ``status`` is ``"error"``. :class:`~ayr_analysis.sandbox.faults.Quirks`
+switch on the other forms of the live API: failures listed in a top-level ``errors`` array, a
+``"partial"`` status, filtered TikTok videos, unsent networks, X's quota and Instagram's limit in
+place of the network.
 
 ``GET /history``: posts newest first (by ``created``), at most ``limit`` of them (default
 :data:`HISTORY_DEFAULT_LIMIT`, 25; at most :data:`HISTORY_MAX_LIMIT`, 1000, as Ayrshare's docs
@@ -42,8 +49,10 @@ not reset it). Every answer carries ``x-ratelimit-max`` and ``x-ratelimit-count`
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -55,11 +64,16 @@ from .analytics import (
     X_KEYS_MISSING,
     cache_window,
     counts_at,
+    finish_answer,
+    instagram_limit_error,
     network_entry,
     post_answer,
+    tiktok_filtered,
     x_error,
+    x_quota_error,
 )
 from .clock import VirtualClock, iso_ms, iso_s
+from .faults import Quirks
 from .world import NETWORKS, Post, Profile, World, build_world
 
 ALL_PLATFORMS = (*NETWORKS, "snapchat")
@@ -81,6 +95,8 @@ FOLLOWER_FIELD = {
     "youtube": "subscriberCount",
     "reddit": "subscribers",
 }
+#: The code of a suspended profile's 403 (the sandbox's stand-in: the real code is not documented).
+PROFILE_SUSPENDED = 403
 
 
 @dataclass(frozen=True)
@@ -176,6 +192,26 @@ class RateLimiter:
             self._windows[key] = (start, count)
             return count <= self.max_requests, count
 
+    def now(self) -> float:
+        """The limiter's time in seconds (its clock times ``time_scale``)."""
+        return self.time_fn() * self.time_scale
+
+    def reset_in(self, key: str) -> float:
+        """Seconds of the limiter's clock until the window of ``key`` rolls over (0 if none).
+
+        >>> t = [0.0]
+        >>> rl = RateLimiter(max_requests=1, window_s=10, time_fn=lambda: t[0])
+        >>> _ = rl.hit("p"); t[0] = 4.0
+        >>> rl.reset_in("p"), rl.reset_in("other")
+        (6.0, 0.0)
+        """
+        with self._lock:
+            if key not in self._windows:
+                return 0.0
+            start, _ = self._windows[key]
+            left = self.window_s - (self.time_fn() - start) * self.time_scale
+            return max(0.0, left / self.time_scale)
+
 
 def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -209,6 +245,7 @@ class SandboxApp:
         clock: VirtualClock | None = None,
         api_keys: Iterable[str] | None = None,
         rate_limiter: RateLimiter | None = None,
+        quirks: Quirks | None = None,
     ) -> None:
         from . import DEMO_API_KEY
 
@@ -219,6 +256,78 @@ class SandboxApp:
         #: answers given so far, by HTTP status (read with :meth:`stats`)
         self._status_counts: dict[int, int] = {}
         self._stats_lock = threading.Lock()
+        self._quirk_lock = threading.Lock()
+        self.quirks = quirks if quirks is not None else Quirks()
+
+    # ---------------------------------------------------------------- quirks
+    @property
+    def quirks(self) -> Quirks:
+        """The :class:`~ayr_analysis.sandbox.faults.Quirks` switched on. Setting them starts the
+        quota, limit and suspension counters afresh."""
+        return self._quirks
+
+    @quirks.setter
+    def quirks(self, quirks: Quirks) -> None:
+        rl = self.rate_limiter
+
+        def window(limit: int | None, seconds: float) -> RateLimiter | None:
+            if limit is None:
+                return None
+            return RateLimiter(limit, seconds, time_fn=rl.time_fn, time_scale=rl.time_scale)
+
+        with self._quirk_lock:
+            self._quirks = quirks
+            self._x_quota = window(quirks.x_daily_quota, quirks.day_s)
+            self._instagram = window(quirks.instagram_limit, quirks.instagram_window_s)
+            self._violations: dict[str, deque[float]] = {}
+            self._suspended: set[str] = set()
+
+    def suspended(self, profile_key: str) -> bool:
+        """Whether the profile with ``profile_key`` is suspended."""
+        with self._quirk_lock:
+            return profile_key in self._suspended
+
+    def reactivate(self, profile_key: str) -> None:
+        """Lift the suspension of a profile (Ayrshare: reactivated from the dashboard or the
+        API) and forget its 429s."""
+        with self._quirk_lock:
+            self._suspended.discard(profile_key)
+            self._violations.pop(profile_key, None)
+
+    def _violation(self, profile_key: str) -> None:
+        """Count a 429 of the profile rate limit; suspend the profile at the threshold."""
+        limit = self._quirks.suspend_after_429s
+        if limit is None:
+            return
+        now = self.rate_limiter.now()
+        with self._quirk_lock:
+            seen = self._violations.setdefault(profile_key, deque())
+            seen.append(now)
+            while seen and now - seen[0] >= self._quirks.day_s:
+                seen.popleft()
+            if len(seen) >= limit:
+                self._suspended.add(profile_key)
+
+    def _network_limits(
+        self, profile: Profile, nets: Iterable[str], x_ok: bool
+    ) -> dict[str, dict[str, Any]]:
+        """Count the request against X's daily quota and Instagram's own limit (when switched
+        on) and return the networks refused in place; raise the 429 of the ``"http"`` forms."""
+        q = self._quirks
+        nets = set(nets)
+        refused: dict[str, dict[str, Any]] = {}
+        key = profile.profile_key
+        x_quota, instagram = self._x_quota, self._instagram
+        if "twitter" in nets and x_ok and x_quota is not None and not x_quota.hit(key)[0]:
+            refused["twitter"] = x_quota_error(x_quota.max_requests)
+            if q.x_quota_form == "http":
+                raise _Fail(429, {"action": "analytics", **refused["twitter"]})
+        if "instagram" in nets and instagram is not None and not instagram.hit(key)[0]:
+            wait = max(1, math.ceil(instagram.reset_in(key)))
+            refused["instagram"] = instagram_limit_error(wait)
+            if q.instagram_form == "http":
+                raise _Fail(429, {"action": "analytics", **refused["instagram"]})
+        return refused
 
     # ---------------------------------------------------------------- entry point
     def stats(self) -> dict[str, int]:
@@ -271,9 +380,19 @@ class SandboxApp:
                 }
                 return self._answer(403, body, {**rl_headers, "x-ratelimit-count": "0"})
             profile = found
+        if self.suspended(profile.profile_key):
+            body = {
+                "action": "authorization",
+                "status": "error",
+                "code": PROFILE_SUSPENDED,
+                "message": "This User Profile is suspended: it exceeded the rate limit too often "
+                "(1,000 429 answers in 24 hours). Reactivate it in the Ayrshare dashboard.",
+            }
+            return self._answer(403, body, {**rl_headers, "x-ratelimit-count": "0"})
         allowed, count = self.rate_limiter.hit(profile.profile_key)
         rl_headers["x-ratelimit-count"] = str(count)
         if not allowed:
+            self._violation(profile.profile_key)
             body = {
                 "action": "request",
                 "status": "error",
@@ -371,11 +490,17 @@ class SandboxApp:
             if hit is None or not self._visible(hit[0], profile, now) or hit[0].publish_at > now:
                 raise _Fail(404, not_found)
             post, np_ = hit
+            body: dict[str, Any] = {"status": "success", "id": pid}
+            if net == "tiktok" and tiktok_filtered(post, np_, self._quirks):
+                return 200, body  # filtered for violations: simply not returned
             if net == "twitter" and not x_ok:
-                return 200, {"status": "error", "id": pid, "twitter": x_error()}
-            entry = network_entry(post, np_, now)
-            status = "error" if entry.get("status") == "error" else "success"
-            return 200, {"status": status, "id": pid, net: entry}
+                body[net] = x_error()
+            else:
+                refused = self._network_limits(profile, [net], x_ok)
+                body[net] = refused.get(net) or network_entry(
+                    post, np_, now, world=self.world, quirks=self._quirks
+                )
+            return 200, finish_answer(body, self._quirks)
         post = self.world.posts_by_id.get(pid)
         if post is None or not self._visible(post, profile, now):
             raise _Fail(404, not_found)
@@ -386,7 +511,16 @@ class SandboxApp:
                 f"{iso_s(post.publish_at)}. Analytics are available after it is published.",
                 "id": pid, "scheduleDate": iso_s(post.publish_at),
             })  # fmt: skip
-        return 200, post_answer(self.world, post, now, platforms, x_ok)
+        asked = [
+            net
+            for net, np_ in post.networks.items()
+            if (platforms is None or net in platforms)
+            and not (net == "tiktok" and tiktok_filtered(post, np_, self._quirks))
+        ]
+        refused = self._network_limits(profile, asked, x_ok)
+        return 200, post_answer(
+            self.world, post, now, platforms, x_ok, quirks=self._quirks, refused=refused
+        )
 
     # ---------------------------------------------------------------- /analytics/social
     def analytics_social(
@@ -404,9 +538,14 @@ class SandboxApp:
         days = 60 if body.get("period60Days") is True else 30
         out: dict[str, Any] = {"status": "success"}
         last = now.replace(minute=0, second=0, microsecond=0)
+        linked = [n for n in platforms if n in profile.accounts]
+        refused = self._network_limits(profile, linked, x_ok)
         for net in platforms:
             if net == "twitter" and not x_ok:
                 out[net] = x_error()
+                continue
+            if net in refused:
+                out[net] = refused[net]
                 continue
             acc = profile.accounts.get(net)
             if acc is None:

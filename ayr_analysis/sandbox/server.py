@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from .app import ApiRequest, RateLimiter, SandboxApp
 from .clock import VirtualClock
-from .faults import Faults, malformed_body, server_error_body, truncated_body
+from .faults import Faults, Quirks, malformed_body, server_error_body, truncated_body
 from .world import World, build_world
 
 
@@ -123,16 +123,17 @@ def make_server(
     rate_time_scale: float = 1.0,
     verbose: bool = False,
     api_keys: Iterable[str] | None = None,
+    quirks: Quirks | None = None,
 ) -> ThreadingHTTPServer:
     """Bind a server (not yet serving) over a fresh app. ``api_keys``: the keys it accepts
-    (default: the demo key only)."""
+    (default: the demo key only); ``quirks``: the live API's awkward answers to switch on."""
     world = world if world is not None else build_world(seed)
     clock = clock if clock is not None else VirtualClock(start=world.now, speed=speed)
     limiter = RateLimiter(rate_limit, rate_window, time_scale=rate_time_scale)
     httpd = _HTTPServer((host, port), _Handler)
     httpd.daemon_threads = True
     httpd.app = SandboxApp(  # type: ignore[attr-defined]
-        world, clock=clock, rate_limiter=limiter, api_keys=api_keys
+        world, clock=clock, rate_limiter=limiter, api_keys=api_keys, quirks=quirks
     )
     httpd.faults = faults or Faults()  # type: ignore[attr-defined]
     httpd.verbose = verbose  # type: ignore[attr-defined]

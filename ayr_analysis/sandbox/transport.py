@@ -21,7 +21,7 @@ import httpx
 
 from .app import ApiAnswer, ApiRequest, RateLimiter, SandboxApp
 from .clock import VirtualClock
-from .faults import Faults, malformed_body, server_error_body, truncated_body
+from .faults import Faults, Quirks, malformed_body, server_error_body, truncated_body
 from .world import World
 
 
@@ -29,7 +29,8 @@ class SandboxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Serve httpx requests from the simulated API, in process.
 
     Routes on the URL path after ``/api`` (the host is ignored). ``faults`` injects latency,
-    5xx answers, timeouts (``httpx.ReadTimeout``), malformed and truncated bodies. ``sleep``
+    5xx answers, timeouts (``httpx.ReadTimeout``), malformed and truncated bodies; ``quirks``
+    switches on the live API's awkward answers (:class:`~.faults.Quirks`). ``sleep``
     (default :func:`time.sleep`) is used for injected latency in the sync path; the async path
     uses :func:`asyncio.sleep` unless ``sleep`` is given.
     """
@@ -47,6 +48,7 @@ class SandboxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         rate_time_scale: float = 1.0,
         sleep: Callable[[float], Any] | None = None,
         app: SandboxApp | None = None,
+        quirks: Quirks | None = None,
     ) -> None:
         if app is None:
             limiter = RateLimiter(
@@ -55,7 +57,11 @@ class SandboxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
                 time_fn=rate_time or time.monotonic,
                 time_scale=rate_time_scale,
             )
-            app = SandboxApp(world, clock=clock, api_keys=api_keys, rate_limiter=limiter)
+            app = SandboxApp(
+                world, clock=clock, api_keys=api_keys, rate_limiter=limiter, quirks=quirks
+            )
+        elif quirks is not None:
+            app.quirks = quirks
         self.app = app
         self.faults = faults or Faults()
         self._sleep = sleep

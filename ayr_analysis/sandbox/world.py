@@ -159,6 +159,9 @@ class Profile:
     profile_key: str
     primary: bool
     accounts: dict[str, Account]
+    #: Where the profile's user is (ISO country code): Instagram stories made in Europe and Japan
+    #: report no replies. Every demo profile is in the US; ``Quirks.profile_regions`` moves one.
+    region: str = "US"
 
 
 @dataclass
