@@ -8,9 +8,9 @@ paced to the profile's rate limit by the client, and appends every answer to a
 
 >>> import tempfile
 >>> from ayr_analysis import AyrshareClient, SnapshotStore, history, track
->>> from ayr_analysis.sandbox import SandboxTransport, VirtualClock
->>> transport = SandboxTransport(clock=VirtualClock(speed=36_000))  # 1 real second = 10 h
->>> client = AyrshareClient(source="demo", transport=transport)
+>>> from ayr_analysis.sandbox import Demo, VirtualClock
+>>> demo = Demo(clock=VirtualClock(speed=36_000))  # 1 real second = 10 simulated hours
+>>> client = AyrshareClient(demo=demo)
 >>> posts = history(client=client, last_days=3).filter(status="success")
 >>> ids = posts["post_id"].unique().sort().head(2).to_list()
 >>> run = track(ids, store=SnapshotStore(tempfile.mkdtemp()), client=client, rounds=3,
@@ -141,9 +141,8 @@ class TrackHandle:
 
 def _now_fn(client: AyrshareClient, clock: Any) -> tuple[Callable[[], datetime], float]:
     """The time next_update is compared with, and how fast it runs against real time."""
-    if clock is None and client.is_demo:
-        transport = getattr(client, "_transport", None)
-        clock = getattr(transport, "clock", None)
+    if clock is None and client.demo is not None:
+        clock = client.demo.clock
     if clock is None:
         return (lambda: datetime.now(UTC)), 1.0
     if hasattr(clock, "now"):
@@ -322,7 +321,8 @@ def track(
     (1, True)
     """
     from .analysis import parse_duration
-    from .client import AyrshareClient, _check_ids, _check_platforms
+    from .client import AyrshareClient
+    from .client.validation import check_ids, check_platforms
     from .store import SnapshotStore
 
     # every check happens before any request
@@ -341,10 +341,10 @@ def track(
         limit_s = parse_duration(duration).total_seconds() if duration is not None else None
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
-    wanted = _check_platforms(platforms)
+    wanted = check_platforms(platforms)
     client = client if client is not None else AyrshareClient()
     if ids is not None:  # checked before any request; fetched in batches: no upper bound
-        ids = _check_ids([ids] if isinstance(ids, str) else list(ids), limit=None)
+        ids = check_ids([ids] if isinstance(ids, str) else list(ids), limit=None)
     post_ids, posts = _resolve(
         ids, campaign=campaign, campaigns=campaigns, last_days=last_days, client=client
     )
