@@ -139,3 +139,40 @@ def test_clients_of_one_demo_share_its_world_and_clock():
     demo.clock.advance(timedelta(days=1))
     assert b.demo.clock.now() == demo.world.now + timedelta(days=1)
     assert Demo.default() is not demo and AyrshareClient(source="demo").demo is Demo.default()
+
+
+# --------------------------------------------------------------------------- the tracking scheduler
+
+
+def test_track_return_type_follows_background():
+    import typing
+
+    overloads = [o.__annotations__ for o in typing.get_overloads(track)]
+    returns = {o["background"]: o["return"] for o in overloads}
+    assert returns == {
+        "Literal[False]": "TrackResult",
+        "Literal[True]": "TrackHandle",
+        "bool": "TrackResult | TrackHandle",
+    }
+
+
+def test_a_tracker_schedules_on_the_clock_it_is_given(tmp_path):
+    from ayr_analysis.tracking import Tracker
+
+    client = AyrshareClient(demo=Demo.frozen())
+    posts = history(client=client, last_days=3).filter(pl.col("status") == "success")
+    ids = posts["post_id"].unique(maintain_order=True).head(3).to_list()
+    real = [0.0]  # the tracker's clock: 60 simulated seconds per real second, moved by hand
+    at = VirtualClock(start=client.demo.clock.now(), speed=60.0, monotonic=lambda: real[0])
+    store = SnapshotStore(tmp_path / "s")
+    tracker = Tracker(client, store, ids, posts=posts, clock=at, progress=False)
+    tracker.start()
+    assert tracker.speed == 60.0 and tracker.due(at.now()) == {None: ids}
+    assert tracker.run_round(at.now()) and tracker.result.requests == len(ids)
+    assert tracker.due(at.now()) == {}  # every network answered with a later nextUpdate
+    earliest = tracker.earliest()
+    assert earliest is not None and earliest > at.now()
+    assert tracker.wait() == ((earliest - at.now()).total_seconds() / 60.0, "")
+    real[0] += tracker.wait()[0]  # that many real seconds later, something is due
+    assert abs((at.now() - earliest).total_seconds()) < 0.001
+    assert tracker.due(earliest)
