@@ -215,7 +215,7 @@ _HISTORY_ALIASES = {"last_days": "lastDays", "start_date": "startDate", "end_dat
 
 
 def _page_size(page_size: Any, opts: Mapping[str, Any], high: int | None) -> int | None:
-    from .client import _check_int
+    from .client.validation import check_int
     from .errors import ValidationError
 
     if page_size is None:
@@ -225,14 +225,14 @@ def _page_size(page_size: Any, opts: Mapping[str, Any], high: int | None) -> int
             "page_size is the page history() asks for while gathering every post; with limit "
             "only one page of that size is asked for: give one of them"
         )
-    return _check_int("page_size", page_size, 1, high)
+    return check_int("page_size", page_size, 1, high)
 
 
 def _history_options(filters: Mapping[str, Any]) -> dict[str, Any]:
     """The filters under the API's names, checked before any request, with the window made
     explicit: dates set ``lastDays=0`` (so the API's default of 30 days does not cut them, and
     so the API's readings of dates with ``lastDays`` agree) and a bare end date its whole day."""
-    from .client import _check_history_filters
+    from .client.validation import check_history_filters
     from .errors import ValidationError
 
     opts: dict[str, Any] = {}
@@ -243,7 +243,7 @@ def _history_options(filters: Mapping[str, Any]) -> dict[str, Any]:
         if name in opts:
             raise ValidationError(f"history filter {name!r} is given twice")
         opts[name] = value
-    _check_history_filters(opts)
+    check_history_filters(opts)
     if "startDate" in opts or "endDate" in opts:
         if opts.get("lastDays", 0) != 0:
             raise ValidationError(
@@ -434,10 +434,10 @@ def _platform_pages(
 ) -> tuple[Any, Any]:
     """Every page of ``GET /history/{platform}`` (or the one page of ``limit``) as one answer,
     and the warning to give when it may not hold every post."""
-    from .client import _check_history_platform_filters
+    from .client.validation import check_history_platform_filters
 
     opts = {k: v for k, v in filters.items() if v is not None}
-    _check_history_platform_filters(opts)  # unknown filters are refused before any request
+    check_history_platform_filters(opts)  # unknown filters are refused before any request
     if "limit" in opts:
         answer = c.history_platform(platform, **opts)
         if isinstance(answer, Mapping) and answer.get("next"):

@@ -177,10 +177,10 @@ def _register_track(sub: argparse._SubParsersAction) -> None:
 
         client = AyrshareClient()
         if args.demo_speed is not None:
-            if not client.is_demo:
+            if client.demo is None:
                 print("--demo-speed only applies to the demo sandbox", file=sys.stderr)
                 return 2
-            client._transport.clock.set_speed(args.demo_speed)
+            client.demo.clock.set_speed(args.demo_speed)
 
         def report(result: object) -> None:
             if not args.quiet:

@@ -412,44 +412,38 @@ def report_client(params: ReportParameters, profile_key: str | None = None) -> A
 
     ``live``: the settings from the environment / ``.env`` (the working folder's, else the
     repository's), as ``AyrshareClient(source="live")``; no request is made here.
-    ``demo``: a private sandbox (seed 7) whose virtual clock starts frozen at the world's "now",
-    so that reruns give the same numbers; its clock is ``client._transport.clock``.
+    ``demo``: a private demo (:meth:`Demo.frozen <ayr_analysis.sandbox.Demo.frozen>`, seed 7)
+    whose virtual clock starts frozen at the world's "now", so that reruns give the same numbers;
+    its clock is ``client.demo.clock``.
 
     >>> c = report_client(check_parameters())
-    >>> c.is_demo, c._transport.clock.now().isoformat()
+    >>> c.is_demo, c.demo.clock.now().isoformat()
     (True, '2026-11-20T12:00:00+00:00')
     """
     if profile_key is None and params.profile_key:
         profile_key = params.profile_key[0]
     if not params.is_demo:
         return _sibling(params, None, profile_key)
-    from .sandbox import SandboxTransport, VirtualClock, build_world
+    from .sandbox import Demo
 
-    world = build_world(7)
-    transport = SandboxTransport(
-        world, clock=VirtualClock(start=world.now), rate_limit=10**9, rate_window=1.0
-    )
-    return _sibling(params, transport, profile_key)
+    return _sibling(params, Demo.frozen(7), profile_key)
 
 
-def _sibling(params: ReportParameters, transport: Any, profile_key: str | None) -> AyrshareClient:
+def _sibling(params: ReportParameters, demo: Any, profile_key: str | None) -> AyrshareClient:
     from .client import AyrshareClient
 
     if not params.is_demo:
         given = {"profile_key": profile_key} if profile_key else {}
         return AyrshareClient(settings=_live_settings(**given))
-    return AyrshareClient(
-        source="demo", transport=transport, profile_key=profile_key,
-        rate_limit=10**9, rate_window=1.0,
-    )  # fmt: skip
+    return AyrshareClient(demo=demo, profile_key=profile_key)
 
 
 def _clients(params: ReportParameters, client: AyrshareClient) -> dict[str | None, Any]:
-    """Profile-Key -> client (``client`` for the first; the others share its transport)."""
+    """Profile-Key -> client (``client`` for the first; the others share its demo)."""
     keys = list(params.profile_key or [None])
     out: dict[str | None, Any] = {keys[0]: client}
     for k in keys[1:]:
-        out[k] = _sibling(params, client._transport, k)  # type: ignore[attr-defined]
+        out[k] = _sibling(params, client.demo, k)
     return out
 
 

@@ -8,9 +8,9 @@ paced to the profile's rate limit by the client, and appends every answer to a
 
 >>> import tempfile
 >>> from ayr_analysis import AyrshareClient, SnapshotStore, history, track
->>> from ayr_analysis.sandbox import SandboxTransport, VirtualClock
->>> transport = SandboxTransport(clock=VirtualClock(speed=36_000))  # 1 real second = 10 h
->>> client = AyrshareClient(source="demo", transport=transport)
+>>> from ayr_analysis.sandbox import Demo, VirtualClock
+>>> demo = Demo(clock=VirtualClock(speed=36_000))  # 1 real second = 10 simulated hours
+>>> client = AyrshareClient(demo=demo)
 >>> posts = history(client=client, last_days=3).filter(status="success")
 >>> ids = posts["post_id"].unique().sort().head(2).to_list()
 >>> run = track(ids, store=SnapshotStore(tempfile.mkdtemp()), client=client, rounds=3,
@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import polars as pl
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .client import AyrshareClient
     from .store import SnapshotStore
 
-__all__ = ["TrackHandle", "TrackResult", "resolve_targets", "track"]
+__all__ = ["TrackHandle", "TrackResult", "Tracker", "resolve_targets", "track"]
 
 log = logging.getLogger("ayr_analysis")
 
@@ -96,17 +96,21 @@ class TrackHandle:
     """A tracking run in a background thread (``track(..., background=True)``).
 
     ``stop()`` asks it to finish the batch in flight, write it, and end; ``join()`` waits;
-    ``result`` shows progress so far; ``status`` is one line for a notebook or a widget.
+    ``result`` shows progress so far; ``status`` is one line for a notebook or a widget;
+    ``tracker`` is the :class:`Tracker` doing the work.
     """
 
-    def __init__(self, run: Callable[[_StopFlag, TrackResult], None]) -> None:
+    def __init__(
+        self, tracker: Tracker, *, rounds: int | None = None, duration_s: float | None = None
+    ) -> None:
         self._flag = _StopFlag()
-        self.result = TrackResult()
+        self.tracker = tracker
+        self.result = tracker.result
         self.error: BaseException | None = None
 
         def target() -> None:
             try:
-                run(self._flag, self.result)
+                tracker.run(self._flag, rounds=rounds, duration_s=duration_s)
             except BaseException as exc:  # kept for the caller; the thread must not die loudly
                 self.error = exc
                 self.result.stopped = f"error: {exc}"
@@ -137,21 +141,6 @@ class TrackHandle:
 
     def __repr__(self) -> str:
         return f"<TrackHandle {self.status}>"
-
-
-def _now_fn(client: AyrshareClient, clock: Any) -> tuple[Callable[[], datetime], float]:
-    """The time next_update is compared with, and how fast it runs against real time."""
-    if clock is None and client.is_demo:
-        transport = getattr(client, "_transport", None)
-        clock = getattr(transport, "clock", None)
-    if clock is None:
-        return (lambda: datetime.now(UTC)), 1.0
-    if hasattr(clock, "now"):
-        speed = float(getattr(clock, "speed", 1.0))
-        return clock.now, speed
-    if callable(clock):
-        return clock, 1.0
-    raise ValidationError(f"clock must be callable or have now(), got {type(clock).__name__}")
 
 
 def resolve_targets(
@@ -220,36 +209,6 @@ def _resolve(
     return found, chosen_posts
 
 
-def _due_plan(
-    post_ids: list[str],
-    next_updates: dict[tuple[str, str], datetime | None],
-    networks: dict[str, set[str]],
-    platforms: list[str] | None,
-    now: datetime,
-    retry_at: dict[str, datetime | None],
-) -> dict[tuple[str, ...] | None, list[str]]:
-    """Group the posts due now by the networks to ask for (None = every network).
-
-    ``retry_at`` holds posts whose last fetch failed: asked again from that time, or never
-    (None) when the failure cannot heal (a post that does not exist, a bad request).
-    """
-    plan: dict[tuple[str, ...] | None, list[str]] = {}
-    for pid in post_ids:
-        if pid in retry_at and (retry_at[pid] is None or retry_at[pid] > now):
-            continue
-        known = networks.get(pid)
-        if not known:  # never seen: ask for everything (or the platforms asked for)
-            plan.setdefault(tuple(platforms) if platforms else None, []).append(pid)
-            continue
-        wanted = [p for p in sorted(known) if platforms is None or p in platforms]
-        due = [p for p in wanted if (nu := next_updates.get((pid, p))) is None or nu <= now]
-        if not due:
-            continue
-        key = None if len(due) == len(known) and platforms is None else tuple(due)
-        plan.setdefault(key, []).append(pid)
-    return plan
-
-
 def _retry_time(error: Exception, now: datetime, interval: timedelta) -> datetime | None:
     """When to ask again for a post whose fetch failed; None for never.
 
@@ -266,19 +225,305 @@ def _retry_time(error: Exception, now: datetime, interval: timedelta) -> datetim
     return now + 4 * interval
 
 
-def _earliest_due(
-    post_ids: list[str],
-    next_updates: dict[tuple[str, str], datetime | None],
-    networks: dict[str, set[str]],
-    platforms: list[str] | None,
-) -> datetime | None:
-    times = [
-        nu
-        for pid in post_ids
-        for p in networks.get(pid, ())
-        if (platforms is None or p in platforms) and (nu := next_updates.get((pid, p))) is not None
-    ]
-    return min(times) if times else None
+class Tracker:
+    """The scheduler of a tracking run: which post and network is due when, and the fetches.
+
+    It holds the run's whole state: for each post the networks it is on and their
+    ``nextUpdate`` (:attr:`next_updates`), the posts whose last fetch failed and when to ask them
+    again (:attr:`retry_at`), the counters (:attr:`result`), the store every batch is written to
+    and the clock "due" is measured on. :func:`track` checks its arguments and runs one; drive one
+    yourself with :meth:`start` and :meth:`run_round`.
+
+    ``clock`` is what ``nextUpdate`` is compared with: an object with ``now()`` (and ``speed``:
+    simulated seconds per real second) or a callable giving aware datetimes; by default the
+    client's demo clock (``client.demo.clock``) in demo mode, real UTC time otherwise.
+
+    >>> import tempfile
+    >>> from ayr_analysis import AyrshareClient, SnapshotStore, history
+    >>> from ayr_analysis.sandbox import Demo
+    >>> client = AyrshareClient(demo=Demo())
+    >>> ids = history(client=client, last_days=2)["post_id"].unique().sort().head(2).to_list()
+    >>> tracker = Tracker(client, SnapshotStore(tempfile.mkdtemp()), ids, progress=False)
+    >>> tracker.start()
+    >>> sorted(len(v) for v in tracker.due(tracker.now()).values())  # never seen: all due
+    [2]
+    >>> tracker.run_round(tracker.now()), tracker.result.requests
+    (True, 2)
+    >>> tracker.due(tracker.now())  # the demo clock is frozen: nothing is due again
+    {}
+    """
+
+    def __init__(
+        self,
+        client: AyrshareClient,
+        store: SnapshotStore,
+        post_ids: Iterable[str],
+        *,
+        posts: pl.DataFrame | None = None,
+        platforms: list[str] | None = None,
+        min_interval: timedelta = DEFAULT_MIN_INTERVAL,
+        batch_size: int = 50,
+        concurrency: int = 8,
+        progress: bool | None = None,
+        clock: Any = None,
+        on_batch: Callable[[TrackResult], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.post_ids = list(post_ids)
+        #: history rows of the posts (publication time, text, url), stored with every batch
+        self.posts = posts if posts is not None else pl.DataFrame()
+        self.platforms = platforms
+        self.min_interval = min_interval
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.progress = progress
+        self.on_batch = on_batch
+        self.now, self.speed = _clock_of(client, clock)
+        self.source = "demo" if client.is_demo else "live"
+        #: (post id, network) -> when Ayrshare has fresher numbers (None: ask now)
+        self.next_updates: dict[tuple[str, str], datetime | None] = {}
+        #: post id -> the networks it is known to be on
+        self.networks: dict[str, set[str]] = {}
+        #: post id whose last fetch failed -> when to ask again (None: never)
+        self.retry_at: dict[str, datetime | None] = {}
+        self.result = TrackResult(posts=len(self.post_ids))
+
+    # ------------------------------------------------------------------ state
+    def start(self) -> None:
+        """Store the posts' history rows and pick up what the store already knows (a restart
+        continues where the last run stopped)."""
+        self.result.posts = len(self.post_ids)
+        self.result.started_at = datetime.now(UTC)
+        if self.posts.height:
+            self.store.append({"posts": self.posts}, source=self.source)
+        targets = set(self.post_ids)
+        for row in self.store.known_next_updates().iter_rows(named=True):
+            if row["post_id"] in targets:
+                self.networks.setdefault(row["post_id"], set()).add(row["platform"])
+                self.next_updates[(row["post_id"], row["platform"])] = row["next_update"]
+
+    def remember(self, wide: pl.DataFrame, now: datetime) -> None:
+        """Note each network's ``nextUpdate`` from fetched rows (``min_interval`` from ``now``
+        where there is none, or it has passed)."""
+        fallback = now + self.min_interval
+        for pid, platform, nu in wide.select("post_id", "platform", "next_update").iter_rows():
+            self.networks.setdefault(pid, set()).add(platform)
+            nu = nu if nu is not None and nu > now else fallback
+            old = self.next_updates.get((pid, platform))
+            self.next_updates[(pid, platform)] = max(nu, old) if old and old > now else nu
+
+    def due(self, now: datetime) -> dict[tuple[str, ...] | None, list[str]]:
+        """The posts due at ``now``, grouped by the networks to ask for (None: every network).
+
+        A post never seen is asked for everything (or the platforms asked for); a post whose
+        last fetch failed waits for its :attr:`retry_at`.
+        """
+        platforms = self.platforms
+        plan: dict[tuple[str, ...] | None, list[str]] = {}
+        for pid in self.post_ids:
+            if pid in self.retry_at and ((at := self.retry_at[pid]) is None or at > now):
+                continue
+            known = self.networks.get(pid)
+            if not known:  # never seen: ask for everything (or the platforms asked for)
+                plan.setdefault(tuple(platforms) if platforms else None, []).append(pid)
+                continue
+            wanted = [p for p in sorted(known) if platforms is None or p in platforms]
+            due = [
+                p for p in wanted if (nu := self.next_updates.get((pid, p))) is None or nu <= now
+            ]
+            if not due:
+                continue
+            key = None if len(due) == len(known) and platforms is None else tuple(due)
+            plan.setdefault(key, []).append(pid)
+        return plan
+
+    def earliest(self) -> datetime | None:
+        """The first time anything becomes due again (a ``nextUpdate`` or a retry), or None."""
+        times = [
+            nu
+            for pid in self.post_ids
+            for p in self.networks.get(pid, ())
+            if (self.platforms is None or p in self.platforms)
+            and (nu := self.next_updates.get((pid, p))) is not None
+        ]
+        times += [t for t in self.retry_at.values() if t is not None]
+        return min(times) if times else None
+
+    # ------------------------------------------------------------------ work
+    def fetch(self, batch: list[str], networks: tuple[str, ...] | None, now: datetime) -> None:
+        """Ask one batch, write it to the store, and note what it says about the next time."""
+        from .normalize import normalize
+
+        result = self.result
+        bulk = self.client.fetch_many(
+            batch,
+            list(networks) if networks else None,
+            concurrency=self.concurrency,
+            progress=self.progress,
+        )
+        frames = normalize(bulk).with_posts(self.posts)
+        if frames.source is None:
+            frames.source = self.source
+        written = self.store.append(frames)
+        result.requests += len(batch)
+        result.snapshots += written.get("wide", 0)
+        result.failed_posts += len(bulk.failures)
+        result.errors.extend(f"{f.post_id}: {f.error}" for f in bulk.failures[-20:])
+        del result.errors[:-100]
+        self.remember(frames.wide, now)
+        for failure in bulk.failures:
+            self.retry_at[failure.post_id] = _retry_time(failure.error, now, self.min_interval)
+        for pid in set(batch) - {f.post_id for f in bulk.failures}:
+            self.retry_at.pop(pid, None)
+        if self.on_batch is not None:
+            self.on_batch(result)
+
+    def run_round(self, now: datetime, stop: _StopFlag | None = None) -> bool:
+        """Ask everything due at ``now``, ``batch_size`` posts at a time (stopping between
+        batches once ``stop`` is set); False when nothing was due."""
+        plan = self.due(now)
+        if not plan:
+            return False
+        self.result.rounds += 1
+        for networks, due_ids in plan.items():
+            for first in range(0, len(due_ids), self.batch_size):
+                if stop is not None and stop.is_set():
+                    return True
+                self.fetch(due_ids[first : first + self.batch_size], networks, now)
+        return True
+
+    def wait(self) -> tuple[float, str]:
+        """Real seconds until something is due, or why nothing ever will be (then 0 s)."""
+        earliest = self.earliest()
+        unseen = any(
+            not self.networks.get(pid) and pid not in self.retry_at for pid in self.post_ids
+        )
+        if earliest is None and not unseen:
+            return 0.0, "nothing left to ask"
+        if self.speed <= 0:
+            return 0.0, "the clock is frozen: nothing will become due"
+        if earliest is None:  # only posts that gave nothing yet: ask again after the interval
+            return self.min_interval.total_seconds() / self.speed, ""
+        return (earliest - self.now()).total_seconds() / self.speed, ""
+
+    def run(
+        self,
+        stop: _StopFlag | None = None,
+        *,
+        rounds: int | None = None,
+        duration_s: float | None = None,
+    ) -> TrackResult:
+        """Rounds until ``stop`` is set, ``rounds`` rounds are done, ``duration_s`` real seconds
+        have passed or nothing can become due; return :attr:`result`."""
+        stop = stop if stop is not None else _StopFlag()
+        result = self.result
+        self.start()
+        started = time.monotonic()
+        while not stop.is_set():
+            if self.run_round(self.now(), stop) and rounds is not None and result.rounds >= rounds:
+                result.stopped = f"{rounds} rounds done"
+                break
+            left = None if duration_s is None else duration_s - (time.monotonic() - started)
+            if left is not None and left <= 0:
+                result.stopped = "duration reached"
+                break
+            if stop.is_set():
+                break
+            wait, why = self.wait()
+            if why:
+                result.stopped = why
+                break
+            if left is not None:
+                wait = min(wait, max(0.0, left))
+            if wait > 0:
+                stop.wait(min(wait, 3600.0))
+        if stop.is_set() and not result.stopped:
+            result.stopped = stop.reason
+        result.ended_at = datetime.now(UTC)
+        with contextlib.suppress(Exception):
+            log.info("tracking ended: %s", result.summary())
+        return result
+
+
+def _clock_of(client: AyrshareClient, clock: Any) -> tuple[Callable[[], datetime], float]:
+    """The time next_update is compared with, and how fast it runs against real time."""
+    if clock is None and client.demo is not None:
+        clock = client.demo.clock
+    if clock is None:
+        return (lambda: datetime.now(UTC)), 1.0
+    if hasattr(clock, "now"):
+        speed = float(getattr(clock, "speed", 1.0))
+        return clock.now, speed
+    if callable(clock):
+        return clock, 1.0
+    raise ValidationError(f"clock must be callable or have now(), got {type(clock).__name__}")
+
+
+@overload
+def track(
+    ids: str | Iterable[str] | None = None,
+    *,
+    store: SnapshotStore | str | Path,
+    campaign: str | None = None,
+    campaigns: Any = None,
+    last_days: int | None = None,
+    platforms: str | Iterable[str] | None = None,
+    client: AyrshareClient | None = None,
+    rounds: int | None = None,
+    duration: str | timedelta | None = None,
+    min_interval: str | timedelta = DEFAULT_MIN_INTERVAL,
+    batch_size: int = 50,
+    concurrency: int = 8,
+    background: Literal[False] = False,
+    progress: bool | None = None,
+    clock: Any = None,
+    on_batch: Callable[[TrackResult], None] | None = None,
+) -> TrackResult: ...
+
+
+@overload
+def track(
+    ids: str | Iterable[str] | None = None,
+    *,
+    store: SnapshotStore | str | Path,
+    campaign: str | None = None,
+    campaigns: Any = None,
+    last_days: int | None = None,
+    platforms: str | Iterable[str] | None = None,
+    client: AyrshareClient | None = None,
+    rounds: int | None = None,
+    duration: str | timedelta | None = None,
+    min_interval: str | timedelta = DEFAULT_MIN_INTERVAL,
+    batch_size: int = 50,
+    concurrency: int = 8,
+    background: Literal[True],
+    progress: bool | None = None,
+    clock: Any = None,
+    on_batch: Callable[[TrackResult], None] | None = None,
+) -> TrackHandle: ...
+
+
+@overload
+def track(
+    ids: str | Iterable[str] | None = None,
+    *,
+    store: SnapshotStore | str | Path,
+    campaign: str | None = None,
+    campaigns: Any = None,
+    last_days: int | None = None,
+    platforms: str | Iterable[str] | None = None,
+    client: AyrshareClient | None = None,
+    rounds: int | None = None,
+    duration: str | timedelta | None = None,
+    min_interval: str | timedelta = DEFAULT_MIN_INTERVAL,
+    batch_size: int = 50,
+    concurrency: int = 8,
+    background: bool = False,
+    progress: bool | None = None,
+    clock: Any = None,
+    on_batch: Callable[[TrackResult], None] | None = None,
+) -> TrackResult | TrackHandle: ...
 
 
 def track(
@@ -311,7 +556,9 @@ def track(
 
     With ``background=True`` the run goes on in a thread and a :class:`TrackHandle` is returned
     at once (for notebooks); otherwise the call blocks and returns a :class:`TrackResult`.
-    When nothing can ever become due (a frozen demo clock), the run ends by itself.
+    ``clock`` is the time ``nextUpdate`` is compared with (see :class:`Tracker`; by default the
+    client's demo clock in demo mode, else real time). When nothing can ever become due (a frozen
+    demo clock), the run ends by itself.
 
     >>> import tempfile
     >>> from ayr_analysis import SnapshotStore, track
@@ -321,7 +568,8 @@ def track(
     (1, True)
     """
     from .analysis import parse_duration
-    from .client import AyrshareClient, _check_ids, _check_platforms
+    from .client import AyrshareClient
+    from .client.validation import check_ids, check_platforms
     from .store import SnapshotStore
 
     # every check happens before any request
@@ -340,32 +588,26 @@ def track(
         limit_s = parse_duration(duration).total_seconds() if duration is not None else None
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
-    wanted = _check_platforms(platforms)
+    wanted = check_platforms(platforms)
     client = client if client is not None else AyrshareClient()
     if ids is not None:  # checked before any request; fetched in batches: no upper bound
-        ids = _check_ids([ids] if isinstance(ids, str) else list(ids), limit=None)
+        ids = check_ids([ids] if isinstance(ids, str) else list(ids), limit=None)
     post_ids, posts = _resolve(
         ids, campaign=campaign, campaigns=campaigns, last_days=last_days, client=client
     )
-    now_fn, speed = _now_fn(client, clock)
-
-    def run(flag: _StopFlag, result: TrackResult) -> None:
-        _run(
-            flag, result, post_ids=post_ids, posts=posts, wanted=wanted, client=client, store=store,
-            rounds=rounds, limit_s=limit_s, interval=interval, batch_size=batch_size,
-            concurrency=concurrency, progress=progress, now_fn=now_fn, speed=speed,
-            on_batch=on_batch,
-        )  # fmt: skip
-
+    tracker = Tracker(
+        client, store, post_ids, posts=posts, platforms=wanted, min_interval=interval,
+        batch_size=batch_size, concurrency=concurrency, progress=progress, clock=clock,
+        on_batch=on_batch,
+    )  # fmt: skip
     if background:
-        return TrackHandle(run)
+        return TrackHandle(tracker, rounds=rounds, duration_s=limit_s)
     flag = _StopFlag()
-    result = TrackResult()
-    _install_sigint(flag, lambda: run(flag, result))
-    return result
+    _install_sigint(flag, lambda: tracker.run(flag, rounds=rounds, duration_s=limit_s))
+    return tracker.result
 
 
-def _install_sigint(flag: _StopFlag, body: Callable[[], None]) -> None:
+def _install_sigint(flag: _StopFlag, body: Callable[[], Any]) -> None:
     """Run ``body`` with Ctrl-C turned into a clean stop (main thread only); a second Ctrl-C
     interrupts at once."""
     if threading.current_thread() is not threading.main_thread():
@@ -387,111 +629,3 @@ def _install_sigint(flag: _StopFlag, body: Callable[[], None]) -> None:
         body()
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _run(
-    flag: _StopFlag,
-    result: TrackResult,
-    *,
-    post_ids: list[str],
-    posts: pl.DataFrame,
-    wanted: list[str] | None,
-    client: AyrshareClient,
-    store: SnapshotStore,
-    rounds: int | None,
-    limit_s: float | None,
-    interval: timedelta,
-    batch_size: int,
-    concurrency: int,
-    progress: bool | None,
-    now_fn: Callable[[], datetime],
-    speed: float,
-    on_batch: Callable[[TrackResult], None] | None,
-) -> None:
-    from .normalize import normalize
-
-    result.posts = len(post_ids)
-    result.started_at = datetime.now(UTC)
-    if posts.height:
-        store.append({"posts": posts}, source="demo" if client.is_demo else "live")
-    started = time.monotonic()
-    targets = set(post_ids)
-    next_updates: dict[tuple[str, str], datetime | None] = {}
-    networks: dict[str, set[str]] = {}
-    retry_at: dict[str, datetime | None] = {}
-    # resume: what the store already knows
-    for row in store.known_next_updates().iter_rows(named=True):
-        if row["post_id"] in targets:
-            networks.setdefault(row["post_id"], set()).add(row["platform"])
-            next_updates[(row["post_id"], row["platform"])] = row["next_update"]
-
-    def remember(wide: pl.DataFrame, now: datetime) -> None:
-        for pid, platform, nu in wide.select("post_id", "platform", "next_update").iter_rows():
-            networks.setdefault(pid, set()).add(platform)
-            fallback = now + interval
-            nu = nu if nu is not None and nu > now else fallback
-            old = next_updates.get((pid, platform))
-            next_updates[(pid, platform)] = max(nu, old) if old and old > now else nu
-
-    while not flag.is_set():
-        now = now_fn()
-        plan = _due_plan(post_ids, next_updates, networks, wanted, now, retry_at)
-        if plan:
-            result.rounds += 1
-            for asked, due_ids in plan.items():
-                for start in range(0, len(due_ids), batch_size):
-                    if flag.is_set():
-                        break
-                    batch = due_ids[start : start + batch_size]
-                    bulk = client.fetch_many(
-                        batch, list(asked) if asked else None,
-                        concurrency=concurrency, progress=progress,
-                    )  # fmt: skip
-                    frames = normalize(bulk).with_posts(posts)
-                    if frames.source is None:
-                        frames.source = "demo" if client.is_demo else "live"
-                    written = store.append(frames)
-                    result.requests += len(batch)
-                    result.snapshots += written.get("wide", 0)
-                    result.failed_posts += len(bulk.failures)
-                    result.errors.extend(f"{f.post_id}: {f.error}" for f in bulk.failures[-20:])
-                    del result.errors[:-100]
-                    remember(frames.wide, now)
-                    for failure in bulk.failures:
-                        retry_at[failure.post_id] = _retry_time(failure.error, now, interval)
-                    for pid in set(batch) - {f.post_id for f in bulk.failures}:
-                        retry_at.pop(pid, None)
-                    if on_batch is not None:
-                        on_batch(result)
-            if rounds is not None and result.rounds >= rounds:
-                result.stopped = f"{rounds} rounds done"
-                break
-        if limit_s is not None and time.monotonic() - started >= limit_s:
-            result.stopped = "duration reached"
-            break
-        if flag.is_set():
-            break
-        # wait for the earliest next update (in real seconds)
-        earliest = _earliest_due(post_ids, next_updates, networks, wanted)
-        pending = [t for t in retry_at.values() if t is not None]
-        if pending:
-            earliest = min([earliest, *pending]) if earliest else min(pending)
-        unseen = any(not networks.get(pid) and pid not in retry_at for pid in post_ids)
-        if earliest is None and not unseen:
-            result.stopped = "nothing left to ask"
-            break
-        if speed <= 0:
-            result.stopped = "the clock is frozen: nothing will become due"
-            break
-        wait = 0.0 if earliest is None else (earliest - now_fn()).total_seconds() / speed
-        if unseen and earliest is None:
-            wait = interval.total_seconds() / speed
-        if limit_s is not None:
-            wait = min(wait, max(0.0, limit_s - (time.monotonic() - started)))
-        if wait > 0:
-            flag.wait(min(wait, 3600.0))
-    if flag.is_set() and not result.stopped:
-        result.stopped = flag.reason
-    result.ended_at = datetime.now(UTC)
-    with contextlib.suppress(Exception):
-        log.info("tracking ended: %s", result.summary())

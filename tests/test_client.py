@@ -651,10 +651,10 @@ def test_key_appears_in_no_repr_error_or_log(caplog):
 
 # -- demo mode -------------------------------------------------------------------------------------
 def test_demo_mode_uses_the_sandbox_and_labels_answers(capsys, monkeypatch):
-    from ayr_analysis import client as client_module
     from ayr_analysis import sandbox
+    from ayr_analysis.client import display
 
-    monkeypatch.setattr(client_module, "_announced", False)  # as in a fresh process
+    monkeypatch.setattr(display, "_announced", False)  # as in a fresh process
     client = AyrshareClient()  # no key anywhere: demo
     assert client.is_demo is True
     assert client.base_url == "http://sandbox.invalid/api"
@@ -668,6 +668,7 @@ def test_demo_mode_uses_the_sandbox_and_labels_answers(capsys, monkeypatch):
     # the client paces to the sandbox's own (compressed) window and sends demo X keys
     assert client.settings.rate_window == sandbox.transport.DEMO_RATE_WINDOW
     assert client.settings.rate_limit == 300
+    assert client.demo is sandbox.Demo.default()  # the shared default demo
     x_post = next(
         p
         for p in sandbox.build_world().ayrshare_posts()
@@ -678,12 +679,10 @@ def test_demo_mode_uses_the_sandbox_and_labels_answers(capsys, monkeypatch):
     assert first.get("status") != "error" and "analytics" in first
 
 
-def test_demo_wiring_with_a_stand_in_sandbox(monkeypatch, capsys, caplog):
-    """The demo path on a stand-in sandbox module (the real one is tested above when built)."""
-    import sys
-    import types
-
-    from ayr_analysis import client as client_module
+def test_demo_wiring_with_a_stand_in_demo(monkeypatch, capsys, caplog):
+    """The demo path on a stand-in demo: anything with transport(), rate_limit and rate_window
+    (the real sandbox is tested above)."""
+    from ayr_analysis.client import display
 
     seen = []
 
@@ -691,20 +690,25 @@ def test_demo_wiring_with_a_stand_in_sandbox(monkeypatch, capsys, caplog):
         seen.append(request)
         return ok({"history": []})
 
-    stand_in = types.ModuleType("ayr_analysis.sandbox")
-    stand_in.DEMO_API_KEY = "demo-sandbox-key"
-    stand_in.DEMO_X_API_KEY = "demo-x-key"
-    stand_in.DEMO_X_API_SECRET = "demo-x-secret"
     shared = httpx.MockTransport(handler)
-    stand_in.default_transport = lambda: shared
-    monkeypatch.setitem(sys.modules, "ayr_analysis.sandbox", stand_in)
-    monkeypatch.setattr(client_module, "_announced", False)
+
+    class StandIn:
+        rate_limit = 7
+        rate_window = 3.0
+
+        def transport(self):
+            return shared
+
+    monkeypatch.setattr(display, "_announced", False)
     clock = FakeClock()
+    demo = StandIn()
 
     with caplog.at_level(logging.INFO, logger="ayr_analysis"):
-        client = AyrshareClient(clock=clock, sleep=clock.sleep)
-        AyrshareClient(clock=clock, sleep=clock.sleep)
-    assert client.is_demo and client.base_url == "http://sandbox.invalid/api"
+        client = AyrshareClient(demo=demo, clock=clock, sleep=clock.sleep)
+        AyrshareClient(demo=demo, clock=clock, sleep=clock.sleep)
+    assert client.is_demo and client.demo is demo
+    assert client.base_url == "http://sandbox.invalid/api"
+    assert (client.settings.rate_limit, client.settings.rate_window) == (7, 3.0)
     answer = client.history()
     assert answer.demo is True
     assert str(seen[0].url) == "http://sandbox.invalid/api/history"
@@ -716,7 +720,15 @@ def test_demo_wiring_with_a_stand_in_sandbox(monkeypatch, capsys, caplog):
     assert all(r.demo for r in bulk.responses) and len(seen) == 3
     # a key makes it live; source="demo" forces demo even with a key
     assert AyrshareClient(KEY, transport=shared).is_demo is False
+    assert AyrshareClient(KEY, transport=shared).demo is None
     assert AyrshareClient(KEY, source="demo").is_demo is True
+    # a demo and a transport, or a demo and source="live", contradict each other
+    with pytest.raises(E.ValidationError, match="not both"):
+        AyrshareClient(demo=demo, transport=shared)
+    with pytest.raises(E.ValidationError, match="source='live'"):
+        AyrshareClient(KEY, demo=demo, source="live")
+    with pytest.raises(E.ValidationError, match="demo must be"):
+        AyrshareClient(demo="sandbox")
 
 
 def test_explicit_demo_source_wins_over_a_key():

@@ -40,8 +40,9 @@ class Counting(SandboxTransport):
 
 
 def demo_client(world: World = WORLD) -> ayr.AyrshareClient:
-    client = ayr.AyrshareClient(source="demo", transport=Counting(world), rate_limit=100_000)
-    client.queries = client._transport.queries
+    transport = Counting(world)
+    client = ayr.AyrshareClient(source="demo", transport=transport, rate_limit=100_000)
+    client.queries = transport.queries
     return client
 
 

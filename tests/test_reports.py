@@ -107,7 +107,7 @@ def test_demo_snapshots_are_at_the_asked_ages_and_deterministic(tmp_path):
     client = reports.report_client(p)
     posts = reports.load_posts(p, client)
     assert posts.height > 0 and set(posts["platform"]) <= {"twitter", "tiktok"}
-    clock = client._transport.clock
+    clock = client.demo.clock
     before = clock.now()
     store = reports.collect_snapshots(p, client, posts, ages=["1h", "24h"])
     assert clock.now() == before  # the clock is put back

@@ -1,7 +1,9 @@
 """The demo sandbox: a deterministic simulation of the Ayrshare analytics API over a demo world.
 
-Two ways in: the in-process :class:`SandboxTransport` (an httpx transport, sync and async) and a
-local HTTP server (:func:`serve_in_thread`, or ``ayr-analysis sandbox --port 8787``).
+:class:`Demo` is the one object a client takes to run on it (``AyrshareClient(demo=Demo())``): it
+holds the world, its virtual clock and the server's rate limit, and makes the in-process
+:class:`SandboxTransport` (an httpx transport, sync and async). The other way in is a local HTTP
+server (:func:`serve_in_thread`, or ``ayr-analysis sandbox --port 8787``).
 :func:`demo_store` records the demo world's history (every post asked at equal ages since its
 publication) into a snapshot store (or ``ayr-analysis demo-store DIR``).
 
@@ -22,6 +24,8 @@ DEMO_X_API_KEY = "demo-x-api-key"
 DEMO_X_API_SECRET = "demo-x-api-secret"
 
 _EXPORTS = {
+    "Demo": "demo",
+    "UNLIMITED": "demo",
     "build_world": "world",
     "write_demo_data": "world",
     "World": "world",

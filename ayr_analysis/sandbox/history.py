@@ -74,10 +74,11 @@ def demo_store(
     ('demo', ['tiktok'])
     """
     from ..analysis import parse_duration
-    from ..client import AyrshareClient, _check_ids, _check_platforms, _show_progress
+    from ..client import AyrshareClient
+    from ..client.display import show_progress
+    from ..client.validation import check_ids, check_platforms
     from ..store import SnapshotStore, StoreError
-    from .clock import VirtualClock
-    from .transport import SandboxTransport
+    from .demo import Demo
     from .world import build_world
 
     # every check happens before any request
@@ -99,29 +100,21 @@ def demo_store(
     steps = sorted({parse_duration(a) for a in ages})
     if any(step <= timedelta(0) for step in steps):
         raise ValueError(f"ages must be above 0, got {list(ages)!r}")
-    nets = _check_platforms(platforms)
-    wanted = None if post_ids is None else set(_check_ids(post_ids, limit=None))
+    nets = check_platforms(platforms)
+    wanted = None if post_ids is None else set(check_ids(post_ids, limit=None))
     world = build_world(seed)
     keys = _profile_keys(world, profiles)
 
-    clock = VirtualClock(start=world.now)
-    transport = SandboxTransport(world, clock=clock, rate_limit=10**9, rate_window=1.0)
+    demo = Demo.frozen(seed)
+    clock = demo.clock
     clients: dict[str | None, AyrshareClient] = {
-        key: AyrshareClient(
-            source="demo",
-            transport=transport,
-            profile_key=key,
-            clock=clock,
-            rate_limit=10**9,
-            rate_window=1.0,
-        )
-        for key in keys
+        key: AyrshareClient(demo=demo, profile_key=key, clock=clock) for key in keys
     }
     try:
         posts, owner = _history(clients, wanted, nets)
         ids = list(owner)
         plan = _plan(posts, steps, world.now)
-        show = _show_progress(progress) and bool(ids)
+        show = show_progress(progress) and bool(ids)
         bar = _bar(len(plan) + len(ids)) if show else None
         answers: list[Any] = []
         failures: dict[datetime, list[Any]] = {}

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -128,25 +127,20 @@ class SandboxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         pass
 
 
-_DEFAULT: SandboxTransport | None = None
-_DEFAULT_LOCK = threading.Lock()
-
-
 #: The demo sandbox's rate window in seconds: the real limit (300 requests per profile) over a
 #: compressed window, so that demos and reports run in seconds. Clients in demo mode pace to it.
 DEMO_RATE_WINDOW = 10.0
 
 
 def default_transport() -> SandboxTransport:
-    """The process-wide shared sandbox transport (seed 7, frozen clock at the world's now).
+    """The transport of the process-wide shared demo (:meth:`Demo.default
+    <ayr_analysis.sandbox.Demo.default>`: seed 7, frozen clock at the world's now).
 
     Its rate limit is 300 requests per :data:`DEMO_RATE_WINDOW` seconds per profile.
 
     >>> default_transport() is default_transport()
     True
     """
-    global _DEFAULT
-    with _DEFAULT_LOCK:
-        if _DEFAULT is None:
-            _DEFAULT = SandboxTransport(rate_window=DEMO_RATE_WINDOW)
-        return _DEFAULT
+    from .demo import Demo
+
+    return Demo.default().transport()
