@@ -81,39 +81,34 @@ class _Table:
 TABLES: dict[str, _Table] = {
     "long": _Table(
         S.LONG_SCHEMA,
-        ("post_id", "platform", "thread_position", "field", "observed_at"),
+        (*S.UNIT_KEY, "field", "observed_at"),
         "observed_at",
-        ("post_id", "platform", "thread_position", "field"),
+        (*S.UNIT_KEY, "field"),
     ),
-    "wide": _Table(
-        S.WIDE_SCHEMA,
-        S.OBSERVATION_KEY,
-        "observed_at",
-        ("post_id", "platform", "thread_position"),
-    ),
+    "wide": _Table(S.WIDE_SCHEMA, S.OBSERVATION_KEY, "observed_at", S.UNIT_KEY),
     "reactions": _Table(
         S.REACTIONS_SCHEMA,
-        ("post_id", "platform", "thread_position", "reaction", "observed_at"),
+        (*S.UNIT_KEY, "reaction", "observed_at"),
         "observed_at",
-        ("post_id", "platform", "thread_position", "reaction"),
+        (*S.UNIT_KEY, "reaction"),
     ),
     "breakdowns": _Table(
         S.BREAKDOWNS_SCHEMA,
-        ("post_id", "platform", "breakdown", "key", "observed_at"),
+        (*S.POST_KEY, "breakdown", "key", "observed_at"),
         "observed_at",
-        ("post_id", "platform", "breakdown", "key"),
+        (*S.POST_KEY, "breakdown", "key"),
     ),
     "errors": _Table(
         S.ERRORS_SCHEMA,
-        ("post_id", "platform", "code", "message", "http_status", "fetched_at"),
+        (*S.POST_KEY, "code", "message", "http_status", "fetched_at"),
         "fetched_at",
-        ("post_id", "platform"),
+        S.POST_KEY,
     ),
     "posts": _Table(
         S.POSTS_SCHEMA,
         tuple(c for c in S.POSTS_SCHEMA.names() if c != "media_urls"),
         "created_at",
-        ("post_id", "platform"),
+        S.POST_KEY,
     ),
 }
 
@@ -553,7 +548,11 @@ class SnapshotStore:
             lf = lf.with_columns(pl.col("__file").str.extract(r"part-([^/\\]+)\.parquet$"))
             order = ["__file"]
         else:
-            order = [spec.time] + (["fetched_at"] if spec.time != "fetched_at" else [])
+            # the table's time first, then the other snapshot times it has
+            order = [
+                spec.time,
+                *(t for t in S.SNAPSHOT_TIMES if t in spec.schema and t != spec.time),
+            ]
         entity = list(spec.entity)
         if table == "posts":
             lf = lf.group_by(entity).agg(pl.all().sort_by(order, maintain_order=True).last())
@@ -579,12 +578,12 @@ class SnapshotStore:
         """
         return (
             self.scan("wide")
-            .group_by("post_id", "platform")
+            .group_by(*S.POST_KEY)
             .agg(
                 pl.col("next_update").max(),
                 pl.col("observed_at").max().alias("last_observed_at"),
             )
-            .sort("post_id", "platform")
+            .sort(*S.POST_KEY)
             .collect()
         )
 
