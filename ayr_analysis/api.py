@@ -503,18 +503,13 @@ def followers(
     platforms: str | Iterable[str], *, client: AyrshareClient | None = None
 ) -> pl.DataFrame:
     """``(platform, followers)``: each network's latest follower count (the base of a rate per
-    follower), from ``POST /analytics/social``.
+    follower), asked of ``POST /analytics/social``
+    (:func:`ayr_analysis.analysis.followers_by_network` of :func:`account_analytics`).
 
     >>> import ayr_analysis as ayr
     >>> ayr.followers(["tiktok"])["platform"].to_list()
     ['tiktok']
     """
-    import polars as pl
+    from .analysis import followers_by_network
 
-    acc = account_analytics(platforms, client=client)
-    return (
-        acc.filter((pl.col("metric") == "followers") & pl.col("date").is_null())
-        .unique(subset="platform", keep="last", maintain_order=True)
-        .select("platform", pl.col("value").alias("followers"))
-        .sort("platform")
-    )
+    return followers_by_network(account_analytics(platforms, client=client))

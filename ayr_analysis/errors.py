@@ -6,6 +6,9 @@ is at fault, any ``details`` and whether retrying can help (``retryable``). The 
 part of an error: the client builds errors from the response body only and scrubs any secret it
 knows of.
 
+What each Ayrshare error code means (class, hint, whether asking again can help, how long the
+answer lasts) is one table, :data:`ERROR_CODES`; the normaliser's errors frame reads it too.
+
 >>> err = error_from_response(404, {"status": "error", "code": 186,
 ...                                 "message": "Post ID not found."},
 ...                           endpoint="/analytics/post", post_id="abc")
@@ -17,9 +20,10 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "ApiConnectionError",
@@ -27,33 +31,26 @@ __all__ = [
     "AuthenticationError",
     "AyrshareError",
     "BadRequestError",
+    "ERROR_CODES",
+    "error_from_response",
+    "ErrorCode",
     "InvalidResponseError",
+    "is_retryable",
+    "LASTING",
+    "Lasting",
     "MissingApiKeyError",
     "NotFoundError",
+    "parse_retry_after",
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
     "ValidationError",
-    "error_from_response",
-    "parse_retry_after",
 ]
 
-#: Ayrshare codes with a known meaning that changes how we treat the error.
+#: Ayrshare codes the code below refers to by name (their entries are in :data:`ERROR_CODES`).
 CODE_POST_NOT_FOUND = 186
 CODE_HISTORY_NOT_FOUND = 221
 CODE_INSTAGRAM_RATE_LIMIT = 435
-
-_HINTS: dict[int, str] = {
-    CODE_POST_NOT_FOUND: (
-        "this looks like a network's own post id; pass the Ayrshare id (from history) "
-        "or use analytics_by_social_id(...)"
-    ),
-    156: "the network is not linked to this profile; link it in the Ayrshare dashboard",
-    161: "Facebook needs to be relinked in the Ayrshare dashboard",
-    272: "X needs to be relinked in the Ayrshare dashboard",
-    419: "X calls need your own X app keys: set AYRSHARE_X_API_KEY and AYRSHARE_X_API_SECRET",
-    CODE_INSTAGRAM_RATE_LIMIT: "Instagram's own rate limit; wait before asking again",
-}
 
 
 class AyrshareError(Exception):
@@ -91,7 +88,9 @@ class AyrshareError(Exception):
         self.platform = platform
         self.details = details
         self.retryable = self.default_retryable if retryable is None else bool(retryable)
-        self.hint = hint if hint is not None else _HINTS.get(code) if code is not None else None
+        if hint is None and code is not None and (known := ERROR_CODES.get(code)) is not None:
+            hint = known.hint
+        self.hint = hint
 
     def _head(self) -> str:
         parts: list[str] = []
@@ -219,6 +218,154 @@ class InvalidResponseError(AyrshareError):
     """
 
 
+#: How long an error's answer lasts: what asking the same question again can give.
+Lasting = Literal["permanent", "until_fixed", "retry_after", "retry_now"]
+
+#: Each :data:`Lasting` value in words.
+LASTING: dict[str, str] = {
+    "permanent": "the answer cannot change: asking again gives the same error",
+    "until_fixed": "the same error until someone acts (relinks a network, sets keys, fixes the "
+    "request); asking again before that is wasted quota",
+    "retry_after": "asking again can succeed after a delay the error tells (or the API documents)",
+    "retry_now": "a passing failure: asking again can succeed at once (with backoff)",
+}
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """What one Ayrshare error code means to the toolkit: one entry of :data:`ERROR_CODES`.
+
+    * ``meaning``: what the code says, in words;
+    * ``error_class``: the class raised when the code comes in a successful (HTTP 200) answer;
+      an error status picks its class by itself (see :func:`error_from_response`), except that a
+      rate-limit code keeps :class:`RateLimitError` on a 400;
+    * ``lasting``: how long the answer lasts (:data:`LASTING`); ``retryable`` follows from it;
+    * ``hint``: what to do, added to the error's message;
+    * ``source``: where the meaning comes from: ``"reference"`` (Ayrshare's documentation, as
+      gathered in the API reference), ``"example"`` (a recovered Ayrshare answer, not described
+      in the documentation) or ``"sandbox"`` (a code the built-in sandbox answers with because
+      the real API's code for that case is not known).
+
+    >>> ERROR_CODES[485].lasting, ERROR_CODES[485].retryable
+    ('permanent', False)
+    """
+
+    code: int
+    meaning: str
+    error_class: type[AyrshareError]
+    lasting: Lasting
+    hint: str | None = None
+    source: Literal["reference", "example", "sandbox"] = "reference"
+
+    @property
+    def retryable(self) -> bool:
+        """Whether asking the same question again (unchanged) can succeed."""
+        return self.lasting in ("retry_after", "retry_now")
+
+
+def _table(*entries: ErrorCode) -> dict[int, ErrorCode]:
+    return {e.code: e for e in entries}
+
+
+#: The one table of Ayrshare error codes: the client's errors (class, hint, ``retryable``) and
+#: the errors frame of :func:`ayr_analysis.normalize.normalize` (``retryable``) both read it.
+#: A code missing here is unknown: its class and retryability come from the HTTP status alone.
+#: docs/METRICS.md shows this table; a test keeps the two the same.
+ERROR_CODES: dict[int, ErrorCode] = _table(
+    ErrorCode(
+        107,
+        "a network refused a post identical to the previous one (Facebook, in the example)",
+        AyrshareError,
+        "permanent",
+        source="example",
+    ),
+    ErrorCode(
+        110,
+        "status is a duplicate (X, in the example)",
+        AyrshareError,
+        "permanent",
+        source="example",
+    ),
+    ErrorCode(
+        156,
+        "the network is not linked to this profile",
+        BadRequestError,
+        "until_fixed",
+        "the network is not linked to this profile; link it in the Ayrshare dashboard",
+    ),
+    ErrorCode(
+        161,
+        "Facebook must be relinked",
+        BadRequestError,
+        "until_fixed",
+        "Facebook needs to be relinked in the Ayrshare dashboard",
+    ),
+    ErrorCode(
+        CODE_POST_NOT_FOUND,
+        "post id not found (usually a network's own id sent as an Ayrshare id)",
+        NotFoundError,
+        "permanent",
+        "this looks like a network's own post id; pass the Ayrshare id (from history) "
+        "or use analytics_by_social_id(...)",
+    ),
+    ErrorCode(CODE_HISTORY_NOT_FOUND, "history not found", NotFoundError, "permanent"),
+    ErrorCode(
+        272,
+        "X must be relinked",
+        BadRequestError,
+        "until_fixed",
+        "X needs to be relinked in the Ayrshare dashboard",
+    ),
+    ErrorCode(
+        419,
+        "the customer's own X app keys are missing (every X call needs them since 2026-03-31)",
+        BadRequestError,
+        "until_fixed",
+        "X calls need your own X app keys: set AYRSHARE_X_API_KEY and AYRSHARE_X_API_SECRET",
+    ),
+    ErrorCode(
+        CODE_INSTAGRAM_RATE_LIMIT,
+        "Instagram's own rate limit (its delay in the error's details)",
+        RateLimitError,
+        "retry_after",
+        "Instagram's own rate limit; wait before asking again",
+    ),
+    ErrorCode(
+        484,
+        "a Facebook story: Facebook gives no analytics for stories",
+        BadRequestError,
+        "permanent",
+        source="sandbox",
+    ),
+    ErrorCode(
+        485,
+        "the story has expired (Instagram keeps story insights for 24 hours)",
+        BadRequestError,
+        "permanent",
+        "Instagram keeps story insights for 24 hours only",
+    ),
+)
+
+
+def is_retryable(code: int | None, http_status: int | None) -> bool | None:
+    """Whether asking again can succeed, for an error with this code and HTTP status.
+
+    A known code decides (:data:`ERROR_CODES`); else the HTTP status (429 and 5xx: yes, other
+    errors: no); with neither, None (unknown).
+
+    >>> is_retryable(435, 400), is_retryable(186, None), is_retryable(None, 503)
+    (True, False, True)
+    >>> is_retryable(999, None) is None
+    True
+    """
+    known = ERROR_CODES.get(code) if code is not None else None
+    if known is not None:
+        return known.retryable
+    if http_status is not None:
+        return _status_class(http_status).default_retryable
+    return None
+
+
 _UNIT_SECONDS = {
     "ms": 0.001,
     "millisecond": 0.001,
@@ -317,17 +464,6 @@ def _status_class(status: int) -> type[AyrshareError]:
         return RateLimitError
     if status >= 500:
         return ServerError
-    return AyrshareError
-
-
-def _code_class(code: int | None) -> type[AyrshareError]:
-    """For errors reported inside a 200 answer: pick the class from Ayrshare's code."""
-    if code in (CODE_POST_NOT_FOUND, CODE_HISTORY_NOT_FOUND):
-        return NotFoundError
-    if code == CODE_INSTAGRAM_RATE_LIMIT:
-        return RateLimitError
-    if code in (156, 161, 272, 419, 485):
-        return BadRequestError
     return AyrshareError
 
 
@@ -441,10 +577,16 @@ def error_from_response(
     if details is None and first is not decoded:
         details = errors
 
-    cls = _code_class(code) if status < 300 else by_status
-    if code == CODE_INSTAGRAM_RATE_LIMIT and status >= 400 and cls is BadRequestError:
-        cls = RateLimitError
+    known = ERROR_CODES.get(code) if code is not None else None
     kwargs: dict[str, Any] = {}
+    if status < 300:  # an error inside a successful answer: the code decides
+        cls = known.error_class if known is not None else AyrshareError
+        if known is not None:
+            kwargs["retryable"] = known.retryable
+    elif by_status is BadRequestError and known is not None and known.error_class is RateLimitError:
+        cls = RateLimitError  # a network's own rate limit sent as a 400
+    else:
+        cls = by_status
     if cls is ServerError:
         kwargs["retry_after"] = parse_retry_after(headers.get("retry-after"))
     if cls is RateLimitError:

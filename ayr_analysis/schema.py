@@ -12,6 +12,8 @@ Rules that hold in every frame:
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import polars as pl
 
 UTC_TIME = pl.Datetime("us", "UTC")
@@ -31,15 +33,30 @@ PLATFORMS: tuple[str, ...] = (
     "youtube",
 )
 
-#: Keys that identify one observation of one post on one network (one tweet of a thread).
-OBSERVATION_KEY: tuple[str, ...] = ("post_id", "platform", "thread_position", "observed_at")
+#: One post on one network: Ayrshare's post id and the network. The key of the posts and errors
+#: frames, and what X threads are summed over.
+POST_KEY: tuple[str, ...] = ("post_id", "platform")
 
 #: Keys of one unit of analysis: a post on one network (and one tweet of an X thread, whose
 #: rows :func:`ayr_analysis.analysis.units` sums into one post row with ``thread_position`` 0).
-UNIT_KEY: tuple[str, ...] = ("post_id", "platform", "thread_position")
+UNIT_KEY: tuple[str, ...] = (*POST_KEY, "thread_position")
 
-#: Denominators of an engagement rate (``rate_by``).
-RATE_BASES: tuple[str, ...] = ("impressions", "reach", "views", "followers")
+#: The times of a snapshot, in the order that sorts snapshots: when Ayrshare took the numbers
+#: (``observed_at``, its ``lastUpdated`` when given), then when we fetched them.
+SNAPSHOT_TIMES: tuple[str, ...] = ("observed_at", "fetched_at")
+
+#: Keys that identify one observation of one post on one network (one tweet of a thread): a row
+#: of the wide frame, kept once by the snapshot store.
+OBSERVATION_KEY: tuple[str, ...] = (*UNIT_KEY, "observed_at")
+
+#: One fetch of a post on a network: every tweet of an X thread fetched together (the rows a
+#: thread total sums).
+FETCH_KEY: tuple[str, ...] = (*POST_KEY, "fetched_at")
+
+#: A denominator of an engagement rate (``rate_by``).
+RateBase = Literal["impressions", "reach", "views", "followers"]
+#: Every denominator of an engagement rate, in the order offered.
+RATE_BASES: tuple[RateBase, ...] = get_args(RateBase)
 
 #: Post ages compared by default (snapshots are taken and tables drawn at these ages).
 DEFAULT_AGES: tuple[str, ...] = ("1h", "6h", "24h", "72h", "7d")

@@ -56,13 +56,13 @@ refused connection) raises :class:`StoreError` naming the URL; an empty prefix r
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import json
 import math
 import os
 import socket
 import stat
-import sys
 import threading
 import time
 import uuid
@@ -127,39 +127,34 @@ class _Table:
 TABLES: dict[str, _Table] = {
     "long": _Table(
         S.LONG_SCHEMA,
-        ("post_id", "platform", "thread_position", "field", "observed_at"),
+        (*S.UNIT_KEY, "field", "observed_at"),
         "observed_at",
-        ("post_id", "platform", "thread_position", "field"),
+        (*S.UNIT_KEY, "field"),
     ),
-    "wide": _Table(
-        S.WIDE_SCHEMA,
-        S.OBSERVATION_KEY,
-        "observed_at",
-        ("post_id", "platform", "thread_position"),
-    ),
+    "wide": _Table(S.WIDE_SCHEMA, S.OBSERVATION_KEY, "observed_at", S.UNIT_KEY),
     "reactions": _Table(
         S.REACTIONS_SCHEMA,
-        ("post_id", "platform", "thread_position", "reaction", "observed_at"),
+        (*S.UNIT_KEY, "reaction", "observed_at"),
         "observed_at",
-        ("post_id", "platform", "thread_position", "reaction"),
+        (*S.UNIT_KEY, "reaction"),
     ),
     "breakdowns": _Table(
         S.BREAKDOWNS_SCHEMA,
-        ("post_id", "platform", "breakdown", "key", "observed_at"),
+        (*S.POST_KEY, "breakdown", "key", "observed_at"),
         "observed_at",
-        ("post_id", "platform", "breakdown", "key"),
+        (*S.POST_KEY, "breakdown", "key"),
     ),
     "errors": _Table(
         S.ERRORS_SCHEMA,
-        ("post_id", "platform", "code", "message", "http_status", "fetched_at"),
+        (*S.POST_KEY, "code", "message", "http_status", "fetched_at"),
         "fetched_at",
-        ("post_id", "platform"),
+        S.POST_KEY,
     ),
     "posts": _Table(
         S.POSTS_SCHEMA,
         tuple(c for c in S.POSTS_SCHEMA.names() if c != "media_urls"),
         "created_at",
-        ("post_id", "platform"),
+        S.POST_KEY,
     ),
 }
 
@@ -893,7 +888,11 @@ class SnapshotStore:
             lf = lf.group_by(entity).agg(pl.all().sort_by("__file", maintain_order=True).last())
         else:
             lf = self._filtered(table, post_ids, platforms, None, None)
-            order = [spec.time] + (["fetched_at"] if spec.time != "fetched_at" else [])
+            # the table's time first, then the other snapshot times it has
+            order = [
+                spec.time,
+                *(t for t in S.SNAPSHOT_TIMES if t in spec.schema and t != spec.time),
+            ]
             # keep the rows at each entity's latest time (a semi-join on the per-entity maximum)
             # and break ties by fetch time: no global sort, so millions of rows stay cheap. The
             # maxima are collected first, from the key columns alone: as one plan, the scan
@@ -917,12 +916,12 @@ class SnapshotStore:
             ["wide"],
             lambda: (
                 self.scan("wide")
-                .group_by("post_id", "platform")
+                .group_by(*S.POST_KEY)
                 .agg(
                     pl.col("next_update").max(),
                     pl.col("observed_at").max().alias("last_observed_at"),
                 )
-                .sort("post_id", "platform")
+                .sort(*S.POST_KEY)
                 .collect()
             ),
         )
@@ -1083,7 +1082,8 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def _warn(message: str) -> None:
     """Warn with :class:`StoreWarning`, pointing at the first caller outside the package."""
-    level, frame = 1, sys._getframe(1)
+    here = inspect.currentframe()
+    level, frame = 1, here.f_back if here is not None else None
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         level, frame = level + 1, frame.f_back
     warnings.warn(message, StoreWarning, stacklevel=level)

@@ -12,6 +12,9 @@ Voila, a classic notebook and an HTML export, and a browser test can read its ax
 marks from the page. The Altair chart behind it stays at hand as ``dashboard.current_chart``
 (display it for Vega's interactive tooltips).
 
+Building a dashboard asks nothing of Ayrshare: the post history and the numbers are fetched on
+its first display, or by :meth:`Dashboard.load` or :meth:`Dashboard.refresh`.
+
 >>> from ayr_analysis import AyrshareClient
 >>> from ayr_analysis.widgets import Dashboard
 >>> dash = Dashboard(AyrshareClient(source="demo"))
@@ -73,6 +76,9 @@ _ERROR_STYLE = "color:#b91c1c;font-weight:600"
 _DEMO_STYLE = "color:#b45309;font-weight:600"
 
 Selection = tuple[str, Any]  # ("campaign", name) | ("recent", days) | ("post", post_id)
+
+#: The picker's only choice until the post history is loaded.
+_NOT_LOADED: tuple[str, Selection] = ("(posts load when the dashboard is shown)", ("loading", None))
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -417,6 +423,10 @@ class Dashboard:
             ``"vega"`` (the Altair chart in an Output widget; interactive, needs a front end
             with a Vega renderer such as JupyterLab).
 
+    Building one makes no request: the post history and the numbers are fetched when it is
+    first displayed, or by :meth:`load` or :meth:`refresh` (``posts`` and ``snapshots`` are None
+    until then). The arguments are checked at once.
+
     Controls are attributes (``picker``, ``platforms``, ``metric``, ``rate_by``, ``rate_form``,
     ``age``, ``refresh_button``, ``tracking``, ``status``, ``chart_view``, ``table``); the
     Altair charts drawn last are ``current_chart`` (network comparison) and ``current_charts``.
@@ -450,18 +460,18 @@ class Dashboard:
         self.campaigns = _load_campaigns(campaigns)
         self.track_options = dict(track_options or {})
         self.render = render
-        self.posts = _load_posts(client)
+        self.posts: pl.DataFrame | None = None  # the post history, read by load()
+        self._load_tried = False
         self.snapshots: pl.DataFrame | None = None
         self.source: str | None = None
         self.current_chart: alt.TopLevelMixin | None = None
         self.current_charts: list[alt.TopLevelMixin] = []
         self.handle: TrackHandle | None = None
         self._watcher: threading.Thread | None = None
-        self._fetched_for: Selection | None = None
         self._lock = threading.RLock()
         self._muted = False
         self.controls = build_controls(
-            picker_options(self.posts, self.campaigns),
+            [_NOT_LOADED],
             metric=metric,
             platforms=platforms,
             age=age,
@@ -479,21 +489,26 @@ class Dashboard:
             kids = list(self.widget.children)
             kids[kids.index(c.chart_view)] = self.chart_output
             self.widget.children = tuple(kids)
+        self._show_banner()
+        self._wire(auto_update)
+        self.show_status("Posts and numbers load when the dashboard is shown (or press Refresh).")
+
+    def _show_banner(self) -> None:
         banner = []
         if self.client.is_demo:
             banner.append(
                 f'<span style="{_DEMO_STYLE}">DEMO DATA: simulated numbers from the built-in '
                 "sandbox, not real analytics.</span>"
             )
-        missing = campaigns_without_posts(self.posts, self.campaigns)
+        missing = []
+        if self.posts is not None:
+            missing = campaigns_without_posts(self.posts, self.campaigns)
         if missing:
             banner.append(
                 "<span>Campaigns not offered (no post in the history): "
                 f"{html.escape(', '.join(missing))}</span>"
             )
-        c.banner.value = "<br>".join(banner)
-        self._wire(auto_update)
-        self.refresh()
+        self.controls.banner.value = "<br>".join(banner)
 
     # ------------------------------------------------------------------ wiring
 
@@ -504,7 +519,12 @@ class Dashboard:
         c.picker.observe(lambda _ch: self._guarded("load", self._fetch_and_draw), names="value")
         if auto_update:
             for control in (c.platforms, c.metric, c.rate_by, c.rate_form, c.age):
-                control.observe(lambda _ch: self._guarded("redraw", self.redraw), names="value")
+                control.observe(lambda _ch: self._on_control(), names="value")
+
+    def _on_control(self) -> None:
+        if self.posts is None:  # nothing loaded yet: the values are read when it is
+            return
+        self._guarded("redraw", self.redraw)
 
     def _guarded(self, what: str, fn: Callable[[], Any]) -> bool:
         """Run a handler; an error becomes a message in the status line, never a traceback."""
@@ -533,14 +553,46 @@ class Dashboard:
 
     # ------------------------------------------------------------------ actions
 
+    def load(self) -> bool:
+        """Read the post history (the picker's campaigns and posts), then fetch the numbers of
+        the selected posts and draw. Done by the first display; call it again to see posts
+        published since. Returns False when it failed (see status)."""
+
+        def load_and_draw() -> None:
+            self._load_history()
+            self._fetch_and_draw()
+
+        return self._guarded("load", load_and_draw)
+
     def refresh(self) -> bool:
         """Fetch the latest numbers of the selected posts (read the store while live tracking
-        runs: the tracker is fetching) and redraw. Returns False when it failed (see status)."""
+        runs: the tracker is fetching) and redraw; the first time, read the post history first.
+        Returns False when it failed (see status)."""
         return self._guarded("refresh", self._fetch_and_draw)
 
+    def _load_history(self) -> pl.DataFrame:
+        """Read the post history and offer its campaigns and posts in the picker (the current
+        choice is kept when it is still offered)."""
+        self._load_tried = True
+        posts = _load_posts(self.client)
+        options = picker_options(posts, self.campaigns)
+        values = [value for _, value in options]
+        keep = self.picker.value if self.picker.value in values else values[0]
+        self._muted = True  # a new choice here is not a request to fetch: load fetches after
+        try:
+            self.picker.options = options
+            self.picker.value = keep
+        finally:
+            self._muted = False
+        self.posts = posts
+        self._show_banner()
+        return posts
+
     def selected_ids(self) -> list[str]:
-        """The Ayrshare post ids of the current picker value."""
-        return selected_post_ids(self.picker.value, self.posts, self.campaigns)
+        """The Ayrshare post ids of the current picker value (the post history is read first
+        when it is not yet)."""
+        posts = self.posts if self.posts is not None else self._load_history()
+        return selected_post_ids(self.picker.value, posts, self.campaigns)
 
     def _fetch_and_draw(self) -> None:
         from .api import fetch_post_analytics
@@ -567,7 +619,6 @@ class Dashboard:
         if self.store is not None:  # every snapshot, with publication time and text from history
             self.snapshots = self.store.frames(post_ids=ids).wide
             self.source = self.store.source or self.source
-        self._fetched_for = self.picker.value
         self.redraw()
         when = datetime.now(UTC).strftime("%H:%M:%S UTC")
         text = f"{len(ids)} posts, {self.snapshots.height} observations; updated {when}"
@@ -755,9 +806,12 @@ class Dashboard:
         """Show the dashboard (same as leaving it as the last expression of a cell)."""
         from IPython.display import display
 
-        display(self.widget)
+        display(self)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        # the first display loads the data (once: after a failure, Refresh tries again)
+        if not self._load_tried:
+            self.load()
         return self.widget._repr_mimebundle_(**kwargs)
 
     def __repr__(self) -> str:

@@ -561,21 +561,18 @@ def _mixed_batch(n: int) -> list[dict]:
     return out
 
 
-def test_small_and_large_batch_paths_give_the_same_frame(monkeypatch):
-    import importlib
-
-    module = importlib.import_module("ayr_analysis.normalize")
+def test_a_batch_gives_the_rows_of_its_answers_normalised_one_by_one():
     batch = _mixed_batch(200)
     with pytest.warns(DataQualityWarning, match="'likeCount'"):
-        small = normalize(batch, fetched_at=FETCHED)
-    monkeypatch.setattr(module, "SMALL_BATCH", 0)
-    with pytest.warns(DataQualityWarning, match="'likeCount'"):
-        large = normalize(batch, fetched_at=FETCHED)
-    assert small.wide.equals(large.wide)
-    assert small.long.equals(large.long)
-    ig = small.wide.filter(pl.col("platform") == "instagram").sort("post_id")
+        together = normalize(batch, fetched_at=FETCHED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        alone = AnalyticsFrames.concat(normalize(a, fetched_at=FETCHED) for a in batch)
+    assert together.wide.equals(alone.wide)
+    assert together.long.equals(alone.long)
+    ig = together.wide.filter(pl.col("platform") == "instagram").sort("post_id")
     assert ig["likes"][7] is None  # 1e19 does not fit a count: null plus a warning
-    x = small.wide.filter((pl.col("platform") == "twitter") & (pl.col("thread_position") == 0))
+    x = together.wide.filter((pl.col("platform") == "twitter") & (pl.col("thread_position") == 0))
     assert x.height == 200
 
 
@@ -607,15 +604,7 @@ _DROPPED = {
 
 
 @pytest.mark.parametrize("beyond_float", [False, True], ids=["float-sized", "beyond-float"])
-@pytest.mark.parametrize("small_batch", [50_000, 0], ids=["python-path", "polars-path"])
-def test_numbers_beyond_float_or_int64_are_dropped_with_a_warning(
-    monkeypatch, beyond_float, small_batch
-):
-    import importlib
-
-    monkeypatch.setattr(
-        importlib.import_module("ayr_analysis.normalize"), "SMALL_BATCH", small_batch
-    )
+def test_numbers_beyond_float_or_int64_are_dropped_with_a_warning(beyond_float):
     numbers = dict(_EDGE_NUMBERS)
     if beyond_float:  # an int no float can hold: polars refuses the whole column
         numbers["beyond_float"] = 10**400

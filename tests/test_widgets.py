@@ -6,6 +6,7 @@ import re
 import time
 from pathlib import Path
 
+import httpx
 import polars as pl
 import pytest
 
@@ -38,9 +39,64 @@ def x_fields(chart) -> list[str]:
     return [layer["encoding"]["x"]["field"] for layer in spec["layer"]]
 
 
+class CountingTransport(httpx.BaseTransport):
+    """Passes requests on to ``inner`` and keeps the path of each."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.paths: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return self.inner.handle_request(request)
+
+
+def counted_client() -> tuple[AyrshareClient, CountingTransport]:
+    counting = CountingTransport(SandboxTransport(clock=VirtualClock(speed=0.0)))
+    return AyrshareClient(source="demo", transport=counting), counting
+
+
 @pytest.fixture(scope="module")
 def dash() -> Dashboard:
-    return Dashboard(demo_client(), campaigns=CAMPAIGNS)
+    dash = Dashboard(demo_client(), campaigns=CAMPAIGNS)
+    assert dash.load()
+    return dash
+
+
+def test_building_asks_nothing_the_first_display_loads(tmp_path):
+    client, counting = counted_client()
+    dash = Dashboard(client, store=tmp_path / "snaps", campaigns=CAMPAIGNS, metric="views")
+    dash.metric.value = "likes"  # a control changed before anything is loaded asks nothing
+    dash.platforms.value = ("tiktok",)
+    assert counting.paths == []
+    assert dash.posts is None and dash.snapshots is None and dash.current_chart is None
+    assert "load when the dashboard is shown" in dash.status.value
+    assert not (tmp_path / "snaps").exists()  # nor writes anything
+    bundle = dash._repr_mimebundle_()  # what IPython calls to display it
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert counting.paths[0] == "/api/history"
+    assert "/api/analytics/post" in counting.paths
+    assert dash.picker.value == ("campaign", "reel-rush")
+    assert dash.current_chart.to_dict()["title"]["text"] == "Median likes per post by network"
+    assert [r[0] for r in table_rows(dash)] == ["tiktok"]
+    asked = len(counting.paths)
+    dash._repr_mimebundle_()  # shown again: nothing more is asked
+    assert len(counting.paths) == asked
+
+
+def test_load_and_refresh_fetch_when_called():
+    client, counting = counted_client()
+    dash = Dashboard(client, campaigns=CAMPAIGNS)
+    assert counting.paths == []
+    assert dash.refresh()  # the first refresh reads the history first
+    assert counting.paths[0] == "/api/history" and dash.posts is not None
+    assert "updated" in dash.status.value
+    asked = len(counting.paths)
+    dash._repr_mimebundle_()  # already loaded: the display asks nothing
+    assert len(counting.paths) == asked
+    assert dash.load()  # an explicit load reads the history again, keeping the choice
+    assert counting.paths[asked] == "/api/history"
+    assert dash.picker.value == ("campaign", "reel-rush")
 
 
 def test_built_on_demo_data_with_campaigns_listed_and_labelled(dash):
@@ -109,6 +165,7 @@ def test_post_age_aligns_values_and_says_so(dash):
 
 def test_errors_show_in_the_status_line_not_as_a_traceback(tmp_path):
     dash = Dashboard(demo_client(), campaigns=CAMPAIGNS)
+    dash.load()
     before = dash.chart_view.value
     dash.tracking.value = True  # no store: a clear message, and the toggle goes back off
     assert "live tracking needs a snapshot store" in dash.status.value
@@ -129,6 +186,7 @@ def test_errors_show_in_the_status_line_not_as_a_traceback(tmp_path):
 def test_live_tracking_toggle_starts_and_stops_a_background_run(tmp_path):
     store = SnapshotStore(tmp_path / "snaps")
     dash = Dashboard(demo_client(speed=36_000.0), store=store, campaigns=CAMPAIGNS)
+    dash.load()
     first = store.scan("wide").collect().height
     assert first > 0  # the first refresh was kept as a snapshot
     dash.tracking.value = True
@@ -161,6 +219,7 @@ def test_a_run_that_ends_by_itself_updates_status_and_toggle(tmp_path):
 
 def test_vega_rendering_puts_an_output_widget_in_place_of_the_svg():
     dash = Dashboard(demo_client(), render="vega")
+    dash.load()
     assert dash.chart_output in dash.widget.children
     assert dash.chart_view not in dash.widget.children
     assert dash.current_chart.to_dict()["title"]["text"] == "Median likes per post by network"
@@ -193,6 +252,7 @@ def test_on_the_recorded_demo_history_24h_is_a_real_equal_age_view(tmp_path):
 
     store = ayr.demo_store(tmp_path / "snaps", progress=False)
     dash = Dashboard(demo_client(), store=store, campaigns=CAMPAIGNS, metric="views")
+    dash.load()
     dash.picker.value = ("campaign", "reel-rush")
     dash.age.value = "24h"
     assert "⚠" not in dash.status.value

@@ -26,7 +26,7 @@ from .funnel import FUNNEL_STAGES, funnel
 from .growth import GROWTH_AGES, GrowthCurves, growth, growth_curves, half_life
 from .posts import posts_per_group, recent_posts, widest_post
 from .rankings import distribution, network_summary, post_label, top_posts
-from .rates import engagement_rate, rate_definitions
+from .rates import engagement_rate, followers_by_network, rate_definitions
 from .reactions import reactions_by_type
 from .selection import ABSENCES, at_age, describe_exclusions, exclusions, latest, units, values
 from .timing import WEEKDAYS, best_time_to_post, local_timezone, time_exclusions
@@ -52,6 +52,7 @@ __all__ = [
     "distribution",
     "engagement_rate",
     "exclusions",
+    "followers_by_network",
     "funnel",
     "growth",
     "growth_curves",

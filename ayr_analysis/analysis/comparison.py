@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import polars as pl
 
+from ..schema import POST_KEY
 from ._base import (
     age_label,
     eager,
@@ -390,7 +391,7 @@ def network_mix(frame: pl.DataFrame | pl.LazyFrame, by: str = "campaign") -> pl.
     [('c', 'x', 2, 0.6666666666666666), ('c', 'y', 1, 0.3333333333333333)]
     """
     frame = eager(frame)
-    need(frame, [by, "post_id", "platform"], "network_mix")
+    need(frame, [by, *POST_KEY], "network_mix")
     return (
         frame.filter(pl.col(by).is_not_null())
         .group_by(by, "platform")

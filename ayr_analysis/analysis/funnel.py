@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import polars as pl
 
+from ..schema import POST_KEY
 from ._base import age_text, eager, need
 from .selection import Unit, exclusions, unit_keys, values
 
@@ -49,7 +50,7 @@ def funnel(
     if not stages or len(set(stages)) != len(stages):
         raise ValueError(f"stages must be distinct metric names, got {stages!r}")
     frame = eager(frame)
-    need(frame, ["post_id", "platform", *stages], "funnel")
+    need(frame, [*POST_KEY, *stages], "funnel")
     first = stages[0]
     ok = pl.col("status") == "reported"
     base = values(frame, first, at_age, unit=unit)

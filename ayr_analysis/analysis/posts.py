@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from ..schema import POST_KEY
 from ._base import eager, need
 
 __all__ = ["posts_per_group", "recent_posts", "widest_post"]
@@ -40,7 +41,7 @@ def recent_posts(posts: pl.DataFrame | pl.LazyFrame, n: int = 30) -> pl.DataFram
     ('b', 'tiktok, x')
     """
     posts = eager(posts)
-    need(posts, ["post_id", "platform", "created_at"], "recent_posts")
+    need(posts, [*POST_KEY, "created_at"], "recent_posts")
     text = pl.col("text") if "text" in posts.columns else pl.lit(None, pl.String)
     return (
         posts.with_columns(text.alias("text"))
@@ -64,7 +65,7 @@ def widest_post(posts: pl.DataFrame | pl.LazyFrame) -> str:
     'b'
     """
     posts = eager(posts)
-    need(posts, ["post_id", "platform"], "widest_post")
+    need(posts, POST_KEY, "widest_post")
     if posts.is_empty():
         raise ValueError("no posts: the history is empty")
     counts = posts.group_by("post_id").agg(pl.col("platform").n_unique().alias("networks"))

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import polars as pl
 
+from ..schema import POST_KEY
 from ._base import age_text, eager, group_list, need
 from .rates import engagement_rate
 from .selection import Unit, exclusions, values
@@ -77,7 +78,7 @@ def top_posts(
         frame, metric, at_age, rate_by=rate_by, numerator=numerator, followers=followers, unit=unit
     )
     ranked = vals.filter(pl.col("status") == "reported").sort(
-        ["value", "post_id", "platform"], descending=[True, False, False]
+        ["value", *POST_KEY], descending=[True, False, False]
     )
     ranked = ranked.group_by(groups, maintain_order=True).head(n) if groups else ranked.head(n)
     rank = pl.int_range(1, pl.len() + 1)

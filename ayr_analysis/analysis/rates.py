@@ -14,7 +14,7 @@ from typing import Literal
 
 import polars as pl
 
-from ..schema import RATE_BASES
+from ..schema import RATE_BASES, RateBase
 from ._base import (
     age_text,
     eager,
@@ -27,7 +27,7 @@ from ._base import (
 )
 from .selection import Unit, exclusions, values
 
-__all__ = ["definition", "engagement_rate", "rate_definitions"]
+__all__ = ["definition", "engagement_rate", "followers_by_network", "rate_definitions"]
 
 
 def definition(numerator: str, rate_by: str, form: str) -> str:
@@ -38,7 +38,7 @@ def definition(numerator: str, rate_by: str, form: str) -> str:
 
 def engagement_rate(
     frame: pl.DataFrame | pl.LazyFrame,
-    by: Literal["impressions", "reach", "views", "followers"] = "impressions",
+    by: RateBase = "impressions",
     form: Literal["mean", "ratio"] = "ratio",
     group_by: str | Sequence[str] | None = None,
     followers: pl.DataFrame | str | None = None,
@@ -134,6 +134,29 @@ def engagement_rate(
         *groups, "definition", "n", "excluded", "why_excluded", "numerator", "denominator",
         "rate", "low", "high", "interval", "age", "unit",
     )  # fmt: skip
+
+
+def followers_by_network(account: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """``(platform, followers)``: each network's latest follower count, the base of a rate per
+    follower, from account numbers (:func:`ayr_analysis.normalize.normalize_social`, or
+    :func:`ayr_analysis.account_analytics`). Totals only: the days of a daily series are left
+    out; when a network gives its count twice, the last one wins.
+
+    >>> import polars as pl
+    >>> acc = pl.DataFrame({"platform": ["tiktok", "tiktok", "youtube"],
+    ...     "metric": ["followers", "followers", None], "value": [90.0, 120.0, 5.0],
+    ...     "date": [None, None, None]})
+    >>> followers_by_network(acc).rows()
+    [('tiktok', 120.0)]
+    """
+    account = eager(account)
+    need(account, ["platform", "metric", "value", "date"], "followers_by_network")
+    return (
+        account.filter((pl.col("metric") == "followers") & pl.col("date").is_null())
+        .unique(subset="platform", keep="last", maintain_order=True)
+        .select("platform", pl.col("value").alias("followers"))
+        .sort("platform")
+    )
 
 
 def rate_definitions(

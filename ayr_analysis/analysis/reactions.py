@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from ..schema import POST_KEY
 from ._base import eager, need
-from .selection import latest, unit_keys
+from .selection import latest, snapshot_times, unit_keys
 
 __all__ = ["reactions_by_type"]
 
@@ -33,9 +34,9 @@ def reactions_by_type(reactions: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     [('like', 8, 2, 1.0)]
     """
     frame = eager(reactions)
-    need(frame, ["post_id", "platform", "reaction", "count"], "reactions_by_type")
+    need(frame, [*POST_KEY, "reaction", "count"], "reactions_by_type")
     keys = unit_keys(frame)
-    when = [c for c in ("observed_at", "fetched_at") if c in frame.columns]
+    when = snapshot_times(frame)
     rows = frame.filter(pl.col("reaction").is_not_null())
     schema = {
         "platform": pl.String,

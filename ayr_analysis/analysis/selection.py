@@ -31,7 +31,16 @@ from typing import Literal
 
 import polars as pl
 
-from ..schema import CANONICAL_METRICS, COUNT_METRICS, RATE_BASES, UNIT_KEY
+from ..schema import (
+    CANONICAL_METRICS,
+    COUNT_METRICS,
+    DEFAULT_AGES,
+    FETCH_KEY,
+    POST_KEY,
+    RATE_BASES,
+    SNAPSHOT_TIMES,
+    UNIT_KEY,
+)
 from ._base import age_label, eager, need, parse_duration
 
 __all__ = [
@@ -40,6 +49,7 @@ __all__ = [
     "describe_exclusions",
     "exclusions",
     "latest",
+    "snapshot_times",
     "unit_keys",
     "units",
     "values",
@@ -56,12 +66,18 @@ ABSENCES: dict[str, str] = {
     "zero_reference": "their network's median post is 0 at {age}",
 }
 
-_SNAPSHOT_COLUMNS = ("observed_at", "fetched_at", "last_updated", "next_update")
+#: Columns that change from one snapshot of a post to the next (besides its metrics).
+_SNAPSHOT_COLUMNS = (*SNAPSHOT_TIMES, "last_updated", "next_update")
 
 
 def unit_keys(frame: pl.DataFrame) -> list[str]:
     """The key columns of one unit present in ``frame`` (post, network, tweet)."""
     return [c for c in UNIT_KEY if c in frame.columns]
+
+
+def snapshot_times(frame: pl.DataFrame) -> list[str]:
+    """The snapshot time columns present in ``frame``, in the order that sorts snapshots."""
+    return [c for c in SNAPSHOT_TIMES if c in frame.columns]
 
 
 # --------------------------------------------------------------------------- the unit
@@ -92,7 +108,7 @@ def units(frame: pl.DataFrame | pl.LazyFrame, unit: Unit = "post") -> pl.DataFra
         return frame  # already at the unit of analysis
     if unit == "tweet" or "thread_position" not in frame.columns:
         return frame.with_columns(pl.lit(1, pl.Int32).alias("tweets"))
-    post = ["post_id", "platform"]
+    post = list(POST_KEY)
     threaded = (pl.col("thread_position") > 0).any().over(post)
     flagged = frame.with_columns(threaded.fill_null(False).alias("__thread"))
     single = flagged.filter(~pl.col("__thread")).drop("__thread")
@@ -100,8 +116,8 @@ def units(frame: pl.DataFrame | pl.LazyFrame, unit: Unit = "post") -> pl.DataFra
     threads = flagged.filter(pl.col("__thread")).drop("__thread")
     if threads.is_empty():
         return single
-    fetch = "fetched_at" if "fetched_at" in frame.columns else "observed_at"
-    keys = [*post, fetch]
+    keys = list(FETCH_KEY) if "fetched_at" in frame.columns else [*post, "observed_at"]
+    fetch = keys[-1]
     counts = [c for c in COUNT_METRICS if c in frame.columns]
     aggs: list[pl.Expr] = [
         pl.when(pl.col(c).is_not_null().any()).then(pl.col(c).sum()).alias(c) for c in counts
@@ -152,7 +168,7 @@ def latest(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         return frame
     metrics = [c for c in CANONICAL_METRICS if c in frame.columns]
     reported = pl.sum_horizontal(pl.col(c).is_not_null() for c in metrics) if metrics else pl.lit(0)
-    order = ["observed_at", *(["fetched_at"] if "fetched_at" in frame.columns else []), "__n"]
+    order = [*snapshot_times(frame), "__n"]
     return (
         frame.with_columns(reported.alias("__n"))
         .sort(order, nulls_last=False, maintain_order=True)
@@ -171,7 +187,7 @@ def _age_seconds() -> pl.Expr:
 
 def at_age(
     snapshots: pl.DataFrame | pl.LazyFrame,
-    ages: Sequence[str | timedelta] | str | timedelta = ("1h", "6h", "24h", "72h", "7d"),
+    ages: Sequence[str | timedelta] | str | timedelta = DEFAULT_AGES,
     metrics: Sequence[str] | str | None = None,
 ) -> pl.DataFrame:
     """Each unit's metrics at equal post ages, interpolated between snapshots.
@@ -237,7 +253,7 @@ def _interpolate(
     key = pl.concat_str(
         [pl.col(k).cast(pl.String).fill_null("\x00") for k in keys], separator="\x1f"
     ).alias("__key")
-    order = ["observed_at"] + (["fetched_at"] if "fetched_at" in snapshots.columns else [])
+    order = snapshot_times(snapshots)
     snaps = (
         snapshots.sort(order, nulls_last=False)
         .with_columns(_age_seconds().alias("__age"))
@@ -362,7 +378,7 @@ def values(
         # the latest observation that reported every column needed (a rate's numerator and base
         # from the same snapshot)
         both = pl.all_horizontal(pl.col(c).is_not_null() for c in cols)
-        last = latest(frame.filter(both).select(*keys, *_when(frame), *cols))
+        last = latest(frame.filter(both).select(*keys, *snapshot_times(frame), *cols))
         rows = rows.drop(cols).join(
             last.select(*keys, *cols), on=keys, how="left", nulls_equal=True
         )
@@ -403,10 +419,6 @@ def values(
     )
     drop = [c for c in rows.columns if c.startswith("__") or c == "age_s"]
     return rows.drop(drop).sort(keys)
-
-
-def _when(frame: pl.DataFrame) -> list[str]:
-    return [c for c in ("observed_at", "fetched_at") if c in frame.columns]
 
 
 # --------------------------------------------------------------------------- exclusions

@@ -21,9 +21,18 @@ from datetime import timedelta
 
 import polars as pl
 
+from ..schema import POST_KEY
 from ._base import age_text, eager, is_demo, need
 from .rankings import _with_label
-from .selection import Unit, describe_exclusions, exclusions, latest, unit_keys, values
+from .selection import (
+    Unit,
+    describe_exclusions,
+    exclusions,
+    latest,
+    snapshot_times,
+    unit_keys,
+    values,
+)
 
 __all__ = ["COMPLETION_MEASURES", "PLAYBACK_FIELDS", "VideoRetention", "video_retention"]
 
@@ -63,14 +72,14 @@ class VideoRetention:
 
 def _playback(long: pl.DataFrame, unit: Unit) -> pl.DataFrame:
     """One row per video (latest observation): keys and ``p0`` ... ``p100``."""
-    need(long, ["post_id", "platform", "field", "value"], "video_retention")
+    need(long, [*POST_KEY, "field", "value"], "video_retention")
     rows = long.filter(pl.col("field").is_in(list(PLAYBACK_FIELDS)))
     keys = unit_keys(rows)
     cols = [f"p{q}" for q in _POINTS]
     schema = {k: long.schema[k] for k in keys} | {c: pl.Float64 for c in cols}
     if rows.is_empty():
         return pl.DataFrame(schema=schema)
-    when = [c for c in ("observed_at", "fetched_at") if c in rows.columns]
+    when = snapshot_times(rows)
     wide = rows.with_columns(
         pl.format(
             "p{}", pl.col("field").replace_strict(PLAYBACK_FIELDS, return_dtype=pl.Int64)
@@ -81,7 +90,7 @@ def _playback(long: pl.DataFrame, unit: Unit) -> pl.DataFrame:
             wide = wide.with_columns(pl.lit(None, pl.Float64).alias(c))
     per_video = latest(wide).select(*keys, *cols)
     if unit == "post" and "thread_position" in keys:
-        post = ["post_id", "platform"]
+        post = list(POST_KEY)
         per_video = (
             per_video.sort([*post, "thread_position"])
             .group_by(post, maintain_order=True)
@@ -149,11 +158,9 @@ def video_retention(
         first = (
             latest(wide_f)
             .sort(unit_keys(wide_f))
-            .unique(["post_id", "platform"], keep="first", maintain_order=True)
+            .unique(list(POST_KEY), keep="first", maintain_order=True)
         )
-        counted = counted.join(
-            first.select("post_id", "platform", *meta), on=["post_id", "platform"], how="left"
-        )
+        counted = counted.join(first.select(*POST_KEY, *meta), on=list(POST_KEY), how="left")
     counted = _with_label(counted)
     posts = (
         counted.unpivot(
@@ -189,7 +196,7 @@ def video_retention(
         for m in chosen:
             if m not in wide_f.columns:
                 continue
-            need(wide_f, ["post_id", "platform"], "video_retention")
+            need(wide_f, POST_KEY, "video_retention")
             vals = values(wide_f, m, at_age, unit=unit)
             parts.append(
                 _spread(vals, "value", exclusions(vals, ["platform"])).with_columns(

@@ -10,7 +10,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from ..schema import PLATFORMS
+from ..schema import PLATFORMS, POST_KEY, UNIT_KEY
 
 #: One colour per network, used by every chart that colours by platform.
 PLATFORM_COLORS: dict[str, str] = {
@@ -299,9 +299,9 @@ def _require_metric(frame: pl.DataFrame, metric: str, rate_by: str, helper: str)
     """``frame`` has what ``metric`` needs: its column, or a rate's engagements and base."""
     if metric == "engagement_rate":
         base = [] if rate_by == "followers" else [rate_by]
-        _require(frame, ["post_id", "platform", "engagements", *base], helper)
+        _require(frame, [*POST_KEY, "engagements", *base], helper)
         return
-    _require(frame, ["post_id", "platform", metric], helper)
+    _require(frame, [*POST_KEY, metric], helper)
     _require_numeric(frame, metric, helper)
 
 
@@ -409,7 +409,7 @@ def _log_wanted(values: Iterable[float | None], ratio: float = 100.0) -> bool:
     return len(pos) > 1 and max(pos) / min(pos) > ratio
 
 
-def _series_key(frame: pl.DataFrame, keys: Sequence[str] = ("post_id", "platform")) -> pl.Expr:
+def _series_key(frame: pl.DataFrame) -> pl.Expr:
     """One text key per post (and tweet) for ``detail`` encodings of per-post lines."""
-    present = [k for k in (*keys, "thread_position") if k in frame.columns]
+    present = [k for k in UNIT_KEY if k in frame.columns]
     return pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in present], separator="|")

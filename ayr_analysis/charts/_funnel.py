@@ -11,6 +11,7 @@ import polars as pl
 
 from .. import analysis
 from ..analysis import ABSENCES
+from ..schema import POST_KEY
 from ._base import (
     _age_text,
     _data,
@@ -66,7 +67,7 @@ def funnel(
         stages = list(stages)
         if not stages or len(set(stages)) != len(stages):
             raise ValueError(f"{helper}(): stages must be distinct metric names, got {stages!r}")
-        _require(frame, ["post_id", "platform", *stages], helper)
+        _require(frame, [*POST_KEY, *stages], helper)
         for s in stages:
             _require_numeric(frame, s, helper)
         long = analysis.funnel(frame, stages, at_age)

@@ -11,6 +11,7 @@ import altair as alt
 import polars as pl
 
 from .. import analysis
+from ..schema import POST_KEY, SNAPSHOT_TIMES, UNIT_KEY
 from ._base import (
     _ACCENT,
     PLATFORM_COLORS,
@@ -99,10 +100,10 @@ def growth_curves(
         demo_ = bool(demo) or curves.demo
     else:
         metric = metric or "likes"
-        wanted = ["post_id", "platform", "thread_position", "text", "url", "observed_at"]
-        wanted += ["fetched_at", "published_at", "media_type", metric, *([by] if by else [])]
+        wanted = [*UNIT_KEY, "text", "url", *SNAPSHOT_TIMES, "published_at", "media_type", metric]
+        wanted += [by] if by else []
         frame, demo_ = _unwrap(data, "wide", demo, helper, wanted)
-        _require(frame, ["post_id", "platform", "observed_at", "published_at", metric], helper)
+        _require(frame, [*POST_KEY, "observed_at", "published_at", metric], helper)
         _require_numeric(frame, metric, helper)
         if by is None:
             frame, group_by = frame.with_columns(pl.lit(_ALL).alias("__all")), "__all"

@@ -9,6 +9,7 @@ import altair as alt
 import polars as pl
 
 from .. import analysis
+from ..schema import POST_KEY
 from ._base import (
     _age_text,
     _axis_format,
@@ -205,7 +206,7 @@ def network_mix(
     helper = "network_mix"
     frame, demo_ = _unwrap(mix, "wide", demo, helper)
     if not ({"platform", "posts"} <= set(frame.columns) and "post_id" not in frame.columns):
-        _require(frame, ["post_id", "platform", by], helper)
+        _require(frame, [*POST_KEY, by], helper)
         frame = analysis.network_mix(frame, by)
     _require(frame, [by, "platform", "posts"], helper)
     what = by.replace("_", " ")

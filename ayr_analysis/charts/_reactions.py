@@ -8,6 +8,7 @@ import altair as alt
 import polars as pl
 
 from .. import analysis
+from ..schema import POST_KEY
 from ._base import (
     _axis_format,
     _data,
@@ -52,7 +53,7 @@ def reactions_by_type(
     if set(_RESULT) <= set(frame.columns):
         agg = frame
     else:
-        _require(frame, ["post_id", "platform", "reaction", "count"], helper)
+        _require(frame, [*POST_KEY, "reaction", "count"], helper)
         agg = analysis.reactions_by_type(frame)
     title = "Reactions by type per network (count)"
     notes = [

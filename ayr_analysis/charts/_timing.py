@@ -11,6 +11,7 @@ import altair as alt
 import polars as pl
 
 from .. import analysis
+from ..schema import POST_KEY
 from ._base import (
     WEEKDAYS,
     _age_text,
@@ -118,7 +119,7 @@ def best_time_heatmap(
             cells = cells.with_columns(pl.lit(metric).alias("measure"))
     else:
         metric = metric or "likes"
-        _require(df, ["post_id", "platform", "published_at"], helper)
+        _require(df, [*POST_KEY, "published_at"], helper)
         if metric != "engagement_rate":
             _require(df, [metric], helper)
             _require_numeric(df, metric, helper)

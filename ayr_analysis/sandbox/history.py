@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from .. import schema
+
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
@@ -29,8 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ASK_DELAY", "DEFAULT_AGES", "demo_store"]
 
-#: The post ages :func:`demo_store` asks at by default.
-DEFAULT_AGES: tuple[str, ...] = ("1h", "6h", "24h", "72h", "7d", "30d")
+#: The post ages :func:`demo_store` asks at by default: the ages compared by default, and 30 days.
+DEFAULT_AGES: tuple[str, ...] = (*schema.DEFAULT_AGES, "30d")
 
 #: How long after publication + age a post is asked. Each network publishes a few seconds after
 #: the Ayrshare post (an X thread's tweets a few seconds apart) and serves its numbers as cached

@@ -1,0 +1,495 @@
+"""The frames: :class:`AnalyticsFrames`, and how they are built with the schemas of
+:mod:`ayr_analysis.schema` from what the collector gathered.
+
+Every frame is built once, with its schema, and the per-metric work (unit conversion,
+precedence between fields, the wide columns, engagement sums) is done by polars on whole columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from .. import platforms
+from ..schema import (
+    BREAKDOWNS_SCHEMA,
+    CANONICAL_METRICS,
+    COUNT_METRICS,
+    ERRORS_SCHEMA,
+    FETCH_KEY,
+    LONG_SCHEMA,
+    POST_KEY,
+    POSTS_SCHEMA,
+    REACTIONS_SCHEMA,
+    THREAD_TOTALS_SCHEMA,
+    UTC_TIME,
+    WIDE_SCHEMA,
+    empty,
+)
+from ._values import _INT64_EDGE, _MAX_COUNT, _MAX_INT
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .collector import _Collector
+
+__all__ = ["OBS_COLUMNS", "PANDAS_HINT", "AnalyticsFrames", "build_frames", "with_post_metadata"]
+
+#: The columns of one observation (a post on a network, a tweet of a thread, at one time): the
+#: wide frame without its metrics. The collector's row tuples hold them in this order.
+OBS_COLUMNS: tuple[str, ...] = tuple(c for c in WIDE_SCHEMA if c not in CANONICAL_METRICS)
+_OBS_SCHEMA = pl.Schema({c: WIDE_SCHEMA[c] for c in OBS_COLUMNS})
+#: The columns the long frame shares with its observation.
+_KEY_COLS: tuple[str, ...] = tuple(c for c in LONG_SCHEMA if c in _OBS_SCHEMA)
+_METRIC_POS = {m: i for i, m in enumerate(CANONICAL_METRICS)}
+
+
+def _frame(rows: list[tuple[Any, ...]], schema: pl.Schema) -> pl.DataFrame:
+    """One frame from row tuples whose datetimes are epoch microseconds.
+
+    The rows are transposed in C (``zip``) and each column built as one typed series: much
+    cheaper than letting polars read the tuples row by row.
+    """
+    if not rows:
+        return empty(schema)
+    series = []
+    for (name, dtype), values in zip(schema.items(), zip(*rows, strict=True), strict=True):
+        if dtype == UTC_TIME:
+            series.append(pl.Series(name, values, dtype=pl.Int64).cast(UTC_TIME))
+        else:
+            series.append(pl.Series(name, values, dtype=dtype))
+    return pl.DataFrame(series)
+
+
+def _side_frame(
+    obs: pl.DataFrame, idx: Sequence[int], own: Sequence[Sequence[Any]], schema: pl.Schema
+) -> pl.DataFrame:
+    """A side frame from the observation index of each row and the columns of its own: the
+    columns it shares with the observations (post, network, times) are gathered from ``obs``
+    in one step."""
+    if not idx:
+        return empty(schema)
+    shared = [c for c in schema if c in obs.schema]
+    own_names = [c for c in schema if c not in obs.schema]
+    keys = obs.select(pl.col(shared).gather(pl.Series(idx, dtype=pl.UInt32)))
+    mine = pl.DataFrame(
+        [pl.Series(c, v, dtype=schema[c]) for c, v in zip(own_names, own, strict=True)]
+    )
+    return pl.concat([keys, mine], how="horizontal").select(schema.names()).cast(dict(schema))
+
+
+# ---------------------------------------------------------------------------------------------
+# building the frames
+
+
+def build_frames(col: _Collector, source: str | None) -> AnalyticsFrames:
+    """The six frames (``posts`` empty) from what ``col`` collected; values dropped here (not
+    finite, out of range) become warnings of ``col``."""
+    obs = _frame(col.obs, _OBS_SCHEMA)
+    long, metrics = _long_frame(col, obs)
+    wide = _wide_frame(col, obs, metrics)
+    return AnalyticsFrames(
+        long=long,
+        wide=wide,
+        reactions=_side_frame(obs, col.r_obs, [col.r_key, col.r_count], REACTIONS_SCHEMA),
+        breakdowns=_side_frame(
+            obs,
+            [row[0] for row in col.breakdowns],
+            [[row[i] for row in col.breakdowns] for i in (1, 2, 3)],
+            BREAKDOWNS_SCHEMA,
+        ),
+        errors=_frame(col.errors, ERRORS_SCHEMA),
+        source=source,
+    )
+
+
+def _long_frame(col: _Collector, obs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The long frame, and the rows of it that feed a canonical metric (for the wide columns)."""
+    if not col.codes:
+        return empty(LONG_SCHEMA), None
+    counts = pl.DataFrame(
+        {
+            "i": pl.Series(range(len(col.counts)), dtype=pl.UInt32),
+            "c": pl.Series(col.counts, dtype=pl.UInt32),
+        }
+    )
+    obs_idx = (
+        counts.filter(pl.col("c") > 0)
+        .select(pl.col("i").repeat_by("c").explode())
+        .to_series()
+        .alias("obs")
+    )
+    code = pl.Series("code", col.codes, dtype=pl.UInt32)
+    raw, dropped = _checked_numbers(col)
+    if dropped is not None:
+        keep = pl.Series(dtype=pl.Boolean).extend_constant(True, len(col.raws))
+        keep = keep.scatter(dropped, False)
+        obs_idx, code, raw = obs_idx.filter(keep), code.filter(keep), raw.filter(keep)
+        if raw.is_empty():
+            return empty(LONG_SCHEMA), None
+    # numbers first (cheap to filter), strings only for the long frame
+    conv = pl.DataFrame(
+        {
+            "mul": pl.Series(col.t_mul, dtype=pl.Float64),
+            "div": pl.Series(col.t_div, dtype=pl.Float64),
+            "prio": pl.Series(col.t_prio, dtype=pl.Int32),
+            "mpos": pl.Series(
+                [_METRIC_POS.get(m, -1) if m else -1 for m in col.t_metric], dtype=pl.Int16
+            ),
+        }
+    ).select(pl.all().gather(code))
+    value = (raw * conv["mul"] / conv["div"]).alias("value")
+    names = pl.DataFrame(
+        {
+            "field": pl.Series(col.t_field, dtype=pl.String),
+            "metric": pl.Series(col.t_metric, dtype=pl.String),
+            "unit": pl.Series(col.t_unit, dtype=pl.String),
+        }
+    ).select(pl.all().gather(code))
+    keys = obs.select(pl.col(list(_KEY_COLS)).gather(obs_idx))
+    long = pl.concat([keys, names, pl.DataFrame([value, raw])], how="horizontal").select(
+        LONG_SCHEMA.names()
+    )
+    metrics = pl.DataFrame([obs_idx, code, conv["mpos"], conv["prio"], value]).filter(
+        pl.col("mpos") >= 0
+    )
+    return long, metrics
+
+
+def _checked_numbers(col: _Collector) -> tuple[pl.Series, list[int] | None]:
+    """The raw values as Float64, and the rows to drop (None: none): an infinite float or
+    a nan, an int beyond Int64. Checked by polars on the whole column; only the few
+    suspect values are looked at in Python."""
+    raws = col.raws
+    try:
+        raw = pl.Series("raw_value", raws, dtype=pl.Float64)
+    except (OverflowError, TypeError, ValueError):  # an int too large even for a float
+        suspects: Iterable[int] = [i for i, v in enumerate(raws) if type(v) is int or v - v != 0]
+        raw = None
+    else:
+        suspect = ~raw.is_finite() | (raw.abs() >= _INT64_EDGE)
+        if not suspect.any():
+            return raw, None
+        suspects = suspect.arg_true().to_list()
+    dropped = []
+    for i in suspects:
+        v = raws[i]
+        if type(v) is float:
+            if v - v == 0:
+                continue
+            message = "not a finite number"
+        elif -_MAX_INT <= v <= _MAX_INT:
+            continue
+        else:
+            message = "a number too large to be a count"
+        c = col.codes[i]
+        col.bad(col.t_platform[c], col.t_field[c], message)
+        dropped.append(i)
+    if raw is None:
+        gone = set(dropped)
+        raw = pl.Series(
+            "raw_value",
+            [None if i in gone else v for i, v in enumerate(raws)],
+            dtype=pl.Float64,
+        )
+    return raw, dropped or None
+
+
+def _metric_columns(col: _Collector, n: int, metrics: pl.DataFrame | None) -> dict[str, pl.Series]:
+    """One column per reported canonical metric (``n`` rows, one per observation), from the
+    ``metrics`` rows of the long frame (observation, field code, metric position, precedence rank,
+    value). Where several fields feed one metric the preferred one (rank 0) wins; a value that is
+    not finite, or a count beyond Int64, is dropped with a warning. The only place wide columns
+    are made, for one answer as for a million."""
+    if metrics is None or metrics.height == 0:
+        return {}
+    n_counts = len(COUNT_METRICS)
+    ok = pl.col("value").is_finite() & (
+        (pl.col("mpos") >= n_counts) | (pl.col("value").abs() <= _MAX_COUNT)
+    )
+    bad = metrics.filter(~ok)
+    if bad.height:
+        for c in bad["code"].unique().sort().to_list():
+            col.bad(col.t_platform[c], col.t_field[c], "a number out of range")
+        metrics = metrics.filter(ok)
+    # one cell per observation and metric in a flat column (row-major), the fallback
+    # fields written first and the preferred field last; then one column per metric
+    n_metrics = len(CANONICAL_METRICS)
+    cell = metrics["obs"].cast(pl.Int64) * n_metrics + metrics["mpos"]
+    prio, value = metrics["prio"], metrics["value"]
+    flat = pl.Series("v", [None], dtype=pl.Float64).extend_constant(None, n * n_metrics - 1)
+    top = prio.max() or 0
+    if top == 0:
+        flat = flat.scatter(cell, value)
+    else:
+        for p in range(top, -1, -1):
+            chosen = prio == p
+            flat = flat.scatter(cell.filter(chosen), value.filter(chosen))
+    exprs = []
+    for mpos in metrics["mpos"].unique().sort().to_list():
+        m = CANONICAL_METRICS[mpos]
+        expr = pl.col("v").gather_every(n_metrics, mpos)
+        if WIDE_SCHEMA[m] == pl.Int64:
+            expr = expr.round(0).cast(pl.Int64)
+        exprs.append(expr.alias(m))
+    return {c.name: c for c in pl.DataFrame([flat]).select(exprs).get_columns()}
+
+
+def _wide_frame(col: _Collector, obs: pl.DataFrame, metrics: pl.DataFrame | None) -> pl.DataFrame:
+    n = obs.height
+    if n == 0:
+        return empty(WIDE_SCHEMA)
+    columns = _metric_columns(col, n, metrics)
+    exprs: list[pl.Expr | pl.Series] = []
+    for m in CANONICAL_METRICS:
+        if m == "engagements":
+            continue
+        if m in columns:
+            exprs.append(columns[m].alias(m))
+        else:
+            exprs.append(pl.lit(None, WIDE_SCHEMA[m]).alias(m))
+    wide = obs.with_columns(exprs)
+    wide = wide.with_columns(_engagements_expr(obs["platform"].unique().to_list()))
+    return wide.select(WIDE_SCHEMA.names())
+
+
+def _engagements_expr(names: Iterable[str | None]) -> pl.Expr:
+    """engagements = sum of the network's engagement metrics that were reported, else null."""
+    expr: Any = pl.lit(None, pl.Int64)
+    chain = None
+    for name in names:
+        spec = platforms.REGISTRY.get(name) if name else None
+        if spec is None or not spec.engagement:
+            continue
+        terms = [
+            pl.col(e) if isinstance(e, str) else pl.coalesce([pl.col(m) for m in e])
+            for e in spec.engagement
+        ]
+        reported = pl.any_horizontal([t.is_not_null() for t in terms])
+        value = pl.when(reported).then(pl.sum_horizontal(terms)).otherwise(None)
+        cond = pl.col("platform") == name
+        chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
+    if chain is not None:
+        expr = chain.otherwise(None)
+    return expr.cast(pl.Int64).alias("engagements")
+
+
+# ---------------------------------------------------------------------------------------------
+# the frames
+
+
+@dataclass
+class AnalyticsFrames:
+    """The frames built from analytics answers; every frame has its schema, also when empty.
+
+    ``long``: every numeric field returned (LONG_SCHEMA); ``wide``: one row per post, network,
+    tweet and observation with the canonical metrics (WIDE_SCHEMA); ``reactions``,
+    ``breakdowns``, ``errors`` and ``posts`` the side frames; ``source`` is ``"demo"``,
+    ``"live"`` or ``None`` (unknown).
+
+    >>> from ayr_analysis.normalize import normalize
+    >>> frames = normalize({"id": "p1", "bluesky": {"analytics": {"likeCount": 3}}})
+    >>> frames.wide.select("platform", "likes", "comments").row(0)
+    ('bluesky', 3, None)
+    """
+
+    long: pl.DataFrame
+    wide: pl.DataFrame
+    reactions: pl.DataFrame
+    breakdowns: pl.DataFrame
+    errors: pl.DataFrame
+    posts: pl.DataFrame = field(default_factory=lambda: empty(POSTS_SCHEMA))
+    source: str | None = None
+
+    _NAMES = ("long", "wide", "reactions", "breakdowns", "errors", "posts")
+
+    @classmethod
+    def empty(cls, source: str | None = None) -> AnalyticsFrames:
+        """Frames with their full schemas and no rows.
+
+        >>> AnalyticsFrames.empty().wide.height
+        0
+        """
+        return cls(
+            long=empty(LONG_SCHEMA),
+            wide=empty(WIDE_SCHEMA),
+            reactions=empty(REACTIONS_SCHEMA),
+            breakdowns=empty(BREAKDOWNS_SCHEMA),
+            errors=empty(ERRORS_SCHEMA),
+            source=source,
+        )
+
+    @classmethod
+    def concat(cls, frames_list: Iterable[AnalyticsFrames]) -> AnalyticsFrames:
+        """Stack several results frame by frame. ``source`` is ``"demo"`` if any part is demo.
+
+        >>> from ayr_analysis.normalize import normalize
+        >>> a = normalize({"id": "a", "youtube": {"analytics": {"views": 1}}})
+        >>> b = normalize({"id": "b", "youtube": {"analytics": {"views": 2}}})
+        >>> AnalyticsFrames.concat([a, b]).wide["views"].to_list()
+        [1, 2]
+        """
+        items = list(frames_list)
+        if not items:
+            return cls.empty()
+        parts = {n: pl.concat([getattr(f, n) for f in items], how="vertical") for n in cls._NAMES}
+        sources = {f.source for f in items} - {None}
+        source = "demo" if "demo" in sources else (sources.pop() if sources else None)
+        return cls(**parts, source=source)
+
+    def with_posts(self, posts: pl.DataFrame) -> AnalyticsFrames:
+        """These frames with ``posts`` (the history frame) attached and the post metadata the
+        analytics answer lacked (published time, text, url) filled in from it; see
+        :func:`with_post_metadata`.
+
+        >>> import datetime as dt
+        >>> from ayr_analysis.normalize import normalize
+        >>> frames = normalize({"id": "p1", "facebook": {"id": "f1", "analytics": {"likeCount": 2}}})
+        >>> posts = pl.DataFrame({"post_id": ["p1"], "platform": ["facebook"],
+        ...     "created_at": [dt.datetime(2026, 9, 1, tzinfo=dt.UTC)], "text": ["Hello"]})
+        >>> frames.with_posts(posts).wide.select("published_at", "text").row(0)
+        (datetime.datetime(2026, 9, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='UTC')), 'Hello')
+        """
+        posts = _conform_posts(posts)
+        wide = with_post_metadata(self.wide, posts)
+        stacked = pl.concat([self.posts, posts], how="vertical").unique(
+            subset=list(POST_KEY), keep="last", maintain_order=True
+        )
+        return AnalyticsFrames(
+            long=self.long, wide=wide, reactions=self.reactions, breakdowns=self.breakdowns,
+            errors=self.errors, posts=stacked, source=self.source,
+        )  # fmt: skip
+
+    def thread_totals(self) -> pl.DataFrame:
+        """Counts summed per post, network and fetch: a whole X thread as one row.
+
+        A sum stays null when no tweet reported the metric. Networks without threads give their
+        single row unchanged.
+
+        >>> from ayr_analysis.normalize import normalize
+        >>> thread = [{"analytics": {"publicMetrics": {"likeCount": n}}} for n in (5, 2, 1)]
+        >>> frames = normalize({"id": "t", "twitter": thread})
+        >>> frames.thread_totals().select("tweets", "likes", "comments").row(0)
+        (3, 8, None)
+        """
+        aggs: list[pl.Expr] = [
+            pl.col("social_id").sort_by("thread_position").first(),
+            pl.col("observed_at").max(),
+            pl.len().cast(pl.Int32).alias("tweets"),
+        ]
+        aggs += [
+            pl.when(pl.col(m).is_not_null().any()).then(pl.col(m).sum()).otherwise(None).alias(m)
+            for m in COUNT_METRICS
+        ]
+        out = self.wide.group_by(list(FETCH_KEY), maintain_order=True).agg(aggs)
+        return out.select(THREAD_TOTALS_SCHEMA.names()).cast(dict(THREAD_TOTALS_SCHEMA))
+
+    def to_pandas(self) -> dict[str, Any]:
+        """The six frames as pandas DataFrames, in a dict keyed by name: ``long``, ``wide``,
+        ``reactions``, ``breakdowns``, ``errors``, ``posts`` (``source`` is not a frame: read
+        it here). Columns keep their names and get pandas' nullable types (``Int64``,
+        ``Float64``, ``boolean``, ``string``; times stay UTC), so a metric the network did not
+        report stays ``<NA>``: never 0, and counts stay integers. One frame alone:
+        ``frames.wide.to_pandas()`` (polars' own, with NumPy types: nulls become NaN there).
+
+        Needs pandas: ``pip install 'ayr-analysis[pandas]'``.
+
+        >>> from ayr_analysis.normalize import normalize
+        >>> frames = normalize({"id": "p1", "bluesky": {"analytics": {"likeCount": 3}}})
+        >>> dfs = frames.to_pandas()
+        >>> list(dfs)
+        ['long', 'wide', 'reactions', 'breakdowns', 'errors', 'posts']
+        >>> wide = dfs["wide"]
+        >>> wide.loc[0, "platform"], int(wide.loc[0, "likes"]), bool(wide["comments"].isna()[0])
+        ('bluesky', 3, True)
+        >>> str(wide["likes"].dtype), len(dfs["errors"])
+        ('Int64', 0)
+        """
+        mapper = _pandas_types()
+        return {n: getattr(self, n).to_pandas(types_mapper=mapper) for n in self._NAMES}
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{n}={getattr(self, n).height} rows" for n in self._NAMES)
+        return f"AnalyticsFrames({shapes}, source={self.source!r})"
+
+
+#: What to install when pandas (or pyarrow, which polars converts through) is missing.
+PANDAS_HINT = "pip install 'ayr-analysis[pandas]'"
+
+
+def _pandas_types() -> Any:
+    """The Arrow type -> pandas nullable dtype mapping for ``to_pandas`` (a ``types_mapper``);
+    a clear ImportError naming the extra when pandas or pyarrow is missing."""
+    try:
+        import pandas as pd
+        import pyarrow as pa
+    except ImportError as exc:
+        raise ImportError(
+            f"to_pandas needs pandas and pyarrow, and {exc.name or 'one'} is not installed: "
+            f"{PANDAS_HINT}"
+        ) from exc
+
+    def mapper(arrow_type: Any) -> Any:
+        t = pa.types
+        if t.is_boolean(arrow_type):
+            return pd.BooleanDtype()
+        if t.is_integer(arrow_type):
+            sign = "UInt" if t.is_unsigned_integer(arrow_type) else "Int"
+            return pd.api.types.pandas_dtype(f"{sign}{arrow_type.bit_width}")
+        if t.is_floating(arrow_type) and arrow_type.bit_width in (32, 64):
+            return pd.api.types.pandas_dtype(f"Float{arrow_type.bit_width}")
+        if t.is_string(arrow_type) or t.is_large_string(arrow_type) or t.is_string_view(arrow_type):
+            return pd.StringDtype()
+        return None  # times, lists, ...: pyarrow's own conversion
+
+    return mapper
+
+
+def _conform_posts(posts: pl.DataFrame) -> pl.DataFrame:
+    """``posts`` with every column of POSTS_SCHEMA (missing ones null), in its order."""
+    missing = [pl.lit(None, POSTS_SCHEMA[c]).alias(c) for c in POSTS_SCHEMA if c not in posts]
+    return posts.with_columns(missing).select(POSTS_SCHEMA.names()).cast(dict(POSTS_SCHEMA))
+
+
+def with_post_metadata(wide: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
+    """Fill the wide frame's ``published_at``, ``text`` and ``url`` where the analytics answer
+    left them null, from the history frame (``posts``: POSTS_SCHEMA).
+
+    Many networks' analytics carry no publication time or text (Facebook, LinkedIn,
+    Pinterest...), yet comparing posts at equal age needs the time. The network's own row of
+    ``posts`` is used first, then any row of the same post. A scheduled post counts as published
+    at its schedule time. Values the answer did give are never replaced; metrics are untouched.
+
+    >>> import datetime as dt
+    >>> from ayr_analysis.normalize import normalize
+    >>> wide = normalize({"id": "p1", "linkedin": {"analytics": {"likeCount": 1}}}).wide
+    >>> posts = pl.DataFrame({"post_id": ["p1"], "platform": ["linkedin"],
+    ...     "created_at": [dt.datetime(2026, 9, 1, tzinfo=dt.UTC)], "text": ["Hi"],
+    ...     "url": ["https://linkedin.example/p1"]})
+    >>> with_post_metadata(wide, posts).select("text", "url").row(0)
+    ('Hi', 'https://linkedin.example/p1')
+    """
+    posts = _conform_posts(posts)
+    published = pl.coalesce(
+        pl.when(pl.col("type") == "schedule").then(pl.col("scheduled_at")), pl.col("created_at")
+    )
+    per_network = posts.select(
+        *POST_KEY,
+        published.alias("__published"),
+        pl.col("text").alias("__text"),
+        pl.col("url").alias("__url"),
+    ).unique(subset=list(POST_KEY), keep="last", maintain_order=True)
+    per_post = per_network.group_by("post_id", maintain_order=True).agg(
+        pl.col("__published").drop_nulls().first().alias("__published_any"),
+        pl.col("__text").drop_nulls().first().alias("__text_any"),
+    )
+    out = wide.join(per_network, on=list(POST_KEY), how="left").join(
+        per_post, on="post_id", how="left"
+    )
+    out = out.with_columns(
+        pl.coalesce("published_at", "__published", "__published_any").alias("published_at"),
+        pl.coalesce("text", "__text", "__text_any").alias("text"),
+        pl.coalesce("url", "__url").alias("url"),
+    )
+    return out.select(wide.columns)
