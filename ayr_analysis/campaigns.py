@@ -99,7 +99,8 @@ def load_campaigns(path: str | Path) -> list[Campaign]:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CampaignsFileError(
-            f"campaigns file {str(p)!r} not found (see data/campaigns.example.toml)"
+            f"campaigns file {str(p)!r} not found (`ayr-analysis demo-data --out DIR` writes an "
+            "example, DIR/campaigns.toml)"
         ) from None
     except IsADirectoryError:
         raise CampaignsFileError(f"campaigns file {str(p)!r} is a folder, not a file") from None
