@@ -10,10 +10,14 @@ STAMP  := $(VENV)/.installed
 help: ## show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
+# setuptools ends every editable install with an informational "Editable installation" notice
+# (a folder named like the package in the working folder could shadow it: here it is the package)
+QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the package with its dev tools
@@ -36,7 +40,7 @@ voila: $(STAMP) ## serve the live monitor dashboard as an app with Voila
 	cd notebooks && ../$(BIN)/voila live_monitor.ipynb
 
 $(VENV)/.bench-installed: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(QUIET_EDITABLE) $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
 bench: $(VENV)/.bench-installed ## run every benchmark in quick mode (bench/README.md; full: without --quick)

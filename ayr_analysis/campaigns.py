@@ -150,7 +150,10 @@ def _read_small_file(p: Path) -> bytes:
                 raise CampaignsFileError(f"{where} is not a regular file: give a TOML file")
             data = fh.read(MAX_CAMPAIGNS_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise CampaignsFileError(f"{where} not found (see data/campaigns.example.toml)") from None
+        raise CampaignsFileError(
+            f"{where} not found (`ayr-analysis demo-data --out DIR` writes an example, "
+            "DIR/campaigns.toml)"
+        ) from None
     except IsADirectoryError:
         raise CampaignsFileError(f"{where} is a folder, not a file") from None
     except OSError as exc:

@@ -211,8 +211,9 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
         "report",
         help="run a curated notebook headless into reports/<name>.ipynb and .html",
         description=(
-            "Execute a notebook of notebooks/ with parameters (papermill) and write the executed "
-            "notebook and a self-contained HTML report (code hidden, charts as inline SVG). "
+            "Execute a curated notebook (shipped with the package) with parameters (papermill), "
+            "in the working folder, and write the executed notebook and a self-contained HTML "
+            "report (code hidden, charts as inline SVG). "
             'Values of -p are text: lists as JSON (\'["tiktok","youtube"]\') or comma lists '
             "(tiktok,youtube); none/null means None."
         ),
@@ -261,6 +262,31 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handler)
 
 
+def _register_notebooks(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "notebooks",
+        help="copy the curated notebooks into a folder, to edit or run them in JupyterLab",
+        description=(
+            "Copy the curated notebooks shipped with the package (the reports and the live "
+            "monitor) into DIR (made if missing). Existing files are left alone, and nothing is "
+            "written, unless --force is given."
+        ),
+    )
+    p.add_argument("dir", metavar="DIR", help="the folder to copy them into")
+    p.add_argument("--force", action="store_true", help="overwrite notebooks already in DIR")
+
+    def handler(args: argparse.Namespace) -> int:
+        from .reports import copy_notebooks
+
+        written = copy_notebooks(args.dir, force=args.force)  # FileExistsError: main says so
+        for path in written:
+            print(path)
+        print(f"{len(written)} notebook(s) written to {args.dir}")
+        return 0
+
+    p.set_defaults(handler=handler)
+
+
 # Each registrar adds one subcommand (and its handler) to the parser.
 REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _register_version,
@@ -269,6 +295,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _register_campaigns,
     _register_track,
     _register_report,
+    _register_notebooks,
 ]
 
 

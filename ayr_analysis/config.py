@@ -1,6 +1,14 @@
-"""Settings from arguments, then the environment, then a ``.env`` file.
+"""Settings from arguments, then the environment, then a ``.env`` file in the working folder.
 
-The API key and the other credentials are held as :class:`Secret`, which never prints.
+Each setting takes the first value found, in this order:
+
+1. a keyword argument (``load_settings(api_key=...)``, ``AyrshareClient(api_key=...)``);
+2. its ``AYRSHARE_*`` environment variable (:data:`ENV_VARS`);
+3. the same variable in ``.env`` of the working folder (the folder the script, command or
+   notebook kernel runs in), or in the file given as ``env_file``.
+
+No other place is searched: not the package's folder, not a repository checkout. The API key and
+the other credentials are held as :class:`Secret`, which never prints.
 
 >>> s = load_settings(env_file=None, api_key="k-123", timeout="12.5")
 >>> s.timeout, s.api_key, s.is_demo
@@ -198,6 +206,9 @@ def load_settings(
 ) -> Settings:
     """Build :class:`Settings`: keyword arguments first, then ``AYRSHARE_*`` environment
     variables, then the ``.env`` file (read with python-dotenv, never copied into ``os.environ``).
+
+    ``env_file`` is ``.env`` of the working folder by default (a relative path is taken from
+    the working folder at the time of the call); no other folder is searched.
 
     Empty values count as unset. ``env_file=None`` skips the file. A value that is not a valid
     number raises :class:`~ayr_analysis.errors.ValidationError` naming the variable.

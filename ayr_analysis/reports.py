@@ -1,7 +1,8 @@
 """Curated reports: check a notebook's parameters, get its data, run it headless into HTML.
 
-A report is a notebook in ``notebooks/`` with a cell tagged ``parameters``. :func:`run_report`
-executes it with papermill (parameters injected) and writes ``<output_dir>/<name>.ipynb`` and a
+A report is a curated notebook, shipped inside the package (:data:`NOTEBOOKS_PACKAGE`), with a
+cell tagged ``parameters``. :func:`run_report` executes it with papermill (parameters injected)
+in the working folder and writes ``<output_dir>/<name>.ipynb`` and a
 self-contained ``<output_dir>/<name>.html`` (code hidden, charts as inline SVG, no scripts loaded
 from the network). The notebooks call the helpers here so that they hold narrative, not logic.
 
@@ -13,6 +14,7 @@ from the network). The notebooks call the helpers here so that they hold narrati
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from .schema import DEFAULT_AGES, RATE_BASES
 
 if TYPE_CHECKING:  # pragma: no cover
+    from importlib.resources.abc import Traversable
+
     import polars as pl
 
     from .client import AyrshareClient
@@ -39,6 +43,7 @@ __all__ = [
     "canonical_parameters",
     "check_parameters",
     "collect_snapshots",
+    "copy_notebooks",
     "load_posts",
     "notebooks_dir",
     "parse_parameter",
@@ -145,17 +150,12 @@ def _date(name: str, value: Any) -> date | None:
     raise ReportParameterError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD or None")
 
 
-def _env_file() -> Path:
-    """The ``.env`` reports read: the working folder's, else the one at the repository root
-    (notebooks run from ``notebooks/``)."""
-    here = Path(".env")
-    return here if here.is_file() else _repo_root() / ".env"
-
-
 def _live_settings(**overrides: Any) -> Any:
+    """The settings of live reports, in the documented order (:func:`~ayr_analysis.config.
+    load_settings`): arguments, then the environment, then ``.env`` in the working folder."""
     from .config import load_settings
 
-    return load_settings(env_file=_env_file(), source="live", **overrides)
+    return load_settings(source="live", **overrides)
 
 
 def _profile_keys(value: Any, source: str) -> tuple[str, ...] | None:
@@ -296,7 +296,7 @@ def check_parameters(**params: Any) -> ReportParameters:
     if source == "live" and _live_settings().api_key is None:
         raise ReportParameterError(
             "source 'live' needs an Ayrshare API key: set AYRSHARE_API_KEY in the environment "
-            f"or in {_env_file()} (or use source 'demo')"
+            "or in a .env file in the working folder (or use source 'demo')"
         )
     cf = p["campaigns_file"]
     if cf is not None:
@@ -304,7 +304,7 @@ def check_parameters(**params: Any) -> ReportParameters:
         if not cf.is_file():
             raise ReportParameterError(
                 f"campaigns_file {str(cf)!r} does not exist; give a TOML campaigns file "
-                "(see data/campaigns.toml) or None for the default"
+                "(`ayr-analysis demo-data` writes an example) or None for the default"
             )
     out = p["output_dir"]
     if out is None or str(out).strip() == "":
@@ -359,42 +359,101 @@ def parse_parameter(name: str, value: str) -> Any:
 
 # --------------------------------------------------------------------------- paths
 
+#: The package the curated notebooks ship in (package data; the repository's ``notebooks/``).
+NOTEBOOKS_PACKAGE = "ayr_analysis.notebooks"
 
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+
+def _notebook_files() -> dict[str, Traversable]:
+    """Report name -> the notebook shipped in :data:`NOTEBOOKS_PACKAGE`."""
+    from importlib.resources import files
+
+    found = (r for r in files(NOTEBOOKS_PACKAGE).iterdir() if r.name.endswith(".ipynb"))
+    return {r.name.removesuffix(".ipynb"): r for r in sorted(found, key=lambda r: r.name)}
 
 
+@functools.cache
 def notebooks_dir() -> Path:
-    """The folder of the curated notebooks (``notebooks/`` next to the package).
+    """The folder of the curated notebooks shipped with the package, as a real path (where the
+    package is not plain files on disk, e.g. imported from a zip, a temporary copy made once).
 
-    >>> notebooks_dir().name
-    'notebooks'
+    >>> sorted(p.name for p in notebooks_dir().glob("*.ipynb"))  # doctest: +ELLIPSIS
+    ['campaign_comparison.ipynb', 'engagement_analysis.ipynb', ..., 'quickstart.ipynb']
     """
-    return _repo_root() / "notebooks"
+    from importlib.resources import files
+
+    folder = files(NOTEBOOKS_PACKAGE)
+    if isinstance(folder, Path) and folder.is_dir():
+        return folder
+    import atexit
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="ayr-analysis-notebooks-"))
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    for name, notebook in _notebook_files().items():
+        (copy / f"{name}.ipynb").write_bytes(notebook.read_bytes())
+    return copy
 
 
 def available_reports() -> list[str]:
-    """Names of the notebooks that can be run as reports.
+    """Names of the notebooks that can be run as reports (the curated notebooks shipped with
+    the package).
 
     >>> "quickstart" in available_reports()
     True
     """
-    return sorted(p.stem for p in notebooks_dir().glob("*.ipynb"))
+    return list(_notebook_files())
 
 
-def resolve_campaigns_file(params: ReportParameters) -> Path:
-    """The campaigns file to use: the parameter, else ``data/campaigns.toml`` of the repo, else
-    (demo only) the demo world's campaigns written into the output folder.
+def copy_notebooks(dest: str | Path, *, force: bool = False) -> list[Path]:
+    """Copy the curated notebooks into folder ``dest`` (made if missing) to edit or run them in
+    JupyterLab; returns the files written.
 
-    >>> resolve_campaigns_file(check_parameters()).name
-    'campaigns.toml'
+    An existing file is never overwritten unless ``force``: without it, if any notebook is
+    already there, :class:`FileExistsError` names them and nothing is written.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> [p.name for p in copy_notebooks(folder)]  # doctest: +ELLIPSIS
+    ['campaign_comparison.ipynb', 'engagement_analysis.ipynb', ..., 'quickstart.ipynb']
+    >>> copy_notebooks(folder)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileExistsError: ... notebook(s) already in '...': campaign_comparison.ipynb, ...; nothing written (force=True, or --force, overwrites them)
+    """
+    dest = Path(dest).expanduser()
+    if dest.exists() and not dest.is_dir():
+        raise NotADirectoryError(f"{str(dest)!r} is not a folder")
+    notebooks = _notebook_files()
+    targets = {dest / f"{name}.ipynb": nb for name, nb in notebooks.items()}
+    existing = [t.name for t in targets if t.exists()]
+    if existing and not force:
+        raise FileExistsError(
+            f"{len(existing)} notebook(s) already in {str(dest)!r}: {', '.join(existing)}; "
+            "nothing written (force=True, or --force, overwrites them)"
+        )
+    dest.mkdir(parents=True, exist_ok=True)
+    for target, notebook in targets.items():
+        target.write_bytes(notebook.read_bytes())
+    return list(targets)
+
+
+def resolve_campaigns_file(params: ReportParameters, *, required: bool = True) -> Path | None:
+    """The campaigns file to use: the ``campaigns_file`` parameter; else, on demo data, the demo
+    world's campaigns, written to ``<output_dir>/campaigns.toml``. Live data has no default:
+    without the parameter this raises :class:`ReportParameterError`, or returns None when not
+    ``required``.
+
+    >>> import tempfile
+    >>> path = resolve_campaigns_file(check_parameters(output_dir=tempfile.mkdtemp()))
+    >>> path.name, "reel-rush" in path.read_text()
+    ('campaigns.toml', True)
     """
     if params.campaigns_file is not None:
         return params.campaigns_file
-    bundled = _repo_root() / "data" / "campaigns.toml"
-    if bundled.is_file():
-        return bundled
     if not params.is_demo:
+        if not required:
+            return None
         raise ReportParameterError("campaigns_file is needed for live data (a TOML file)")
     from .sandbox.world import build_world, campaigns_toml
 
@@ -410,8 +469,8 @@ def resolve_campaigns_file(params: ReportParameters) -> Path:
 def report_client(params: ReportParameters, profile_key: str | None = None) -> AyrshareClient:
     """The client a report uses (for ``profile_key``, default: the first of the parameters).
 
-    ``live``: the settings from the environment / ``.env`` (the working folder's, else the
-    repository's), as ``AyrshareClient(source="live")``; no request is made here.
+    ``live``: the settings from the environment, then ``.env`` in the working folder, as
+    ``AyrshareClient(source="live")``; no request is made here.
     ``demo``: a private demo (:meth:`Demo.frozen <ayr_analysis.sandbox.Demo.frozen>`, seed 7)
     whose virtual clock starts frozen at the world's "now", so that reruns give the same numbers;
     its clock is ``client.demo.clock``.
@@ -642,6 +701,25 @@ def report_table_html(frame: Any) -> str:
 KERNEL_NAME = "python3"
 
 
+def _kernel_options() -> dict[str, Any]:
+    """Options of papermill's notebook client that encrypt the channel to the report's kernel.
+
+    papermill starts the kernel over TCP on localhost. ipykernel (7.4 on) then writes
+    "Kernel is running over TCP without encryption" to stderr unless it was given CurveZMQ
+    keys; jupyter_client (8.10 on) provisions those keys itself when asked to
+    (``transport_encryption="auto"``: for kernels whose spec declares support, as ipykernel's
+    does). With the channel encrypted the warning has nothing to report. Older versions have no
+    such setting and their kernels do not warn: then nothing is set.
+    """
+    import zmq
+    from jupyter_client import KernelManager
+    from traitlets.config import Config
+
+    if "transport_encryption" not in KernelManager.class_trait_names() or not zmq.has("curve"):
+        return {}
+    return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
+
+
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
 
@@ -682,7 +760,9 @@ def run_report(
     and ``<output_dir>/<name>.html`` (code hidden, self-contained). Returns both paths.
 
     Parameters are checked first (a bad one raises :class:`ReportParameterError` before the
-    notebook starts); ``output_dir`` is passed to the notebook as its ``output_dir``.
+    notebook starts); ``output_dir`` is passed to the notebook as its ``output_dir``. The
+    notebook runs in the working folder, so relative paths (a ``campaigns_file``) and the
+    ``.env`` file mean the same inside it as here.
 
     >>> run_report("nope")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -698,19 +778,22 @@ def run_report(
     checked = check_parameters(**{k: v for k, v in params.items() if k in DEFAULT_PARAMETERS})
     out = checked.output_dir
     out.mkdir(parents=True, exist_ok=True)
+    from importlib.resources import as_file
+
     import nbformat
     import papermill as pm
 
     nb_path = out / f"{name}.ipynb"
-    pm.execute_notebook(
-        str(notebooks_dir() / f"{name}.ipynb"),
-        str(nb_path),
-        parameters=params,
-        kernel_name=KERNEL_NAME,
-        cwd=str(notebooks_dir()),
-        progress_bar=False,
-        execution_timeout=timeout,
-    )
+    with as_file(_notebook_files()[name]) as source:  # a real file, even from a zip
+        pm.execute_notebook(
+            str(source),
+            str(nb_path),
+            parameters=params,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            execution_timeout=timeout,
+            **_kernel_options(),
+        )
     html_path = out / f"{name}.html"
     html_path.write_text(_html(nbformat.read(nb_path, as_version=4), name), encoding="utf-8")
     return nb_path, html_path

@@ -1077,14 +1077,14 @@ def _fsync_dir(folder: str) -> None:
         os.close(fd)
 
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = __name__.partition(".")[0]
 
 
 def _warn(message: str) -> None:
     """Warn with :class:`StoreWarning`, pointing at the first caller outside the package."""
     here = inspect.currentframe()
     level, frame = 1, here.f_back if here is not None else None
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith(_PACKAGE):
         level, frame = level + 1, frame.f_back
     warnings.warn(message, StoreWarning, stacklevel=level)
 

@@ -331,7 +331,7 @@ def test_live_reports_store_the_history_with_each_fetch(monkeypatch, tmp_path):
     for var in [v for v in __import__("os").environ if v.startswith("AYRSHARE_")]:
         monkeypatch.delenv(var)
     monkeypatch.setenv("AYRSHARE_API_KEY", DEMO_API_KEY)
-    monkeypatch.setattr(reports, "_env_file", lambda: tmp_path / ".env")
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
     p = check_parameters(source="live", networks="facebook,threads", start_date="2026-11-05",
                          output_dir=str(tmp_path))  # fmt: skip
     # a live client on the sandbox's transport: the live code path, no network

@@ -4,6 +4,7 @@ errors, offline HTML. (Running whole notebooks is in test_notebooks.py.)"""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -91,11 +92,31 @@ def test_parameter_table_hides_the_profile_key():
     )
 
 
-def test_campaigns_file_defaults_to_the_repo_file(tmp_path):
-    assert reports.resolve_campaigns_file(check_parameters()).parent.name == "data"
+def test_campaigns_file_defaults_to_the_demo_worlds_campaigns(tmp_path, monkeypatch):
+    from ayr_analysis.campaigns import load_campaigns
+    from ayr_analysis.sandbox.world import build_world
+
+    monkeypatch.chdir(tmp_path)  # whatever the working folder holds, nothing is looked up there
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "campaigns.toml").write_text('[[campaign]]\nname = "not-this"\n')
+    out = tmp_path / "out"
+    path = reports.resolve_campaigns_file(check_parameters(output_dir=str(out)))
+    assert path == out / "campaigns.toml"
+    names = [c.name for c in load_campaigns(path)]
+    assert sorted(names) == sorted(build_world(7).expected_ranking)
     own = tmp_path / "c.toml"
     own.write_text('[[campaign]]\nname = "x"\n')
     assert reports.resolve_campaigns_file(check_parameters(campaigns_file=str(own))) == own
+
+
+def test_live_reports_have_no_default_campaigns_file(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AYRSHARE_API_KEY", "live-key-123456")
+    p = check_parameters(source="live", output_dir=str(tmp_path))
+    with pytest.raises(ReportParameterError, match="campaigns_file is needed for live data"):
+        reports.resolve_campaigns_file(p)
+    assert reports.resolve_campaigns_file(p, required=False) is None
+    assert list(tmp_path.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- demo data
@@ -285,7 +306,7 @@ def test_every_demo_profile_with_profile_key_all(tmp_path):
 def test_live_source_needs_a_key_and_uses_the_settings(monkeypatch, tmp_path):
     for var in [v for v in __import__("os").environ if v.startswith("AYRSHARE_")]:
         monkeypatch.delenv(var)
-    monkeypatch.setattr(reports, "_env_file", lambda: tmp_path / ".env")
+    monkeypatch.chdir(tmp_path)  # .env is read from the working folder, and only from there
     with pytest.raises(ReportParameterError, match="source 'live' needs an Ayrshare API key"):
         check_parameters(source="live")
     (tmp_path / ".env").write_text("AYRSHARE_API_KEY=live-key-123456\n")
@@ -302,4 +323,118 @@ def test_cli_all_means_the_curated_reports(capsys, tmp_path):
     assert "metric 'lieks' is not a canonical metric" in capsys.readouterr().err
     assert reports.CURATED_REPORTS == ("quickstart", "engagement_analysis", "campaign_comparison")
     assert set(reports.CURATED_REPORTS) <= set(reports.available_reports())
-    assert "ayr-analysis report all -o reports" in (reports._repo_root() / "Makefile").read_text()
+    makefile = Path(__file__).resolve().parent.parent / "Makefile"
+    assert "ayr-analysis report all -o reports" in makefile.read_text()
+
+
+# --------------------------------------------------------------------------- shipped notebooks
+
+REPO = Path(__file__).resolve().parent.parent
+#: What ipykernel and jupyter_client print when a kernel's channel is not encrypted or its
+#: connection file is not private: none of it may reach the user's terminal. (Not checked: an
+#: ERROR "KeyboardInterrupt caught in kernel." that a loaded machine may show at the end of a
+#: report, when papermill's closing kernel_info request is still being handled as
+#: jupyter_client interrupts the kernel before shutting it down.)
+KERNEL_WARNINGS = ("without encryption", "insecure", "[IPKernelApp] WARNING")
+
+
+def test_the_shipped_notebooks_are_the_repository_notebooks():
+    shipped = reports.notebooks_dir()
+    assert shipped.resolve() == (REPO / "notebooks").resolve()  # an editable install: one source
+    assert reports.available_reports() == sorted(p.stem for p in shipped.glob("*.ipynb"))
+    assert set(reports.CURATED_REPORTS) | {"live_monitor"} <= set(reports.available_reports())
+
+
+def test_notebooks_from_a_zipped_package_are_copied_to_a_real_folder(monkeypatch, tmp_path):
+    """Where the package is not plain files (imported from a zip), the notebooks are still
+    listed, copied out and given to papermill as real files."""
+    import importlib.resources
+    import zipfile
+
+    archive = tmp_path / "pkg.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for p in (REPO / "notebooks").glob("*.ipynb"):
+            z.write(p, f"ayr_analysis/notebooks/{p.name}")
+        z.writestr("ayr_analysis/notebooks/__init__.py", "")
+    root = zipfile.Path(archive, "ayr_analysis/notebooks/")
+    monkeypatch.setattr(importlib.resources, "files", lambda package: root)
+    assert reports.available_reports() == sorted(
+        p.stem for p in (REPO / "notebooks").glob("*.ipynb")
+    )
+    folder = reports.notebooks_dir.__wrapped__()  # not the cached answer of the real package
+    assert folder.is_dir() and REPO not in folder.parents
+    assert (folder / "quickstart.ipynb").read_bytes() == (
+        REPO / "notebooks" / "quickstart.ipynb"
+    ).read_bytes()
+    written = reports.copy_notebooks(tmp_path / "mine")
+    assert [p.name for p in written] == [f"{n}.ipynb" for n in reports.available_reports()]
+
+
+def test_cli_notebooks_copies_them_out_and_overwrites_only_with_force(capsys, tmp_path):
+    dest = tmp_path / "my notebooks"
+    assert cli.main(["notebooks", str(dest)]) == 0
+    out = capsys.readouterr().out
+    names = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+    assert sorted(p.name for p in dest.iterdir()) == names
+    for name in names:
+        assert str(dest / name) in out
+        assert (dest / name).read_bytes() == (REPO / "notebooks" / name).read_bytes()
+    assert f"{len(names)} notebook(s) written to {dest}" in out
+
+    (dest / "quickstart.ipynb").write_text("my edits")
+    (dest / "campaign_comparison.ipynb").unlink()
+    assert cli.main(["notebooks", str(dest)]) == 2
+    captured = capsys.readouterr()
+    assert "already in" in captured.err and "quickstart.ipynb" in captured.err
+    assert "--force" in captured.err and captured.out == ""
+    assert (dest / "quickstart.ipynb").read_text() == "my edits"  # nothing written
+    assert not (dest / "campaign_comparison.ipynb").exists()
+
+    assert cli.main(["notebooks", str(dest), "--force"]) == 0
+    assert (dest / "quickstart.ipynb").read_bytes() == (
+        REPO / "notebooks" / "quickstart.ipynb"
+    ).read_bytes()
+    assert (dest / "campaign_comparison.ipynb").exists()
+    (tmp_path / "a-file").write_text("")
+    assert cli.main(["notebooks", str(tmp_path / "a-file")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_report_runs_in_the_working_folder_without_kernel_warnings(tmp_path):
+    """A report run from some folder reads that folder's .env (live data from a local HTTP
+    sandbox here) and relative paths from there, and its stderr holds no kernel warning."""
+    import os
+    import subprocess
+    import sys
+
+    from ayr_analysis.sandbox import (
+        DEMO_API_KEY,
+        DEMO_X_API_KEY,
+        DEMO_X_API_SECRET,
+        serve_in_thread,
+    )
+
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "mine.toml").write_text('[[campaign]]\nname = "reels"\nhashtags = ["reels"]\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AYRSHARE_")}
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    with serve_in_thread(port=0) as server:
+        (work / ".env").write_text(
+            f"AYRSHARE_API_KEY={DEMO_API_KEY}\nAYRSHARE_BASE_URL={server.base_url}\n"
+            f"AYRSHARE_X_API_KEY={DEMO_X_API_KEY}\nAYRSHARE_X_API_SECRET={DEMO_X_API_SECRET}\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-m", "ayr_analysis", "report", "quickstart", "-o", "out",
+             "-p", "source", "live", "-p", "campaigns_file", "mine.toml"],
+            cwd=work, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for warning in KERNEL_WARNINGS:
+        assert warning not in proc.stderr, proc.stderr[-3000:]
+    executed = (work / "out" / "quickstart.ipynb").read_text()
+    assert "(live data)" in executed  # the kernel read the .env of the working folder
+    assert "mine.toml" in executed and "DEMO data" not in executed
+    assert (work / "out" / "quickstart.html").stat().st_size > 10_000
+    assert sorted(p.name for p in work.iterdir()) == [".env", "mine.toml", "out"]

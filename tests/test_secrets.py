@@ -195,7 +195,10 @@ def _run_notebook(notebook: Path, out: Path) -> None:
     """Run one notebook as a report (executed notebook + HTML) on the live (sentinel) server."""
     from ayr_analysis.reports import run_report
 
-    run_report(notebook.stem, {"source": "live", "profile_key": None, "tracking_seconds": 2}, out)
+    # live data has no default campaigns file: the live server holds the demo world, so its
+    params = {"source": "live", "profile_key": None, "tracking_seconds": 2,
+              "campaigns_file": str(ROOT / "data" / "campaigns.toml")}  # fmt: skip
+    run_report(notebook.stem, params, out)
 
 
 @pytest.mark.slow

@@ -1,0 +1,1 @@
+"""The curated notebooks, shipped as package data (``ayr_analysis.notebooks``)."""
