@@ -12,11 +12,18 @@ Rules that hold in every frame:
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import polars as pl
 
 UTC_TIME = pl.Datetime("us", "UTC")
+
+
+def _schema(columns: dict[str, Any]) -> pl.Schema:
+    """A frame schema from column -> polars type (classes such as ``pl.String`` and instances
+    such as ``UTC_TIME`` side by side, which a type checker cannot join into one mapping type)."""
+    return pl.Schema(columns)
+
 
 #: Platform names as Ayrshare spells them (``twitter`` is X). ``gmb`` has no post analytics.
 PLATFORMS: tuple[str, ...] = (
@@ -62,7 +69,7 @@ RATE_BASES: tuple[RateBase, ...] = get_args(RateBase)
 DEFAULT_AGES: tuple[str, ...] = ("1h", "6h", "24h", "72h", "7d")
 
 #: Every numeric field returned, mapped or not.
-LONG_SCHEMA = pl.Schema(
+LONG_SCHEMA = _schema(
     {
         "post_id": pl.String,  # Ayrshare's post id
         "platform": pl.String,
@@ -117,7 +124,7 @@ FLOAT_METRICS: tuple[str, ...] = (
 CANONICAL_METRICS: tuple[str, ...] = COUNT_METRICS + FLOAT_METRICS
 
 #: One row per post, network, tweet and observation.
-WIDE_SCHEMA = pl.Schema(
+WIDE_SCHEMA = _schema(
     {
         "post_id": pl.String,
         "platform": pl.String,
@@ -137,7 +144,7 @@ WIDE_SCHEMA = pl.Schema(
 )
 
 #: Reactions by type (Facebook, LinkedIn).
-REACTIONS_SCHEMA = pl.Schema(
+REACTIONS_SCHEMA = _schema(
     {
         "post_id": pl.String,
         "platform": pl.String,
@@ -151,7 +158,7 @@ REACTIONS_SCHEMA = pl.Schema(
 )
 
 #: Share breakdowns (TikTok traffic sources, audience countries).
-BREAKDOWNS_SCHEMA = pl.Schema(
+BREAKDOWNS_SCHEMA = _schema(
     {
         "post_id": pl.String,
         "platform": pl.String,
@@ -165,7 +172,7 @@ BREAKDOWNS_SCHEMA = pl.Schema(
 )
 
 #: A failing post or network: partial failure is data.
-ERRORS_SCHEMA = pl.Schema(
+ERRORS_SCHEMA = _schema(
     {
         "post_id": pl.String,
         "platform": pl.String,  # null when the whole request failed
@@ -178,7 +185,7 @@ ERRORS_SCHEMA = pl.Schema(
 )
 
 #: One row per post (from history) and network.
-POSTS_SCHEMA = pl.Schema(
+POSTS_SCHEMA = _schema(
     {
         "post_id": pl.String,
         "platform": pl.String,
@@ -202,7 +209,7 @@ def empty(schema: pl.Schema) -> pl.DataFrame:
 
 
 #: Account-level numbers from ``/analytics/social`` (one row per network, field and day).
-ACCOUNT_SCHEMA = pl.Schema(
+ACCOUNT_SCHEMA = _schema(
     {
         "platform": pl.String,
         "field": pl.String,  # raw path inside `analytics`, e.g. "followersCount"
@@ -214,7 +221,7 @@ ACCOUNT_SCHEMA = pl.Schema(
 )
 
 #: X threads summed per post, network and fetch (see ``AnalyticsFrames.thread_totals``).
-THREAD_TOTALS_SCHEMA = pl.Schema(
+THREAD_TOTALS_SCHEMA = _schema(
     {
         "post_id": pl.String,
         "platform": pl.String,

@@ -621,7 +621,8 @@ class Dashboard:
             self.source = self.store.source or self.source
         self.redraw()
         when = datetime.now(UTC).strftime("%H:%M:%S UTC")
-        text = f"{len(ids)} posts, {self.snapshots.height} observations; updated {when}"
+        seen = self.snapshots.height if self.snapshots is not None else 0
+        text = f"{len(ids)} posts, {seen} observations; updated {when}"
         if tracking:
             text += " (from the store; live tracking is fetching)"
         if n_err:
@@ -741,18 +742,22 @@ class Dashboard:
             raise ValueError("live tracking needs a snapshot store: Dashboard(store='folder')")
         ids = self.selected_ids()
         options = {"progress": False, **self.track_options}
-        self.handle = track(
+
+        def on_batch(_result: Any) -> None:
+            self.update_status()
+
+        handle: TrackHandle = track(  # type: ignore[assignment]  # background=True: a handle
             ids,
             store=self.store,
             client=self.client,
             platforms=list(self.platforms.value) or None,
             background=True,
-            on_batch=lambda _result: self.update_status(),
+            on_batch=on_batch,
             **options,
         )
+        self.handle = handle
         self._set_toggle(True)
         self.show_status(f"tracking started on {len(ids)} posts")
-        handle = self.handle
 
         def watch() -> None:  # a run that ends by itself still updates status and toggle
             handle.join()
@@ -761,7 +766,7 @@ class Dashboard:
 
         self._watcher = threading.Thread(target=watch, name="ayr-dashboard-watch", daemon=True)
         self._watcher.start()
-        return self.handle
+        return handle
 
     def stop_tracking(self) -> None:
         """Stop live tracking after the batch in flight (nothing fetched is lost)."""

@@ -76,7 +76,7 @@ def _playback(long: pl.DataFrame, unit: Unit) -> pl.DataFrame:
     rows = long.filter(pl.col("field").is_in(list(PLAYBACK_FIELDS)))
     keys = unit_keys(rows)
     cols = [f"p{q}" for q in _POINTS]
-    schema = {k: long.schema[k] for k in keys} | {c: pl.Float64 for c in cols}
+    schema = pl.Schema({k: long.schema[k] for k in keys} | {c: pl.Float64() for c in cols})
     if rows.is_empty():
         return pl.DataFrame(schema=schema)
     when = snapshot_times(rows)

@@ -144,6 +144,12 @@ def _single(frame: pl.DataFrame, column: str) -> Any:
 # --------------------------------------------------------------------------- colours and titles
 
 
+def layer(*charts: Any) -> alt.LayerChart:
+    """Charts drawn over each other. ``alt.layer`` is typed to give a LayerChart or a FacetChart
+    (it hoists shared facet encodings); no chart here is faceted, so this is always a LayerChart."""
+    return alt.LayerChart(layer=list(charts))
+
+
 def platform_scale() -> alt.Scale:
     """The colour scale of networks: the same domain and range in every chart.
 

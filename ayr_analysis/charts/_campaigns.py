@@ -26,6 +26,7 @@ from ._base import (
     _title,
     _unwrap,
     _wrap,
+    layer,
     metric_title,
     value_format,
 )
@@ -245,4 +246,4 @@ def _panel(
             .mark_rule(strokeDash=[4, 4], color=_MUTED)
             .encode(x="reference:Q")
         )
-    return alt.layer(*layers).properties(width=width, height=alt.Step(24))
+    return layer(*layers).properties(width=width, height=alt.Step(24))

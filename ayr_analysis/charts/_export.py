@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import altair as alt
 
@@ -32,6 +32,16 @@ def _vl_version(vlc: Any) -> str | None:
 _FORMATS = (".png", ".svg", ".html")
 
 
+@overload
+def chart_to_image(
+    chart: alt.TopLevelMixin, format: Literal["svg", "html"] = "svg", *, scale: float = 2
+) -> str: ...
+@overload
+def chart_to_image(
+    chart: alt.TopLevelMixin, format: Literal["png"], *, scale: float = 2
+) -> bytes: ...
+@overload
+def chart_to_image(chart: alt.TopLevelMixin, format: str, *, scale: float = 2) -> str | bytes: ...
 def chart_to_image(
     chart: alt.TopLevelMixin, format: str = "svg", *, scale: float = 2
 ) -> str | bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import altair as alt
 import polars as pl
@@ -24,6 +24,7 @@ from ._base import (
     _single,
     _title,
     _unwrap,
+    layer,
 )
 
 #: The stages drawn by default.
@@ -114,7 +115,7 @@ def funnel(
     height = 300
     reported = long.filter(pl.col("total").is_not_null())
     missing = long.filter(pl.col("total").is_null())
-    top = reported["total"].max() if reported.height else None
+    top = cast("float | None", reported["total"].max()) if reported.height else None
     room = float(top) * (4 if log_scale else 1.15) if top else None  # room for the n labels
     y_scale = (
         alt.Scale(type="symlog", domain=[0, room] if room else alt.Undefined, nice=False)
@@ -169,6 +170,6 @@ def funnel(
         )
     if reported.is_empty():
         notes.append(f"no network reported {', '.join(stages)}")
-    return alt.layer(*layers).properties(
+    return layer(*layers).properties(
         title=_title(title, demo_, notes), width=alt.Step(16), height=height
     )

@@ -28,6 +28,7 @@ from ._base import (
     _title,
     _unwrap,
     _wrap,
+    layer,
     metric_title,
     value_format,
 )
@@ -224,4 +225,4 @@ def _panel(
         .encode(x=x, y=alt.Y("median:Q", scale=y_scale), color=color, tooltip=stat_tips)
     )
     size = (440, 260) if single else (250, 170)
-    return alt.layer(band, thin, median).properties(width=size[0], height=size[1]), sub
+    return layer(band, thin, median).properties(width=size[0], height=size[1]), sub

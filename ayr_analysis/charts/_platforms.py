@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 import polars as pl
@@ -30,6 +30,7 @@ from ._base import (
     _title,
     _unwrap,
     _wrap,
+    layer,
     metric_title,
     value_format,
 )
@@ -106,7 +107,7 @@ def platform_comparison(
         return _empty(title, demo_, notes)
     use_log = _log_wanted(drawn["median"].to_list()) if log_scale is None else log_scale
     positive = bool((drawn["q25"] > 0).all() and (drawn["median"] > 0).all())
-    scale_type = "log" if positive else "symlog"
+    scale_type: Literal["log", "symlog"] = "log" if positive else "symlog"
     unit_text = "a post on a network, an X thread counted once"
     notes[:0] = [
         f"bar: median per post ({_age_text(age)}); line: 25th-75th percentile",
@@ -176,7 +177,7 @@ def platform_comparison(
     text = base.mark_text(align="left", dx=5, fontSize=11).encode(
         x=alt.X("label_x:Q"), y=y, text="n_label:N"
     )
-    return alt.layer(bars, spread, text).properties(
+    return layer(bars, spread, text).properties(
         title=_title(title, demo_, notes), width=420, height=alt.Step(26)
     )
 
@@ -240,7 +241,7 @@ def network_mix(
     text = base.mark_text(align="right", dx=-3, color="white", fontSize=10).encode(
         x=x, y=y, order=order, text=alt.Text("posts:Q", format=",d"), detail="platform:N"
     )
-    return alt.layer(bars, text).properties(
+    return layer(bars, text).properties(
         title=_title(title, bool(demo_), ["each segment: posts of that network (count)"]),
         width=420,
         height=alt.Step(26),

@@ -23,6 +23,7 @@ from ._base import (
     _single,
     _title,
     _unwrap,
+    layer,
     metric_title,
     value_format,
 )
@@ -131,6 +132,6 @@ def top_posts(
     values = base.mark_text(align="left", dx=4, fontSize=11).encode(
         x=alt.X("value:Q"), y=y, text=alt.Text("value:Q", format=fmt)
     )
-    return alt.layer(bars, values).properties(
+    return layer(bars, values).properties(
         title=_title(title, demo_, notes), width=420, height=alt.Step(24)
     )

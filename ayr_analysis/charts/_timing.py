@@ -26,6 +26,7 @@ from ._base import (
     _single,
     _title,
     _unwrap,
+    layer,
     metric_title,
     value_format,
 )
@@ -193,7 +194,7 @@ def best_time_heatmap(
         .mark_text(fontSize=9, fontWeight="bold", color="white")
         .encode(x=x, y=y, text="top:N")
     )
-    return alt.layer(rect, ranks).properties(
+    return layer(rect, ranks).properties(
         title=_title(title, demo_, notes), width=alt.Step(22), height=alt.Step(24)
     )
 

@@ -19,6 +19,7 @@ from ._base import (
     _title,
     _unwrap,
     _wrap,
+    layer,
 )
 
 PLAYBACK_FIELDS: dict[str, int] = analysis.PLAYBACK_FIELDS
@@ -165,7 +166,7 @@ def _retention_panel(result: analysis.VideoRetention, legend: list[str]) -> alt.
         notes += _wrap(f"{platform}: {n} videos" + (f"; left out: {why}" if why else ""), 70)
     if kept < total:
         notes.append(f"thin lines show {kept} of {total} videos")
-    return alt.layer(band, thin, median).properties(
+    return layer(band, thin, median).properties(
         title=alt.TitleParams("Playback quartiles (X)", subtitle=notes, anchor="start"),
         width=360,
         height=260,
@@ -225,7 +226,7 @@ def _completion_panel(completion: pl.DataFrame, legend: list[str]) -> alt.LayerC
     if ages:
         notes.append(f"at post age {', '.join(ages)}")
     notes += _absent_note(completion)
-    return alt.layer(rule, point, text).properties(
+    return layer(rule, point, text).properties(
         title=alt.TitleParams(
             "Completion rate (%) and average view fraction (%) per network",
             subtitle=notes,

@@ -489,18 +489,18 @@ class SandboxApp:
             hit = self.world.by_social_id.get((net, pid))
             if hit is None or not self._visible(hit[0], profile, now) or hit[0].publish_at > now:
                 raise _Fail(404, not_found)
-            post, np_ = hit
-            body: dict[str, Any] = {"status": "success", "id": pid}
-            if net == "tiktok" and tiktok_filtered(post, np_, self._quirks):
-                return 200, body  # filtered for violations: simply not returned
+            found, np_ = hit
+            answer: dict[str, Any] = {"status": "success", "id": pid}
+            if net == "tiktok" and tiktok_filtered(found, np_, self._quirks):
+                return 200, answer  # filtered for violations: simply not returned
             if net == "twitter" and not x_ok:
-                body[net] = x_error()
+                answer[net] = x_error()
             else:
                 refused = self._network_limits(profile, [net], x_ok)
-                body[net] = refused.get(net) or network_entry(
-                    post, np_, now, world=self.world, quirks=self._quirks
+                answer[net] = refused.get(net) or network_entry(
+                    found, np_, now, world=self.world, quirks=self._quirks
                 )
-            return 200, finish_answer(body, self._quirks)
+            return 200, finish_answer(answer, self._quirks)
         post = self.world.posts_by_id.get(pid)
         if post is None or not self._visible(post, profile, now):
             raise _Fail(404, not_found)

@@ -88,6 +88,7 @@ class SandboxServer:
         self.httpd = httpd
         self.thread = thread
         host, port = httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
         self.port = int(port)
         self.base_url = f"http://{host}:{self.port}/api"
 
