@@ -5,10 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test lint format report lab voila sandbox demo-data clean bench
+.PHONY: help install test test-fast test-unit test-integration test-notebooks test-browser lint \
+	format report lab voila sandbox demo-data clean bench
+
+# the inner loop: leaves out notebook executions, the real browser and tests marked slow
+FAST := -m "not notebooks and not browser and not slow"
 
 help: ## show this help
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,12 +22,28 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with its dev tools
 
-test: $(STAMP) ## run the test suite (no network, no API key needed)
+test: $(STAMP) ## run the whole test suite, docs build included (no network, no API key needed)
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) ## the inner loop: unit and integration tests that are not slow, 2 workers
+	$(BIN)/python -m pytest -x -q -n 2 $(FAST)
+
+test-unit: $(STAMP) ## only the unit tests (each file's kind: tests/conftest.py)
+	$(BIN)/python -m pytest -q -m unit
+
+test-integration: $(STAMP) ## only the integration tests (sandbox server, subprocesses, demo world)
+	$(BIN)/python -m pytest -q -m integration
+
+test-notebooks: $(STAMP) ## only the notebook executions (papermill)
+	$(BIN)/python -m pytest -q -m notebooks
+
+test-browser: $(STAMP) ## only the tests that drive a real chromium
+	$(BIN)/python -m pytest -q -m browser
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
 
 format: $(STAMP) ## apply ruff formatting and fixes
 	$(BIN)/ruff check --fix .
@@ -57,4 +77,4 @@ demo-data: $(STAMP) ## regenerate data/ (demo profiles, posts, campaigns) from t
 	$(BIN)/ayr-analysis demo-data --out data --seed 7
 
 clean: ## remove the virtual environment and build leftovers
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

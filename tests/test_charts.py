@@ -1123,6 +1123,7 @@ def test_importing_the_package_does_not_import_altair(tmp_path):
 # --------------------------------------------------------------------------- rendering
 
 
+@pytest.mark.slow
 def test_every_helper_renders_to_svg_and_png(built, wide):
     for name, chart in [*built.items(), ("empty", charts.funnel(schema.empty(schema.WIDE_SCHEMA)))]:
         svg = charts.chart_to_image(chart, "svg")
