@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install test test-fast test-unit test-integration test-notebooks test-browser lint \
-	format report lab voila sandbox demo-data clean bench
+	typecheck format hooks report lab voila sandbox demo-data clean bench
 
 # the inner loop: leaves out notebook executions, the real browser and tests marked slow
 FAST := -m "not notebooks and not browser and not slow"
@@ -40,10 +40,16 @@ test-notebooks: $(STAMP) ## only the notebook executions (papermill)
 test-browser: $(STAMP) ## only the tests that drive a real chromium
 	$(BIN)/python -m pytest -q -m browser
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check, then the type check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
 
+typecheck: $(STAMP) ## mypy on the package
+	$(BIN)/mypy ayr_analysis
+
+hooks: $(STAMP) ## install the git pre-commit hooks (ruff, mypy; .pre-commit-config.yaml)
+	$(BIN)/pre-commit install
 
 format: $(STAMP) ## apply ruff formatting and fixes
 	$(BIN)/ruff check --fix .
@@ -77,4 +83,4 @@ demo-data: $(STAMP) ## regenerate data/ (demo profiles, posts, campaigns) from t
 	$(BIN)/ayr-analysis demo-data --out data --seed 7
 
 clean: ## remove the virtual environment and build leftovers
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
