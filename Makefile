@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install test test-fast test-unit test-integration test-notebooks test-browser lint \
-	typecheck format hooks report lab voila sandbox demo-data clean bench
+	typecheck format docs docs-serve hooks report lab voila sandbox demo-data clean bench
 
 # the inner loop: leaves out notebook executions, the real browser and tests marked slow
 FAST := -m "not notebooks and not browser and not slow"
@@ -48,6 +48,13 @@ lint: $(STAMP) ## ruff lint and format check, then the type check
 typecheck: $(STAMP) ## mypy on the package
 	$(BIN)/mypy ayr_analysis
 
+docs: $(STAMP) ## build the documentation site into site/ (offline, strict: a broken link fails)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	@echo "documentation written: open site/index.html"
+
+docs-serve: $(STAMP) ## serve the documentation on http://127.0.0.1:8000, rebuilt on every change
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
 hooks: $(STAMP) ## install the git pre-commit hooks (ruff, mypy; .pre-commit-config.yaml)
 	$(BIN)/pre-commit install
 
@@ -82,5 +89,5 @@ sandbox: $(STAMP) ## serve the simulated Ayrshare API on 127.0.0.1:8787
 demo-data: $(STAMP) ## regenerate data/ (demo profiles, posts, campaigns) from the sandbox world
 	$(BIN)/ayr-analysis demo-data --out data --seed 7
 
-clean: ## remove the virtual environment and build leftovers
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+clean: ## remove the virtual environment, the docs site and build leftovers
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache site
