@@ -5,10 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test lint format report lab voila sandbox demo-data clean bench
+.PHONY: help install test test-fast test-unit test-integration test-notebooks test-browser lint \
+	typecheck format docs docs-serve hooks report lab voila sandbox demo-data clean bench
+
+# the inner loop: leaves out notebook executions, the real browser and tests marked slow
+FAST := -m "not notebooks and not browser and not slow"
 
 help: ## show this help
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
 # setuptools ends every editable install with an informational "Editable installation" notice
 # (a folder named like the package in the working folder could shadow it: here it is the package)
@@ -22,12 +26,41 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with its dev tools
 
-test: $(STAMP) ## run the test suite (no network, no API key needed)
+test: $(STAMP) ## run the whole test suite, docs build included (no network, no API key needed)
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP) ## ruff lint and format check
+test-fast: $(STAMP) ## the inner loop: unit and integration tests that are not slow, 2 workers
+	$(BIN)/python -m pytest -x -q -n 2 $(FAST)
+
+test-unit: $(STAMP) ## only the unit tests (each file's kind: tests/conftest.py)
+	$(BIN)/python -m pytest -q -m unit
+
+test-integration: $(STAMP) ## only the integration tests (sandbox server, subprocesses, demo world)
+	$(BIN)/python -m pytest -q -m integration
+
+test-notebooks: $(STAMP) ## only the notebook executions (papermill)
+	$(BIN)/python -m pytest -q -m notebooks
+
+test-browser: $(STAMP) ## only the tests that drive a real chromium
+	$(BIN)/python -m pytest -q -m browser
+
+lint: $(STAMP) ## ruff lint and format check, then the type check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
+
+typecheck: $(STAMP) ## mypy on the package
+	$(BIN)/mypy ayr_analysis
+
+docs: $(STAMP) ## build the documentation site into site/ (offline, strict: a broken link fails)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	@echo "documentation written: open site/index.html"
+
+docs-serve: $(STAMP) ## serve the documentation on http://127.0.0.1:8000, rebuilt on every change
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+hooks: $(STAMP) ## install the git pre-commit hooks (ruff, mypy; .pre-commit-config.yaml)
+	$(BIN)/pre-commit install
 
 format: $(STAMP) ## apply ruff formatting and fixes
 	$(BIN)/ruff check --fix .
@@ -60,5 +93,5 @@ sandbox: $(STAMP) ## serve the simulated Ayrshare API on 127.0.0.1:8787
 demo-data: $(STAMP) ## regenerate data/ (demo profiles, posts, campaigns) from the sandbox world
 	$(BIN)/ayr-analysis demo-data --out data --seed 7
 
-clean: ## remove the virtual environment and build leftovers
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+clean: ## remove the virtual environment, the docs site and build leftovers
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache site

@@ -415,7 +415,11 @@ class Dashboard:
             snapshot (growth over post age, values at equal post age).
         campaigns: a campaigns file (``data/campaigns.toml``) or loaded campaigns: listed in the
             picker.
-        metric, platforms, age, rate_by, rate_form: starting values of the controls.
+        metric: the starting metric.
+        platforms: the starting networks.
+        age: the starting post age.
+        rate_by: the starting engagement-rate base.
+        rate_form: the starting engagement-rate form.
         track_options: extra arguments of :func:`ayr_analysis.tracking.track` (``min_interval``,
             ``rounds``, ``duration``, ...).
         auto_update: redraw when a control changes (from the data already fetched: no request).

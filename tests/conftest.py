@@ -1,14 +1,147 @@
-"""Shared fixtures. The default run needs no network and no API key."""
+"""Shared fixtures, and the kind of every test. The default run needs no network and no API key.
+
+Every test file is of exactly one kind, and each of its tests carries that kind's marker:
+
+``unit``
+    one layer in process: frames, analysis, charts, widgets driven headless, the client against
+    the in-process sandbox transport. A test may start a fresh interpreter to check what an
+    import does, nothing more.
+``integration``
+    pieces together the way a user runs them: over HTTP to the sandbox server, the CLI in a
+    subprocess, the whole demo world recorded through client, normaliser and store, the README's
+    examples, the benchmark scripts, a built wheel.
+``notebooks``
+    notebooks executed with papermill (and the HTML reports made from them).
+``browser``
+    a real headless chromium driving a page.
+
+The kind of a file comes from, in this order: the folder it is in when that folder is named after
+a kind (``tests/unit/...``); :data:`TEST_KINDS` below; the words of its name (:data:`NAME_RULES`:
+``browser``, ``notebook``, or ``http``, ``cli``, ``subprocess``, ``installed``, ``integration``,
+``e2e`` for ``integration``); otherwise ``unit``. A new file therefore runs in the inner loop
+unless its name says otherwise: add it to :data:`TEST_KINDS` when the rule is wrong for it.
+``slow`` and ``browser`` may also be put on single tests (a notebook test that opens its report
+in chromium is both ``notebooks`` and ``browser``). The end of each run prints how many tests of
+each kind ran (or were skipped).
+
+``make test`` runs every kind; ``make test-fast`` leaves out notebooks, browser and slow tests.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+#: The kinds of test, in the order the summary lists them.
+KINDS: tuple[str, ...] = ("unit", "integration", "notebooks", "browser")
+
+#: The kind of each test file whose kind is not given by its folder. One entry per file.
+TEST_KINDS: dict[str, str] = {
+    "test_analysis.py": "unit",
+    "test_api.py": "unit",
+    "test_campaigns.py": "unit",
+    "test_charts.py": "unit",
+    "test_client.py": "unit",
+    "test_config.py": "unit",
+    "test_docstrings.py": "unit",
+    "test_errors.py": "unit",
+    "test_fuzz_structured.py": "unit",
+    "test_history_pages.py": "unit",
+    "test_layering.py": "unit",
+    "test_metrics.py": "unit",
+    "test_normalize.py": "unit",
+    "test_normalize_fields.py": "unit",
+    "test_normalize_history.py": "unit",
+    "test_normalize_hypothesis.py": "unit",
+    "test_normalize_name.py": "unit",
+    "test_package.py": "unit",
+    "test_pandas_interop.py": "unit",
+    "test_platforms.py": "unit",
+    "test_ratelimit.py": "unit",
+    "test_reports.py": "unit",
+    "test_sandbox_protocol.py": "unit",
+    "test_sandbox_quirks.py": "unit",
+    "test_sandbox_world.py": "unit",
+    "test_seams.py": "unit",
+    "test_store.py": "unit",
+    "test_test_kinds.py": "unit",
+    "test_widgets.py": "unit",
+    "test_bad_input.py": "integration",
+    "test_bench_scripts.py": "integration",
+    "test_demo_comparison.py": "integration",
+    "test_demo_store.py": "integration",
+    "test_docs_site.py": "integration",
+    "test_durability.py": "integration",
+    "test_faults.py": "integration",
+    "test_installed.py": "integration",
+    "test_readme.py": "integration",
+    "test_sandbox_http.py": "integration",
+    "test_secrets.py": "integration",
+    "test_tracking.py": "integration",
+    "test_live_monitor_notebook.py": "notebooks",
+    "test_notebooks.py": "notebooks",
+    "test_dashboard_browser.py": "browser",
+}
+
+#: Files all of whose tests are slow, whoever writes them (a wheel build and install).
+SLOW_FILES: frozenset[str] = frozenset({"test_installed.py"})
+
+#: Words of a file name (between underscores) that give its kind when neither its folder nor
+#: TEST_KINDS do: ``test_sandbox_http_paging.py`` is an integration test, ``test_client_x.py`` not.
+NAME_RULES: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"browser"}), "browser"),
+    (frozenset({"notebook", "notebooks"}), "notebooks"),
+    (frozenset({"http", "cli", "subprocess", "installed", "integration", "e2e"}), "integration"),
+)
+
+
+def kind_of(path: Path) -> str:
+    """The kind of the test file at ``path`` (see the module's docstring for the rule)."""
+    path = Path(path)
+    try:
+        parts = path.resolve().relative_to(TESTS).parts[:-1]
+    except ValueError:
+        parts = ()
+    for part in parts:
+        if part in KINDS:
+            return part
+    if path.name in TEST_KINDS:
+        return TEST_KINDS[path.name]
+    words = set(path.stem.split("_"))
+    for names, kind in NAME_RULES:
+        if words & names:
+            return kind
+    return "unit"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path))
+        item.add_marker(kind_of(path))
+        if path.name in SLOW_FILES:
+            item.add_marker("slow")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    """One line: how many of the tests that ran were of each kind."""
+    counts: Counter[str] = Counter()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) == "call" or (
+                getattr(report, "when", None) == "setup" and not report.passed
+            ):
+                counts[kind_of(config.rootpath / report.nodeid.split("::")[0])] += 1
+    if counts:
+        line = ", ".join(f"{counts[kind]} {kind}" for kind in KINDS)
+        terminalreporter.write_line(f"tests by kind: {line}")
+
 
 #: Where screenshots and other artefacts of browser tests are kept (git-ignored).
 ARTIFACTS = REPO / "test-artifacts"

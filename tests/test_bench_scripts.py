@@ -34,6 +34,7 @@ def test_reports_bench_knows_the_curated_reports():
     assert "(quickstart, engagement_analysis, campaign_comparison); nothing timed" in out
 
 
+@pytest.mark.slow
 def test_normalize_bench_runs_every_way_against_the_floor():
     out = _run("bench_normalize", "--smoke", timeout=120)
     assert "| 200     | floor: json.loads" in out

@@ -959,6 +959,7 @@ def test_network_mix_stacks_posts_per_network():
 # --------------------------------------------------------------------------- limits and empties
 
 
+@pytest.mark.slow
 def test_large_input_stays_below_the_row_limit():
     rows = []
     platforms = ["facebook", "instagram", "tiktok", "youtube"]
@@ -995,6 +996,7 @@ def test_large_input_stays_below_the_row_limit():
     assert alt.data_transformers.options.get("max_rows", 5000) == 5000
 
 
+@pytest.mark.slow
 def test_large_reactions_and_playback_frames(long):
     reactions = pl.DataFrame(
         {
@@ -1123,6 +1125,7 @@ def test_importing_the_package_does_not_import_altair(tmp_path):
 # --------------------------------------------------------------------------- rendering
 
 
+@pytest.mark.slow
 def test_every_helper_renders_to_svg_and_png(built, wide):
     for name, chart in [*built.items(), ("empty", charts.funnel(schema.empty(schema.WIDE_SCHEMA)))]:
         svg = charts.chart_to_image(chart, "svg")
@@ -1141,6 +1144,7 @@ def test_every_helper_renders_to_svg_and_png(built, wide):
     assert svg.count('class="mark-rect') >= 1 and "instagram" in svg
 
 
+@pytest.mark.slow
 def test_save_chart_writes_png_svg_and_offline_html(built, tmp_path):
     chart = built["top_posts"]
     png = charts.save_chart(chart, tmp_path / "top.png")

@@ -46,6 +46,7 @@ def snapshots() -> pl.DataFrame:
     return assign_campaigns(wide, REPO / "data" / "campaigns.toml", posts=history)
 
 
+@pytest.mark.slow
 def test_every_campaign_post_has_snapshots_straddling_24h(snapshots):
     hours = (pl.col("observed_at") - pl.col("published_at")).dt.total_hours()
     spans = snapshots.group_by("post_id", "platform").agg(

@@ -24,6 +24,9 @@ NOW = WORLD.now
 #: networks whose analytics answers carry no publication time
 UNDATED = ("facebook", "linkedin", "pinterest", "threads")
 
+#: most tests here read the whole demo world's recording, made once per module (seconds of work)
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):

@@ -10,9 +10,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 BLOCKS = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+#: examples that record the whole demo world's history (half a minute each) are slow
+INDEXES = [
+    pytest.param(i, marks=pytest.mark.slow) if "demo_store(" in block else i
+    for i, block in enumerate(BLOCKS)
+]
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
+@pytest.mark.parametrize("index", INDEXES)
 def test_readme_python_example_runs(index, tmp_path, monkeypatch):
     (tmp_path / "data").symlink_to(REPO / "data")  # examples name data/campaigns.toml
     monkeypatch.chdir(tmp_path)
@@ -22,6 +27,7 @@ def test_readme_python_example_runs(index, tmp_path, monkeypatch):
     exec(compile(BLOCKS[index], f"README.md block {index}", "exec"), namespace)
 
 
+@pytest.mark.slow
 def test_readme_tracking_example_ranks_the_demo_campaigns(tmp_path, monkeypatch, capsys):
     block = next(b for b in BLOCKS if "compare(" in b)
     (tmp_path / "data").symlink_to(REPO / "data")

@@ -284,6 +284,7 @@ def test_snapshot_frames_return_only_the_posts_asked_for(tmp_path):
     assert reports.snapshot_frames(store, posts.clear()).wide.height == 0
 
 
+@pytest.mark.slow
 def test_every_demo_profile_with_profile_key_all(tmp_path):
     from ayr_analysis.sandbox.world import build_world
 

@@ -81,6 +81,7 @@ def test_the_search_finds_a_planted_key(tmp_path):
     assert sorted(leaks(tmp_path)) == ["a.log", "b.bin"]
 
 
+@pytest.mark.slow
 def test_cli_in_a_subprocess_with_debug_logging_leaks_nothing(live):
     srv, faults, tmp = live
     before = faults.seen

@@ -159,6 +159,7 @@ def test_bad_arguments_fail_before_any_request(tmp_path, kwargs, message):
     assert transport.analytics_requests == 0
 
 
+@pytest.mark.slow
 def test_cli_track_stops_cleanly_on_ctrl_c_and_resumes(tmp_path):
     store = tmp_path / "snaps"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AYRSHARE_")}

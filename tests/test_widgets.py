@@ -244,6 +244,7 @@ def test_picker_options_and_table_helpers():
     assert "&lt;b&gt;" in out and "12.5%" in out
 
 
+@pytest.mark.slow
 def test_on_the_recorded_demo_history_24h_is_a_real_equal_age_view(tmp_path):
     """On the demo world's recorded history, the dashboard compares posts at 24 h, draws growth
     curves from publication on, and names only networks that really do not report a metric."""
