@@ -167,6 +167,10 @@ def _register_track(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rounds", type=int, help="stop after N rounds")
     p.add_argument("--duration", help="stop after this much real time (e.g. 30m, 2h)")
     p.add_argument("--min-interval", default="1h", help="re-ask networks without nextUpdate")
+    p.add_argument("--max-interval", default="1d",
+                   help="settled posts are asked less and less often, at least this often")  # fmt: skip
+    p.add_argument("--no-thrift", action="store_true",
+                   help="ask every network at each nextUpdate, errors and schedules aside")  # fmt: skip
     p.add_argument("--demo-speed", type=float, metavar="X",
                    help="demo sandbox only: simulated seconds per real second (e.g. 3600)")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -197,6 +201,8 @@ def _register_track(sub: argparse._SubParsersAction) -> None:
             rounds=args.rounds,
             duration=args.duration,
             min_interval=args.min_interval,
+            max_interval=args.max_interval,
+            thrift=not args.no_thrift,
             progress=False if args.quiet else None,
             on_batch=report,
         )

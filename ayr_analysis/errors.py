@@ -49,6 +49,7 @@ __all__ = [
 
 #: Ayrshare codes the code below refers to by name (their entries are in :data:`ERROR_CODES`).
 CODE_POST_NOT_FOUND = 186
+CODE_NOT_PUBLISHED = 189
 CODE_HISTORY_NOT_FOUND = 221
 CODE_INSTAGRAM_RATE_LIMIT = 435
 
@@ -307,6 +308,14 @@ ERROR_CODES: dict[int, ErrorCode] = _table(
         "permanent",
         "this looks like a network's own post id; pass the Ayrshare id (from history) "
         "or use analytics_by_social_id(...)",
+    ),
+    ErrorCode(
+        CODE_NOT_PUBLISHED,
+        "the post is scheduled and not published yet (its schedule time in the message)",
+        BadRequestError,
+        "retry_after",
+        "the post is scheduled; its analytics can be asked for after its schedule time",
+        source="sandbox",
     ),
     ErrorCode(CODE_HISTORY_NOT_FOUND, "history not found", NotFoundError, "permanent"),
     ErrorCode(

@@ -106,6 +106,7 @@ STALE_TEMP_AGE_S = 3600.0
 DEFAULT_LOCK_TIMEOUT_S = 60.0
 
 _T = TypeVar("_T")
+_F = TypeVar("_F", pl.DataFrame, pl.LazyFrame)
 
 
 class StoreError(OSError):
@@ -145,8 +146,8 @@ TABLES: dict[str, _Table] = {
         (*S.POST_KEY, "breakdown", "key"),
     ),
     "errors": _Table(
-        S.ERRORS_SCHEMA,
-        (*S.POST_KEY, "code", "message", "http_status", "fetched_at"),
+        S.STORED_ERRORS_SCHEMA,
+        (*S.POST_KEY, "code", "http_status"),
         "fetched_at",
         S.POST_KEY,
     ),
@@ -638,6 +639,8 @@ class SnapshotStore:
     def _append_table(self, name: str, frame: pl.DataFrame) -> int:
         if frame.height == 0:
             return 0
+        if name == "errors":
+            return self._append_errors(frame)
         spec = TABLES[name]
         key = list(spec.key)
         frame = frame.unique(subset=key, keep="first", maintain_order=True)
@@ -655,12 +658,83 @@ class SnapshotStore:
             frame = frame.join(
                 existing, on=key, how="anti", nulls_equal=True, maintain_order="left"
             )
+        return self._write_parts(frame, folders)
+
+    def _write_parts(self, frame: pl.DataFrame, folders: dict[tuple[Any, ...], str]) -> int:
+        """Write ``frame`` (with its ``__date`` column) as one file per partition."""
         total = 0
         parts = frame.partition_by(["platform", "__date"], as_dict=True, maintain_order=True)
         for part_key, part in sorted(parts.items(), key=lambda kv: _part_sort(kv[0])):
             self._write_file(part.drop("__date"), folders[part_key])
             total += part.height
         return total
+
+    def _append_errors(self, frame: pl.DataFrame) -> int:
+        """Merge errors into the one row per post, network and error (code, HTTP status).
+
+        A new error gets a row (``count`` 1); one already stored gets its ``count`` raised,
+        ``last_seen`` (and ``fetched_at``) moved and its latest message kept. An answer not
+        newer than the stored ``last_seen`` is already counted and changes nothing, so appending
+        the same fetch twice writes nothing. The merged rows are written first, one file per
+        partition, then each file that held an older copy is written again without it (or
+        removed); a crash in between leaves two copies, and reading keeps the newest.
+        """
+        key = list(TABLES["errors"].key)
+        frame = _errors_seen(frame).unique(
+            subset=[*key, "fetched_at"], keep="first", maintain_order=True
+        )
+        frame = _errors_merge(frame.lazy()).collect()
+        old = self._guarded(
+            ["errors"],
+            lambda: (
+                self._scan("errors", file_column="__file")
+                .join(frame.lazy().select(key), on=key, how="semi", nulls_equal=True)
+                .collect()
+            ),
+        )
+        if old.height:
+            newest = _errors_merge(old.drop("__file").lazy()).collect()
+            joined = frame.join(newest, on=key, how="left", nulls_equal=True, suffix="__old")
+            joined = joined.filter(
+                pl.col("last_seen__old").is_null()
+                | (pl.col("last_seen") > pl.col("last_seen__old"))
+            )
+            frame = joined.with_columns(
+                pl.min_horizontal("first_seen", "first_seen__old").alias("first_seen"),
+                (pl.col("count") + pl.col("count__old").fill_null(0)).alias("count"),
+            ).select(S.STORED_ERRORS_SCHEMA.names())
+        if frame.height == 0:
+            return 0
+        frame = frame.with_columns(pl.col("fetched_at").dt.date().alias("__date"))
+        folders = {
+            (platform, day): (
+                f"{self._table_dir('errors')}/platform={_hive_value(platform)}/"
+                f"date={_hive_value(day)}"
+            )
+            for platform, day in frame.select("platform", "__date").unique().iter_rows()
+        }
+        written = self._write_parts(frame, folders)
+        if old.height and not self.is_url:
+            merged = frame.select(key)
+            for file in old["__file"].unique().to_list():
+                self._rewrite_without(file, merged, key)
+        return written
+
+    def _rewrite_without(self, file: str, keys: pl.DataFrame, key: list[str]) -> None:
+        """Write ``file`` again without the rows of ``keys`` (remove it when none is left)."""
+        try:
+            rows = pl.read_parquet(file, hive_partitioning=False)
+        except FileNotFoundError:
+            return
+        kept = rows.join(keys, on=key, how="anti", nulls_equal=True, maintain_order="left")
+        if kept.height == rows.height:
+            return
+        if kept.height:
+            self._write_file(kept, os.path.dirname(file))
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(file)
+        self._checked.pop(file, None)
+        _fsync_dir(os.path.dirname(file))
 
     def _existing_keys(
         self, table: str, folders: list[str], key: Sequence[str]
@@ -729,6 +803,8 @@ class SnapshotStore:
         >>> SnapshotStore(tempfile.mkdtemp()).scan("long").collect().height
         0
         """
+        if table == "errors":  # one row per error, whatever the files hold
+            return _errors_merge(_errors_seen(self._scan(table)))
         return self._scan(table)
 
     def _scan(self, table: str, *, file_column: str | None = None) -> pl.LazyFrame:
@@ -1017,6 +1093,12 @@ def _spec(table: str) -> _Table:
 def _conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Check ``frame`` has ``name``'s columns and cast it to the exact schema."""
     spec = _spec(name)
+    if name == "errors":  # a frame of the normaliser: seen once, when fetched
+        frame = frame.with_columns(
+            pl.lit(None, S.STORED_ERRORS_SCHEMA[c]).alias(c)
+            for c in ("first_seen", "last_seen", "count")
+            if c not in frame.columns
+        )
     missing = [c for c in spec.schema.names() if c not in frame.columns]
     extra = [c for c in frame.columns if c not in spec.schema]
     if missing or extra:
@@ -1032,6 +1114,39 @@ def _conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
         return frame.select(pl.col(c).cast(t, strict=True) for c, t in spec.schema.items())
     except Exception as exc:
         raise ValueError(f"table {name!r}: columns cannot be cast to the schema: {exc}") from exc
+
+
+def _errors_seen(frame: _F) -> _F:
+    """Fill the times of errors rows that lack them (seen once, when fetched); their ``count``
+    stays null: one answer, added up by :func:`_errors_merge`."""
+    return frame.with_columns(
+        pl.coalesce("first_seen", "fetched_at").alias("first_seen"),
+        pl.coalesce("last_seen", "fetched_at").alias("last_seen"),
+    )
+
+
+def _errors_merge(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per error key: the latest answer's columns, the first and last time it was
+    seen, and how often. A row with a ``count`` is cumulative (the largest one counts: a copy
+    left by a crash is not counted twice); a row without one is one answer (new answers, and the
+    rows of stores written one per answer) and adds one."""
+    key = list(TABLES["errors"].key)
+    cols = S.STORED_ERRORS_SCHEMA.names()
+    rest = [c for c in cols if c not in (*key, "first_seen", "last_seen", "count")]
+    return (
+        lf.sort("last_seen", nulls_last=False, maintain_order=True)
+        .group_by(key, maintain_order=True)
+        .agg(
+            *(pl.col(c).last() for c in rest),
+            pl.col("first_seen").min(),
+            pl.col("last_seen").max(),
+            (
+                pl.col("count").max().fill_null(0).cast(pl.Int64)
+                + pl.col("count").null_count().cast(pl.Int64)
+            ).alias("count"),
+        )
+        .select(cols)
+    )
 
 
 def _hive_value(value: object) -> str:

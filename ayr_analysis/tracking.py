@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import signal
 import threading
 import time
@@ -35,17 +36,63 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import polars as pl
 
 from .errors import ValidationError
+from .schema import CANONICAL_METRICS, COUNT_METRICS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import AyrshareClient
     from .store import SnapshotStore
 
-__all__ = ["TrackHandle", "TrackResult", "Tracker", "resolve_targets", "track"]
+__all__ = [
+    "DEFAULT_MAX_INTERVAL",
+    "KNOWN_DELAYS",
+    "SETTLED_AFTER",
+    "TrackHandle",
+    "TrackResult",
+    "Tracker",
+    "after_error",
+    "decision_table",
+    "resolve_targets",
+    "simulate",
+    "track",
+]
 
 log = logging.getLogger("ayr_analysis")
 
 #: How long to wait before asking again for a network that gave no ``nextUpdate``.
 DEFAULT_MIN_INTERVAL = timedelta(hours=1)
+#: The longest wait between two asks of a settled network (the floor of the back-off).
+DEFAULT_MAX_INTERVAL = timedelta(days=1)
+#: How long an error that lasts until someone acts (relink, X keys) waits before it is asked
+#: again; it doubles with each repeat, up to :data:`UNTIL_FIXED_LONGEST`.
+UNTIL_FIXED_WAIT = timedelta(hours=12)
+UNTIL_FIXED_LONGEST = timedelta(days=7)
+#: Networks whose numbers all appear only after a delay (YouTube: 24-48 h for videos with few
+#: views or subscribers): an answer with no number yet is asked again at the start of the window
+#: in which they can appear (24 h after publication), then ``nextUpdate`` governs. Asking at the
+#: end of the window (48 h) would lose the first numbers of a video whose delay is shorter.
+#: Pinterest (24-72 h) is not held: only its impressions, saves and clicks wait, while its
+#: comments and reactions move from the start, and holding it would lose them.
+KNOWN_DELAYS: dict[str, timedelta] = {"youtube": timedelta(hours=24)}
+#: The post age after which a network's numbers barely move (documented defaults: about 99 %
+#: of the final counts on typical curves): past it, asks are spaced out geometrically, from twice
+#: ``min_interval`` up to ``max_interval``.
+SETTLED_AFTER: dict[str, timedelta] = {
+    "twitter": timedelta(days=3),
+    "bluesky": timedelta(days=3),
+    "threads": timedelta(days=3),
+    "reddit": timedelta(days=3),
+    "facebook": timedelta(days=7),
+    "instagram": timedelta(days=7),
+    "linkedin": timedelta(days=7),
+    "gmb": timedelta(days=7),
+    "tiktok": timedelta(days=14),
+    "youtube": timedelta(days=30),
+    "pinterest": timedelta(days=30),
+}
+_NUMBERS = frozenset(CANONICAL_METRICS)
+_COUNTS = tuple(COUNT_METRICS)
+#: The thrift rules, in the order a held-back ask is put down to.
+RULES = ("permanent", "until_fixed", "retry_after", "scheduled", "delay", "settled")
 
 
 @dataclass
@@ -57,6 +104,11 @@ class TrackResult:
     requests: int = 0
     snapshots: int = 0
     failed_posts: int = 0
+    #: requests that brought at least one new snapshot; that returned a changed number
+    productive: int = 0
+    changed: int = 0
+    #: requests not sent, per thrift rule (see :data:`RULES`), counted per round
+    saved: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RULES, 0))
     errors: list[str] = field(default_factory=list)
     stopped: str = ""
     started_at: datetime | None = None
@@ -68,6 +120,14 @@ class TrackResult:
             f"{self.posts} posts, {self.rounds} rounds, {self.requests} requests, "
             f"{self.snapshots} new snapshots"
         )
+        if self.requests:
+            text += (
+                f" ({self.productive / self.requests:.0%} brought a new snapshot, "
+                f"{self.changed / self.requests:.0%} a changed number)"
+            )
+        saved = sum(self.saved.values())
+        by_rule = ", ".join(f"{k} {v}" for k, v in self.saved.items() if v)
+        text += f"; saved {saved} requests" + (f" ({by_rule})" if by_rule else "")
         if self.failed_posts:
             text += f", {self.failed_posts} failed fetches"
         if self.stopped:
@@ -209,20 +269,90 @@ def _resolve(
     return found, chosen_posts
 
 
-def _retry_time(error: Exception, now: datetime, interval: timedelta) -> datetime | None:
-    """When to ask again for a post whose fetch failed; None for never.
+_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
 
-    Transient failures (network, 429, 5xx) are retried after ``interval``; a post that does not
-    exist or that the key may not read is dropped; other refusals (a post not yet published, a
-    network to relink) are asked again after four intervals.
+
+def after_error(
+    code: int | None,
+    http_status: int | None,
+    now: datetime,
+    *,
+    min_interval: timedelta = DEFAULT_MIN_INTERVAL,
+    retry_after: float | None = None,
+    message: str | None = None,
+    repeats: int = 0,
+) -> tuple[datetime | None, str]:
+    """When to ask again after an error answer, and the rule that says so.
+
+    The error code's ``lasting`` in :data:`~ayr_analysis.errors.ERROR_CODES` decides:
+    ``permanent``: never (None); ``until_fixed``: after :data:`UNTIL_FIXED_WAIT`, doubled with
+    each ``repeats``, up to :data:`UNTIL_FIXED_LONGEST`; ``retry_after``: after the delay the
+    error gives (``retry_after`` seconds, or the schedule time in the message of code 189), else
+    ``min_interval``; ``retry_now``: after ``min_interval``. An unknown code follows the HTTP
+    status: 429/5xx after ``min_interval``, 401/403/404 never, other refusals after four.
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    >>> after_error(485, None, t)
+    (None, 'permanent')
+    >>> after_error(419, 400, t)[0] - t, after_error(419, 400, t, repeats=1)[0] - t
+    (datetime.timedelta(seconds=43200), datetime.timedelta(days=1))
     """
-    from .errors import AuthenticationError, NotFoundError, PermissionDeniedError
+    from .errors import CODE_NOT_PUBLISHED, ERROR_CODES, is_retryable
 
-    if isinstance(error, (NotFoundError, AuthenticationError, PermissionDeniedError)):
-        return None
-    if getattr(error, "retryable", False):
-        return now + interval
-    return now + 4 * interval
+    known = ERROR_CODES.get(code) if code is not None else None
+    lasting = known.lasting if known is not None else None
+    if lasting == "permanent":
+        return None, "permanent"
+    if lasting == "until_fixed":
+        wait = min(UNTIL_FIXED_WAIT * 2 ** min(repeats, 16), UNTIL_FIXED_LONGEST)
+        return now + wait, "until_fixed"
+    if lasting == "retry_after":
+        rule = "scheduled" if code == CODE_NOT_PUBLISHED else "retry_after"
+        if retry_after is not None and retry_after > 0:
+            return now + timedelta(seconds=retry_after), rule
+        if message and (found := _WHEN.search(message)):
+            with contextlib.suppress(ValueError):
+                when = datetime.fromisoformat(found.group(0).replace("Z", "+00:00"))
+                when = when if when.tzinfo else when.replace(tzinfo=UTC)
+                if when > now:
+                    return when, rule
+        return now + min_interval, rule
+    if lasting == "retry_now":
+        return now + min_interval, "retry_now"
+    if http_status in (401, 403, 404):
+        return None, "permanent"
+    if is_retryable(code, http_status):
+        return now + min_interval, "retry_now"
+    return now + 4 * min_interval, "retry_after"
+
+
+#: What each rule makes the tracker do, in words (the decision table of docs/METRICS.md).
+_RULE_WORDS = {
+    "permanent": "never asked again for this post and network (a post with no network left is "
+    "no longer asked)",
+    "until_fixed": "held back 12 h, doubling with each repeat up to 7 days; a new run starts from "
+    "the errors table",
+    "retry_after": "asked again after the delay the error gives (else `min_interval`)",
+    "scheduled": "asked again at the schedule time (from history, else the error's message)",
+    "retry_now": "asked again after `min_interval`",
+}
+
+
+def decision_table() -> list[tuple[int, str, str]]:
+    """(code, lasting, what tracking does next) for every code of
+    :data:`~ayr_analysis.errors.ERROR_CODES`, as docs/METRICS.md shows it.
+
+    >>> [row for row in decision_table() if row[0] == 484]
+    [(484, 'permanent', 'never asked again for this post and network (a post with no network left is no longer asked)')]
+    """
+    from .errors import ERROR_CODES
+
+    now = datetime(2000, 1, 1, tzinfo=UTC)
+    return [
+        (code, entry.lasting, _RULE_WORDS[after_error(code, None, now)[1]])
+        for code, entry in sorted(ERROR_CODES.items())
+    ]
 
 
 class Tracker:
@@ -232,7 +362,22 @@ class Tracker:
     ``nextUpdate`` (:attr:`next_updates`), the posts whose last fetch failed and when to ask them
     again (:attr:`retry_at`), the counters (:attr:`result`), the store every batch is written to
     and the clock "due" is measured on. :func:`track` checks its arguments and runs one; drive one
-    yourself with :meth:`start` and :meth:`run_round`.
+    yourself with :meth:`start` and :meth:`run_round` (or :func:`simulate` on a virtual clock).
+
+    With ``thrift`` (the default) no request is spent on an answer that cannot change:
+
+    * a network that answered with a permanent error (:func:`after_error`) is dropped from the
+      post's requests (:attr:`dropped`); a post with no network left is no longer asked;
+    * an error that lasts until someone acts, or that says when to come back, holds its network
+      (or post) back until then (:attr:`held`, :attr:`retry_at`);
+    * a scheduled post is first asked at its schedule time (from the history rows);
+    * a network of :data:`KNOWN_DELAYS` whose answer has no number yet waits for the start of
+      the window in which numbers appear; a network past its :data:`SETTLED_AFTER` age is asked
+      less and less often, down to once per ``max_interval`` (:attr:`not_before`);
+    * at :meth:`start`, the store's errors table tells a new run what earlier runs learned.
+
+    ``nextUpdate`` keeps governing everything else. ``thrift=False`` is the plain behaviour
+    (every network asked again at each ``nextUpdate`` or ``min_interval``), for comparison.
 
     ``clock`` is what ``nextUpdate`` is compared with: an object with ``now()`` (and ``speed``:
     simulated seconds per real second) or a callable giving aware datetimes; by default the
@@ -262,6 +407,8 @@ class Tracker:
         posts: pl.DataFrame | None = None,
         platforms: list[str] | None = None,
         min_interval: timedelta = DEFAULT_MIN_INTERVAL,
+        max_interval: timedelta = DEFAULT_MAX_INTERVAL,
+        thrift: bool = True,
         batch_size: int = 50,
         concurrency: int = 8,
         progress: bool | None = None,
@@ -275,6 +422,8 @@ class Tracker:
         self.posts = posts if posts is not None else pl.DataFrame()
         self.platforms = platforms
         self.min_interval = min_interval
+        self.max_interval = max(max_interval, min_interval)
+        self.thrift = thrift
         self.batch_size = batch_size
         self.concurrency = concurrency
         self.progress = progress
@@ -287,12 +436,26 @@ class Tracker:
         self.networks: dict[str, set[str]] = {}
         #: post id whose last fetch failed -> when to ask again (None: never)
         self.retry_at: dict[str, datetime | None] = {}
+        #: (post id, network) -> the permanent error code that dropped it from the requests
+        self.dropped: dict[tuple[str, str], int | None] = {}
+        #: (post id, network) -> (when to ask again, rule, repeats) after an error that passes
+        self.held: dict[tuple[str, str], tuple[datetime, str, int]] = {}
+        #: (post id, network) -> (not before, rule): a known delay or a settled network
+        self.not_before: dict[tuple[str, str], tuple[datetime, str]] = {}
+        #: post id -> the schedule time of a post not yet published
+        self.scheduled: dict[str, datetime] = {}
+        #: post id -> why it is held back as a whole (rule of :attr:`retry_at`)
+        self.retry_rule: dict[str, str] = {}
+        #: (post id, network) -> asks since it settled (the back-off exponent)
+        self.settled_asks: dict[tuple[str, str], int] = {}
+        #: (post id, network, thread position) -> (observed_at, numbers) of the latest snapshot
+        self.last_seen: dict[tuple[str, str, int], tuple[datetime | None, tuple[Any, ...]]] = {}
         self.result = TrackResult(posts=len(self.post_ids))
 
     # ------------------------------------------------------------------ state
     def start(self) -> None:
         """Store the posts' history rows and pick up what the store already knows (a restart
-        continues where the last run stopped)."""
+        continues where the last run stopped, and remembers the errors earlier runs got)."""
         self.result.posts = len(self.post_ids)
         self.result.started_at = datetime.now(UTC)
         if self.posts.height:
@@ -302,51 +465,218 @@ class Tracker:
             if row["post_id"] in targets:
                 self.networks.setdefault(row["post_id"], set()).add(row["platform"])
                 self.next_updates[(row["post_id"], row["platform"])] = row["next_update"]
+        if not self.thrift:
+            return
+        now = self.now()
+        if self.posts.height and {"scheduled_at", "type", "post_id"} <= set(self.posts.columns):
+            for pid, at in (
+                self.posts.filter(
+                    pl.col("type") == "schedule", pl.col("scheduled_at").is_not_null()
+                )
+                .select("post_id", "scheduled_at")
+                .iter_rows()
+            ):
+                if pid in targets and at > now:
+                    self.scheduled[pid] = at
+        latest = self.store.latest("wide", post_ids=list(targets)) if targets else None
+        if latest is not None and latest.height:
+            self._note_numbers(latest)
+        errors = self.store.scan("errors").filter(pl.col("post_id").is_in(list(targets)))
+        self.note_errors(errors.collect(), now, restart=True)
+
+    def left(self, pid: str) -> set[str] | None:
+        """The networks of ``pid`` still to be asked (None: not known yet)."""
+        known = self.networks.get(pid)
+        if known is None:
+            return None
+        return {p for p in known if (pid, p) not in self.dropped}
+
+    def note_errors(self, errors: pl.DataFrame, now: datetime, *, restart: bool = False) -> None:
+        """Hold back or drop what answered with an error (rows of an errors frame or of the
+        store's errors table; ``restart``: from the table, timed from when they were seen)."""
+        if not self.thrift or errors.height == 0:
+            return
+        count = "count" in errors.columns
+        for row in errors.iter_rows(named=True):
+            pid, platform = row["post_id"], row["platform"]
+            if pid is None:
+                continue
+            seen = row.get("last_seen") or row.get("fetched_at") or now
+            if restart and row["code"] is None:
+                continue  # a passing failure of an earlier run says nothing now
+            if platform is None:
+                repeats = (row["count"] - 1) if count and row["count"] else 0
+                when, rule = after_error(
+                    row["code"], row["http_status"], seen if restart else now,
+                    min_interval=self.min_interval, message=row["message"], repeats=repeats,
+                )  # fmt: skip
+                if pid in self.scheduled and when is not None:
+                    when, rule = max(when, self.scheduled[pid]), "scheduled"
+                if restart and when is not None and when <= now:
+                    continue
+                self.retry_at[pid], self.retry_rule[pid] = when, rule
+                continue
+            self.networks.setdefault(pid, set()).add(platform)
+            previous = self.held.get((pid, platform))
+            repeats = (row["count"] - 1) if count and row["count"] else 0
+            if previous is not None and not restart:
+                repeats = previous[2] + 1
+            when, rule = after_error(
+                row["code"], row["http_status"], seen if restart else now,
+                min_interval=self.min_interval, message=row["message"], repeats=repeats,
+            )  # fmt: skip
+            if when is None:
+                self.dropped[(pid, platform)] = row["code"]
+                self.held.pop((pid, platform), None)
+            elif not restart or when > now:
+                self.held[(pid, platform)] = (when, rule, repeats)
+
+    def _note_numbers(self, wide: pl.DataFrame) -> tuple[set[str], set[str]]:
+        """Remember each unit's latest numbers; the posts with a new snapshot and with a changed
+        number."""
+        metrics = [
+            c for c in wide.columns
+            if c in _NUMBERS and wide.schema[c].is_numeric()
+        ]  # fmt: skip
+        new: set[str] = set()
+        changed: set[str] = set()
+        for row in wide.select(
+            "post_id", "platform", "thread_position", "observed_at", *metrics
+        ).iter_rows():
+            pid, platform, pos, observed, *values = row
+            unit = (pid, platform, pos or 0)
+            before = self.last_seen.get(unit)
+            if (
+                before is not None
+                and before[0] is not None
+                and observed is not None
+                and observed <= before[0]
+            ):
+                continue
+            new.add(pid)
+            if before is None or tuple(values) != before[1]:
+                changed.add(pid)
+            self.last_seen[unit] = (observed, tuple(values))
+        return new, changed
 
     def remember(self, wide: pl.DataFrame, now: datetime) -> None:
         """Note each network's ``nextUpdate`` from fetched rows (``min_interval`` from ``now``
-        where there is none, or it has passed)."""
+        where there is none, or it has passed); with ``thrift``, a known delay or a settled
+        network also puts its next ask off (:attr:`not_before`)."""
         fallback = now + self.min_interval
+        seen: set[tuple[str, str]] = set()
         for pid, platform, nu in wide.select("post_id", "platform", "next_update").iter_rows():
             self.networks.setdefault(pid, set()).add(platform)
+            self.held.pop((pid, platform), None)
             nu = nu if nu is not None and nu > now else fallback
             old = self.next_updates.get((pid, platform))
             self.next_updates[(pid, platform)] = max(nu, old) if old and old > now else nu
+        if not self.thrift:
+            return
+        metrics = [c for c in wide.columns if c in _COUNTS]
+        for row in wide.iter_rows(named=True):
+            unit = (row["post_id"], row["platform"])
+            if unit in seen:
+                continue
+            seen.add(unit)
+            published = row.get("published_at")
+            if published is None:
+                self.not_before.pop(unit, None)
+                continue
+            age = now - published
+            platform = unit[1]
+            delay = KNOWN_DELAYS.get(platform)
+            if delay is not None and age < delay and not any(row[m] for m in metrics):
+                self.not_before[unit] = (published + delay, "delay")
+                continue
+            settle = SETTLED_AFTER.get(platform)
+            if settle is not None and age >= settle:
+                k = self.settled_asks.get(unit, 0)
+                wait = min(self.max_interval, 2 * self.min_interval * 2**k)
+                self.settled_asks[unit] = k + 1
+                self.not_before[unit] = (now + wait, "settled")
+                continue
+            self.not_before.pop(unit, None)
+
+    def _blocked(self, pid: str, platform: str, now: datetime) -> str | None:
+        """The thrift rule holding a network back at ``now``, if any."""
+        if (pid, platform) in self.dropped:
+            return "permanent"
+        held = self.held.get((pid, platform))
+        if held is not None and held[0] > now:
+            return held[1]
+        nb = self.not_before.get((pid, platform))
+        if nb is not None and nb[0] > now:
+            return nb[1]
+        return None
 
     def due(self, now: datetime) -> dict[tuple[str, ...] | None, list[str]]:
         """The posts due at ``now``, grouped by the networks to ask for (None: every network).
 
         A post never seen is asked for everything (or the platforms asked for); a post whose
-        last fetch failed waits for its :attr:`retry_at`.
+        last fetch failed waits for its :attr:`retry_at`; with ``thrift``, the networks held back
+        by a rule are left out, and a post held back as a whole counts as a saved request.
         """
         platforms = self.platforms
+        saved = self.result.saved
         plan: dict[tuple[str, ...] | None, list[str]] = {}
         for pid in self.post_ids:
+            if self.thrift and pid in self.scheduled and self.scheduled[pid] > now:
+                saved["scheduled"] += 1
+                continue
             if pid in self.retry_at and ((at := self.retry_at[pid]) is None or at > now):
+                rule = self.retry_rule.get(pid)
+                if self.thrift and rule in saved:
+                    saved[rule] += 1
                 continue
             known = self.networks.get(pid)
             if not known:  # never seen: ask for everything (or the platforms asked for)
                 plan.setdefault(tuple(platforms) if platforms else None, []).append(pid)
                 continue
             wanted = [p for p in sorted(known) if platforms is None or p in platforms]
-            due = [
-                p for p in wanted if (nu := self.next_updates.get((pid, p))) is None or nu <= now
-            ]
+            due, blocked = [], []
+            for p in wanted:
+                nu = self.next_updates.get((pid, p))
+                rule = self._blocked(pid, p, now) if self.thrift else None
+                if rule is not None:
+                    if rule == "permanent" or nu is None or nu <= now:
+                        blocked.append(rule)
+                elif nu is None or nu <= now:
+                    due.append(p)
             if not due:
+                if blocked:
+                    saved[min(blocked, key=RULES.index)] += 1
                 continue
+            narrowed = self.thrift and len(due) < len(known)
             key = None if len(due) == len(known) and platforms is None else tuple(due)
+            if narrowed:
+                key = tuple(due)
             plan.setdefault(key, []).append(pid)
         return plan
 
     def earliest(self) -> datetime | None:
-        """The first time anything becomes due again (a ``nextUpdate`` or a retry), or None."""
-        times = [
-            nu
-            for pid in self.post_ids
-            for p in self.networks.get(pid, ())
-            if (self.platforms is None or p in self.platforms)
-            and (nu := self.next_updates.get((pid, p))) is not None
-        ]
+        """The first time anything becomes due again (a ``nextUpdate``, a hold or a retry), or
+        None."""
+        times: list[datetime] = []
+        for pid in self.post_ids:
+            if self.thrift and pid in self.scheduled:
+                times.append(self.scheduled[pid])
+                continue
+            for p in self.networks.get(pid, ()):
+                if self.platforms is not None and p not in self.platforms:
+                    continue
+                if self.thrift and (pid, p) in self.dropped:
+                    continue
+                nu = self.next_updates.get((pid, p))
+                if self.thrift:
+                    extra = [t for t in (
+                        (self.held.get((pid, p)) or (None,))[0],
+                        (self.not_before.get((pid, p)) or (None,))[0],
+                    ) if t is not None]  # fmt: skip
+                    if extra:
+                        nu = max([*extra, *([nu] if nu is not None else [])])
+                if nu is not None:
+                    times.append(nu)
         times += [t for t in self.retry_at.values() if t is not None]
         return min(times) if times else None
 
@@ -371,11 +701,35 @@ class Tracker:
         result.failed_posts += len(bulk.failures)
         result.errors.extend(f"{f.post_id}: {f.error}" for f in bulk.failures[-20:])
         del result.errors[:-100]
+        new, changed = self._note_numbers(frames.wide)
+        result.productive += len(new & set(batch))
+        result.changed += len(changed & set(batch))
         self.remember(frames.wide, now)
+        failed = {f.post_id for f in bulk.failures}
         for failure in bulk.failures:
-            self.retry_at[failure.post_id] = _retry_time(failure.error, now, self.min_interval)
-        for pid in set(batch) - {f.post_id for f in bulk.failures}:
+            err = failure.error
+            when, rule = after_error(
+                getattr(err, "code", None), getattr(err, "http_status", None), now,
+                min_interval=self.min_interval, retry_after=getattr(err, "retry_after", None),
+                message=getattr(err, "message", None) or str(err),
+            )  # fmt: skip
+            if self.thrift and failure.post_id in self.scheduled and when is not None:
+                when, rule = max(when, self.scheduled[failure.post_id]), "scheduled"
+            self.retry_at[failure.post_id], self.retry_rule[failure.post_id] = when, rule
+        for pid in set(batch) - failed:
             self.retry_at.pop(pid, None)
+            self.scheduled.pop(pid, None)
+        if self.thrift:
+            self.note_errors(frames.errors.filter(pl.col("platform").is_not_null()), now)
+            if networks:  # asked by name, absent from the answer: the post is not there
+                answered = set(frames.wide["post_id"]) | set(frames.errors["post_id"])
+                for pid in set(batch) - failed:
+                    if pid not in answered:
+                        continue
+                    got = set(frames.wide.filter(pl.col("post_id") == pid)["platform"])
+                    got |= set(frames.errors.filter(pl.col("post_id") == pid)["platform"])
+                    for p in set(networks) - got:
+                        self.dropped[(pid, p)] = None
         if self.on_batch is not None:
             self.on_batch(result)
 
@@ -446,6 +800,34 @@ class Tracker:
         return result
 
 
+def simulate(
+    tracker: Tracker, clock: Any, *, until: datetime, tick: timedelta = timedelta(minutes=10)
+) -> TrackResult:
+    """Run ``tracker`` on a virtual clock (a frozen :class:`~ayr_analysis.sandbox.VirtualClock`)
+    up to ``until``: a round whenever something is due, the clock moved by hand between rounds,
+    at least ``tick`` at a time (a tracker that wakes up every ``tick`` at most). For benchmarks
+    and tests: a simulated week runs in seconds.
+
+    >>> import tempfile
+    >>> from ayr_analysis import AyrshareClient, SnapshotStore, history
+    >>> from ayr_analysis.sandbox import Demo, VirtualClock
+    >>> clock = VirtualClock()
+    >>> client = AyrshareClient(demo=Demo(clock=clock))
+    >>> ids = history(client=client, last_days=1)["post_id"].unique().sort().head(1).to_list()
+    >>> t = Tracker(client, SnapshotStore(tempfile.mkdtemp()), ids, progress=False, clock=clock)
+    >>> simulate(t, clock, until=clock.now() + timedelta(hours=6)).requests > 1
+    True
+    """
+    tracker.start()
+    while (now := clock.now()) <= until:
+        tracker.run_round(now)
+        nxt = tracker.earliest()
+        step = tick if nxt is None else max(nxt - now, tick)
+        clock.advance(step)
+    tracker.result.ended_at = datetime.now(UTC)
+    return tracker.result
+
+
 def _clock_of(client: AyrshareClient, clock: Any) -> tuple[Callable[[], datetime], float]:
     """The time next_update is compared with, and how fast it runs against real time."""
     if clock is None and client.demo is not None:
@@ -473,6 +855,8 @@ def track(
     rounds: int | None = None,
     duration: str | timedelta | None = None,
     min_interval: str | timedelta = DEFAULT_MIN_INTERVAL,
+    max_interval: str | timedelta = DEFAULT_MAX_INTERVAL,
+    thrift: bool = True,
     batch_size: int = 50,
     concurrency: int = 8,
     background: Literal[False] = False,
@@ -495,6 +879,8 @@ def track(
     rounds: int | None = None,
     duration: str | timedelta | None = None,
     min_interval: str | timedelta = DEFAULT_MIN_INTERVAL,
+    max_interval: str | timedelta = DEFAULT_MAX_INTERVAL,
+    thrift: bool = True,
     batch_size: int = 50,
     concurrency: int = 8,
     background: Literal[True],
@@ -517,6 +903,8 @@ def track(
     rounds: int | None = None,
     duration: str | timedelta | None = None,
     min_interval: str | timedelta = DEFAULT_MIN_INTERVAL,
+    max_interval: str | timedelta = DEFAULT_MAX_INTERVAL,
+    thrift: bool = True,
     batch_size: int = 50,
     concurrency: int = 8,
     background: bool = False,
@@ -538,6 +926,8 @@ def track(
     rounds: int | None = None,
     duration: str | timedelta | None = None,
     min_interval: str | timedelta = DEFAULT_MIN_INTERVAL,
+    max_interval: str | timedelta = DEFAULT_MAX_INTERVAL,
+    thrift: bool = True,
     batch_size: int = 50,
     concurrency: int = 8,
     background: bool = False,
@@ -551,8 +941,17 @@ def track(
     Each round asks only the posts and networks whose ``nextUpdate`` has passed (a network that
     gave none is asked again after ``min_interval``), ``batch_size`` posts at a time; each batch is
     written to the store before the next is asked, so stopping (``stop()``, Ctrl-C in the CLI)
-    loses nothing fetched. A failing post is recorded in the store's ``errors`` table and asked
-    again next round. Restarting on the same store continues without duplicates.
+    loses nothing fetched. A failure is recorded in the store's ``errors`` table (one row per
+    post, network and error, with a count). Restarting on the same store continues without
+    duplicates.
+
+    Quota thrift (``thrift=True``, see :class:`Tracker`): a network that answered with a
+    permanent error is not asked again (a post with none left is dropped), a relink or missing
+    keys wait 12 h (doubling), a scheduled post waits for its schedule time, a network in a known
+    delay (YouTube, Pinterest) waits for it, and a network past the age where its numbers settle
+    is asked less and less often, down to once per ``max_interval``. The result counts the
+    requests saved by each rule and the share that brought a new snapshot or a changed number.
+    ``thrift=False`` asks as before (for comparison).
 
     With ``background=True`` the run goes on in a thread and a :class:`TrackHandle` is returned
     at once (for notebooks); otherwise the call blocks and returns a :class:`TrackResult`.
@@ -585,6 +984,7 @@ def track(
         raise ValidationError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
     try:
         interval = parse_duration(min_interval)
+        longest = parse_duration(max_interval)
         limit_s = parse_duration(duration).total_seconds() if duration is not None else None
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
@@ -597,7 +997,7 @@ def track(
     )
     tracker = Tracker(
         client, store, post_ids, posts=posts, platforms=wanted, min_interval=interval,
-        batch_size=batch_size, concurrency=concurrency, progress=progress, clock=clock,
+        max_interval=longest, thrift=thrift, batch_size=batch_size, concurrency=concurrency, progress=progress, clock=clock,
         on_batch=on_batch,
     )  # fmt: skip
     if background:

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-SCRIPTS = ["bench_fetch", "bench_normalize", "bench_import", "bench_store", "bench_reports"]
+SCRIPTS = [
+    "bench_fetch",
+    "bench_normalize",
+    "bench_import",
+    "bench_store",
+    "bench_reports",
+    "bench_thrift",
+]
 
 
 def _run(script: str, option: str, timeout: float = 60) -> str:
@@ -41,3 +48,9 @@ def test_normalize_bench_runs_every_way_against_the_floor():
     assert "ours: json.loads + normalize" in out and "normalize alone" in out
     # the smoke batch gives rows in long and in wide
     assert "long 5,334, wide 536" in out
+
+
+def test_thrift_bench_tracks_both_ways_side_by_side():
+    out = _run("bench_thrift", "--smoke", timeout=180)
+    assert "| every round |" in out and "| thrift " in out
+    assert "curve resolution kept:" in out
