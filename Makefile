@@ -50,7 +50,7 @@ lint: $(STAMP) ## ruff lint and format check, then the type check
 	$(MAKE) --no-print-directory typecheck
 
 typecheck: $(STAMP) ## mypy on the package
-	$(BIN)/mypy ayr_analysis
+	$(BIN)/mypy
 
 docs: $(STAMP) ## build the documentation site into site/ (offline, strict: a broken link fails)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
@@ -82,6 +82,7 @@ bench: $(VENV)/.bench-installed ## run every benchmark in quick mode (bench/READ
 	$(BIN)/python bench/bench_import.py --quick
 	$(BIN)/python bench/bench_store.py --quick
 	$(BIN)/python bench/bench_reports.py --quick
+	$(BIN)/python bench/bench_thrift.py --quick
 
 report: $(STAMP) ## run the curated reports on the demo world into reports/ (HTML + notebooks)
 	$(BIN)/ayr-analysis report all -o reports

@@ -240,13 +240,13 @@ def load_settings(
             continue
         file_value = file_values.get(var)
         if file_value is not None and file_value.strip() != "":
-            values[name] = _convert(name, file_value, f"{var} in {os.fspath(env_file)}")
+            values[name] = _convert(name, file_value, f"{var} in {os.fspath(env_file or '.env')}")
     try:
         return Settings(**values)
     except ValidationError as exc:
         # name the variable the bad value came from
         field = str(exc).split(" ", 1)[0]
-        var = ENV_VARS.get(field)
-        if var and field not in overrides and var not in str(exc):
-            raise ValidationError(f"{var}: {exc}") from None
+        named = ENV_VARS.get(field)
+        if named and field not in overrides and named not in str(exc):
+            raise ValidationError(f"{named}: {exc}") from None
         raise

@@ -539,10 +539,10 @@ def error_from_response(
             what = f"a JSON {type(decoded).__name__} where an object was expected"
         if status_decides:
             retry_after = parse_retry_after(headers.get("retry-after"))
-            kwargs = (
+            hints: dict[str, Any] = (
                 {"retry_after": retry_after} if by_status in (RateLimitError, ServerError) else {}
             )
-            return by_status(f"the server answered with {what}", **common, **kwargs)
+            return by_status(f"the server answered with {what}", **common, **hints)
         # A success status with a body that is not JSON (cut short, or a proxy's page) is a glitch
         # on the way, not the API's answer: asking again can succeed. A 4xx keeps its meaning
         # (retrying it cannot help), and JSON of the wrong shape is the API's real answer.

@@ -236,7 +236,7 @@ THREAD_TOTALS_SCHEMA = _schema(
 #: The errors table of a snapshot store: one row per post, network and error (code and HTTP
 #: status), however often it was answered: the columns of :data:`ERRORS_SCHEMA` (of its latest
 #: answer; ``fetched_at`` is ``last_seen``) plus when it was first and last answered and how often.
-STORED_ERRORS_SCHEMA = pl.Schema(
+STORED_ERRORS_SCHEMA = _schema(
     {
         **ERRORS_SCHEMA,
         "first_seen": UTC_TIME,

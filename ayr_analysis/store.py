@@ -63,6 +63,7 @@ import math
 import os
 import socket
 import stat
+import sys
 import threading
 import time
 import uuid
@@ -1012,9 +1013,9 @@ class SnapshotStore:
         """
         rows = []
         for name, spec in TABLES.items():
-            stats = self._guarded(
-                [name],
-                lambda name=name, spec=spec: (
+
+            def stats_of(name: str = name, spec: _Table = spec) -> dict[str, Any]:
+                return (
                     self.scan(name)
                     .select(
                         pl.len().alias("rows"),
@@ -1030,8 +1031,9 @@ class SnapshotStore:
                     )
                     .collect()
                     .row(0, named=True)
-                ),
-            )
+                )
+
+            stats = self._guarded([name], stats_of)
             if self.is_url:
                 files = size = stray = quarantined = None
             else:
@@ -1263,7 +1265,7 @@ def _is_empty_listing(exc: BaseException) -> bool:
     return isinstance(exc, pl.exceptions.ComputeError) and any(m in text for m in _EMPTY_LISTING)
 
 
-try:  # POSIX
+if sys.platform != "win32":
     import fcntl
 
     def _try_lock(fd: int) -> bool:
@@ -1276,7 +1278,7 @@ try:  # POSIX
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
-except ImportError:  # pragma: no cover - Windows
+else:  # pragma: no cover - Windows
     import msvcrt
 
     def _try_lock(fd: int) -> bool:

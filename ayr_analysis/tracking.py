@@ -261,7 +261,7 @@ def _resolve(
         )
     loaded = load_campaigns(campaigns) if isinstance(campaigns, (str, Path)) else list(campaigns)
     names = [c.name for c in loaded]
-    if campaign not in names:
+    if campaign is None or campaign not in names:
         raise ValidationError(f"no campaign named {campaign!r}; the file defines {names}")
     posts = history(client=client, last_days=0)
     chosen_posts = campaign_posts(posts, loaded, campaign)  # none yet: a warning, 0 posts

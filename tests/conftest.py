@@ -78,6 +78,7 @@ TEST_KINDS: dict[str, str] = {
     "test_demo_comparison.py": "integration",
     "test_demo_store.py": "integration",
     "test_docs_site.py": "integration",
+    "test_types.py": "integration",
     "test_durability.py": "integration",
     "test_faults.py": "integration",
     "test_installed.py": "integration",

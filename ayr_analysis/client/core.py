@@ -134,9 +134,12 @@ def _make_seconds_clock(clock: Any) -> Callable[[], float]:
 def _wall_clock(clock: Any) -> Callable[[], dt.datetime]:
     """When the user clock gives datetimes, received_at follows it; otherwise real UTC time."""
     if clock is not None:
-        source = clock if callable(clock) else getattr(clock, "now", None)
+        found = clock if callable(clock) else getattr(clock, "now", None)
+        if not callable(found):
+            return lambda: dt.datetime.now(dt.UTC)
+        source: Callable[[], Any] = found
         try:
-            probe = source() if callable(source) else None
+            probe = source()
         except Exception:  # pragma: no cover - a clock that cannot be probed
             probe = None
         if isinstance(probe, dt.datetime):
@@ -238,7 +241,7 @@ class ClientCore:
             "x_api_secret": x_api_secret,
             "source": source,
         }
-        given = {k: v for k, v in overrides.items() if v is not None}
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         if settings is None:
             settings = load_settings(**given)
         elif given:
@@ -410,7 +413,7 @@ class ClientCore:
         return err
 
     def _transport_error(self, exc: Exception, call: Call) -> AyrshareError:
-        common = {"endpoint": call.endpoint, "post_id": call.post_id}
+        common: dict[str, Any] = {"endpoint": call.endpoint, "post_id": call.post_id}
         detail = self._scrub_text(str(exc)) or type(exc).__name__
         if isinstance(exc, httpx.TimeoutException):
             return ApiTimeoutError(
