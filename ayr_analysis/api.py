@@ -73,10 +73,10 @@ def _ask(client: AyrshareClient | None, call: Any) -> tuple[Any, bool]:
             c.close()
 
 
-def _frames(answer: Any, demo: bool) -> AnalyticsFrames:
+def _frames(answer: Any, demo: bool, **expected: Any) -> AnalyticsFrames:
     from .normalize import normalize
 
-    frames = normalize(answer)
+    frames = normalize(answer, **expected)
     if frames.source is None:
         frames.source = "demo" if demo else "live"
     return frames
@@ -111,7 +111,7 @@ def fetch_post_analytics(
         client,
         lambda c: c.fetch_many(ids_list, platforms, concurrency=concurrency, progress=progress),
     )
-    frames = _frames(result, demo)
+    frames = _frames(result, demo, platforms=platforms, posts=posts)
     return frames if posts is None else frames.with_posts(posts)
 
 

@@ -20,7 +20,15 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["PERCENT_COLUMNS", "RATE_METRICS", "format_table", "format_value", "table_html"]
+__all__ = [
+    "PERCENT_COLUMNS",
+    "RATE_METRICS",
+    "caveat_notes",
+    "caveat_notes_html",
+    "format_table",
+    "format_value",
+    "table_html",
+]
 
 #: Metrics that are fractions 0-1 (shown as percentages).
 RATE_METRICS: frozenset[str] = frozenset(
@@ -147,3 +155,38 @@ _STYLE = (
     "table.ayr-table td.num{text-align:right !important;font-variant-numeric:tabular-nums}"
     "</style>"
 )
+
+
+def caveat_notes(frame: Any) -> list[str]:
+    """Footnotes for the ``caveats`` codes found in ``frame`` (a wide frame, or any frame with a
+    ``caveats`` list column): one line per code, in the order of first appearance, as
+    ``"[code] what the numbers may not say"``. Empty when the frame has no such column or no
+    caveat applies. Report tables and the dashboard show these under their tables.
+
+    >>> import polars as pl
+    >>> caveat_notes(pl.DataFrame({"caveats": [["pinterest_delayed"], [], None]}))[0][:35]
+    '[pinterest_delayed] Pinterest repor'
+    """
+    from .platforms import CAVEATS
+
+    if not isinstance(frame, pl.DataFrame) or "caveats" not in frame.columns:
+        return []
+    column = frame["caveats"]
+    if not isinstance(column.dtype, pl.List):
+        return []
+    codes = column.explode().drop_nulls().unique(maintain_order=True).to_list()
+    return [f"[{c}] {CAVEATS.get(c, 'see docs/METRICS.md')}" for c in codes]
+
+
+def caveat_notes_html(frame: Any) -> str:
+    """:func:`caveat_notes` of ``frame`` as a small HTML list of footnotes ("" when none).
+
+    >>> import polars as pl
+    >>> caveat_notes_html(pl.DataFrame({"likes": [1]}))
+    ''
+    """
+    notes = caveat_notes(frame)
+    if not notes:
+        return ""
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return f'<ul class="ayr-notes" style="font-size:smaller">{items}</ul>'

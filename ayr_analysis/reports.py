@@ -691,9 +691,9 @@ def report_table_html(frame: Any) -> str:
     >>> html[html.index("<tbody>"):]
     '<tbody><tr><td>tiktok</td><td class="num">1,710</td></tr></tbody></table>'
     """
-    from .formatting import table_html
+    from .formatting import caveat_notes_html, table_html
 
-    return table_html(frame)
+    return table_html(frame) + caveat_notes_html(frame)
 
 
 #: The kernel the reports run on: ipykernel's ``python3`` spec, whose ``python`` jupyter_client

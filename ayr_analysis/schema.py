@@ -77,11 +77,12 @@ LONG_SCHEMA = _schema(
         "thread_position": pl.Int32,  # X threads: 0..n-1; 0 elsewhere
         "field": pl.String,  # raw path inside `analytics`, e.g. "publicMetrics.likeCount"
         "metric": pl.String,  # canonical metric, null when the field is not mapped
-        "value": pl.Float64,  # in `unit`
+        "value": pl.Float64,  # in `unit` (a Float64: counts beyond 2**53 are exact in wide only)
         "unit": pl.String,  # count | s | fraction | rate | ... (after conversion)
         "raw_value": pl.Float64,  # as the API sent it
         "observed_at": UTC_TIME,  # Ayrshare's lastUpdated when given, else fetched_at
         "fetched_at": UTC_TIME,
+        "from_error": pl.Boolean,  # the numbers came inside a network's error object
     }
 )
 
@@ -138,6 +139,8 @@ WIDE_SCHEMA = _schema(
         "published_at": UTC_TIME,
         "media_type": pl.String,  # image | video | reel | story | carousel | text | ...
         "text": pl.String,
+        "from_error": pl.Boolean,  # the numbers came inside a network's error object
+        "caveats": pl.List(pl.String),  # codes of what the numbers may not say (docs/METRICS.md)
         **{m: pl.Int64 for m in COUNT_METRICS},
         **{m: pl.Float64 for m in FLOAT_METRICS},
     }
@@ -176,6 +179,7 @@ ERRORS_SCHEMA = _schema(
     {
         "post_id": pl.String,
         "platform": pl.String,  # null when the whole request failed
+        "reason": pl.String,  # network_error | request_failed | missing_from_answer (ERROR_REASONS)
         "code": pl.Int64,  # Ayrshare's error code, when given
         "message": pl.String,
         "http_status": pl.Int64,
@@ -183,6 +187,11 @@ ERRORS_SCHEMA = _schema(
         "fetched_at": UTC_TIME,
     }
 )
+
+#: Why an errors row exists: the network's own error inside an answer (in place or in the
+#: top-level ``errors`` list), the whole request failing (one row per network asked for when
+#: they are known), or a network asked for (or expected from history) absent from the answer.
+ERROR_REASONS: tuple[str, ...] = ("network_error", "request_failed", "missing_from_answer")
 
 #: One row per post (from history) and network.
 POSTS_SCHEMA = _schema(

@@ -655,6 +655,7 @@ class Dashboard:
         """Redraw chart and table from the data already fetched (no request, except followers
         counts for a rate per follower). Every number comes from :mod:`ayr_analysis.analysis`."""
         from . import analysis, charts
+        from .formatting import caveat_notes_html
 
         self.current_chart, self.current_charts = None, []
         self.chart_view.value, self.table.value = "", ""
@@ -699,6 +700,7 @@ class Dashboard:
             percent=("rate", "rate_low", "rate_high"),
             caption=caption,
         )
+        self.table.value += caveat_notes_html(view)  # the caveats of the rows, as footnotes
 
     def _show_charts(self, drawn: list[alt.TopLevelMixin]) -> None:
         if self.chart_output is not None:

@@ -1,9 +1,8 @@
 """What ``fetch_post_analytics`` makes of each awkward answer of the live API (switched on in the
 sandbox by ``Quirks``): a row, data or error, for every network asked for.
 
-Where today's normaliser does not give the expected row yet, the test is a strict xfail that
-states what is missing: the change that adds the row turns it into a pass (and the marker must
-then go).
+A network asked for (or expected from history) with neither data nor an error gets an errors
+row of its own (reason ``missing_from_answer``); a whole request that failed gets one per network.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import polars as pl
-import pytest
 from sandbox_helpers import find_post, make_client
 
 import ayr_analysis as ayr
@@ -83,8 +81,6 @@ def test_partial_answer_with_the_errors_array_gives_data_and_error_rows():
     assert frames.errors.height == 1 and rows(frames.wide, STORY.id, "facebook").height == 0
 
 
-@pytest.mark.xfail(strict=True, reason="a failure given in place and in errors[] in other words "
-                   "is two error rows; docs/METRICS.md promises one")  # fmt: skip
 def test_failure_in_place_and_in_the_errors_array_is_one_row():
     client, _ = quirky(Quirks(errors_form="both"))
     frames = fetch(client, [STORY.id])
@@ -96,8 +92,6 @@ def test_failure_in_place_and_in_the_errors_array_is_one_row():
 
 
 # ------------------------------------------------------------------------- missing networks
-@pytest.mark.xfail(strict=True, reason="a requested network absent from the answer (a TikTok "
-                   "video filtered for violations) leaves no row")  # fmt: skip
 def test_filtered_tiktok_video_asked_for_gives_an_error_row():
     client, _ = quirky(Quirks(tiktok_filtered_ids={TIKTOK_POST.id}))
     frames = fetch(client, [TIKTOK_POST.id], list(TIKTOK_POST.networks))
@@ -107,8 +101,6 @@ def test_filtered_tiktok_video_asked_for_gives_an_error_row():
     assert says_missing(frames, TIKTOK_POST.id, "tiktok")
 
 
-@pytest.mark.xfail(strict=True, reason="a network expected from the post's history but absent "
-                   "from the answer (a filtered TikTok video) leaves no row")  # fmt: skip
 def test_filtered_tiktok_video_expected_from_history_gives_an_error_row():
     client, _ = quirky(Quirks(tiktok_filtered_ids={TIKTOK_POST.id}))
     posts = ayr.history(last_days=0, client=client)
@@ -118,8 +110,6 @@ def test_filtered_tiktok_video_expected_from_history_gives_an_error_row():
     assert says_missing(frames, TIKTOK_POST.id, "tiktok")
 
 
-@pytest.mark.xfail(strict=True, reason="a requested network the post was never sent to is "
-                   "absent from the answer and leaves no row")  # fmt: skip
 def test_network_never_sent_to_gives_an_error_row():
     client, _ = quirky()
     frames = fetch(client, [NO_TIKTOK.id], ["bluesky", "tiktok"])
@@ -178,8 +168,6 @@ def test_x_quota_in_place_gives_an_error_row_and_keeps_the_other_networks():
     assert set(frames.wide.filter(pl.col("post_id") == X_POST.id)["platform"]) == others
 
 
-@pytest.mark.xfail(strict=True, reason="a whole answer refused for X's quota (HTTP 429) is one "
-                   "error row naming X: the other networks asked for leave no row")  # fmt: skip
 def test_x_quota_as_http_429_gives_a_row_for_every_network_asked_for():
     client, _ = quirky(Quirks(x_daily_quota=1))
     asked = list(X_POST.networks)

@@ -73,6 +73,8 @@ def _answer(plat: str, analytics: dict) -> dict:
 @pytest.mark.parametrize(("plat", "entry"), list(_numeric_entries()))
 def test_field_lands_in_its_canonical_column(plat, entry):
     raw = 12.5 if entry["type"] == "float" else 1145
+    if entry.get("unit") == "fraction":
+        raw = 0.35  # a fraction within 0-1 (12.5 would fail its value check)
     mul, div, unit = CONVERSION[entry.get("unit")]
     if entry["canonical"] == "engagement_rate_reported":
         unit = "rate"  # the network's own ratio, kept as sent

@@ -192,7 +192,8 @@ def test_the_errors_table_keeps_one_row_per_lasting_error(runs):
 
 def test_appending_the_same_errors_twice_counts_them_once(tmp_path):
     t = datetime(2026, 11, 1, tzinfo=UTC)
-    row = {"post_id": "p1", "platform": "facebook", "code": 484, "message": "no story",
+    row = {"post_id": "p1", "platform": "facebook", "reason": "network_error", "code": 484,
+           "message": "no story",
            "http_status": None, "retryable": False, "fetched_at": t}  # fmt: skip
     store = SnapshotStore(tmp_path / "s")
     frame = pl.DataFrame([row])
@@ -243,6 +244,7 @@ def test_until_fixed_backs_off_and_is_remembered(tmp_path):
             {
                 "post_id": "p1",
                 "platform": "twitter",
+                "reason": "network_error",
                 "code": 419,
                 "message": "keys",
                 "http_status": None,

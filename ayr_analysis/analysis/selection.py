@@ -57,6 +57,18 @@ __all__ = [
 
 Unit = Literal["post", "tweet"]
 
+#: What to do when a network stops reporting a field (TikTok after 7 inactive days, Instagram
+#: stories after 24 h): ``"last_reported"`` (the default) uses the last value it reported, and says
+#: so (``carried`` / ``carried_from`` in :func:`latest` and :func:`at_age`, ``reported_at`` /
+#: ``reported_at_age_s`` in :func:`values`); ``"none"`` keeps null.
+Fill = Literal["last_reported", "none"]
+
+
+def _check_fill(fill: str) -> None:
+    if fill not in ("last_reported", "none"):
+        raise ValueError(f"fill={fill!r}: choose 'last_reported' or 'none'")
+
+
 #: Why a unit has no value, in words (``{age}`` is the age asked for).
 ABSENCES: dict[str, str] = {
     "not_reported": "not reported by the network",
@@ -141,12 +153,17 @@ def units(frame: pl.DataFrame | pl.LazyFrame, unit: Unit = "post") -> pl.DataFra
 # --------------------------------------------------------------------------- latest
 
 
-def latest(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+def latest(frame: pl.DataFrame | pl.LazyFrame, fill: Fill = "last_reported") -> pl.DataFrame:
     """One row per post, network (and tweet): its latest observation.
 
     Ties are broken deterministically: the latest ``observed_at``, then the latest
     ``fetched_at``, then the row with the most metrics reported. A frame without ``observed_at``
     (one fetch) is returned as it is.
+
+    ``fill="last_reported"`` (the default): a metric the latest observation lacks but an earlier
+    one reported (a network that stopped reporting it) takes its last reported value; the row
+    says so in ``carried`` (the metrics filled that way) and ``carried_from`` (the
+    ``observed_at`` of the oldest value used). ``fill="none"``: the latest observation as it is.
 
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
@@ -166,16 +183,36 @@ def latest(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
             )
     if "observed_at" not in frame.columns or not keys:
         return frame
+    _check_fill(fill)
     metrics = [c for c in CANONICAL_METRICS if c in frame.columns]
     reported = pl.sum_horizontal(pl.col(c).is_not_null() for c in metrics) if metrics else pl.lit(0)
     order = [*snapshot_times(frame), "__n"]
-    return (
-        frame.with_columns(reported.alias("__n"))
-        .sort(order, nulls_last=False, maintain_order=True)
-        .group_by(keys, maintain_order=True)
-        .last()
-        .select(frame.columns)
+    ordered = frame.with_columns(reported.alias("__n")).sort(
+        order, nulls_last=False, maintain_order=True
     )
+    rows = ordered.group_by(keys, maintain_order=True).last().select(frame.columns)
+    if fill == "none" or not metrics or "carried" in frame.columns:
+        return rows
+    lasts = ordered.group_by(keys, maintain_order=True).agg(
+        *(pl.col(m).drop_nulls().last().alias(f"__last_{m}") for m in metrics),
+        *(
+            pl.col("observed_at").filter(pl.col(m).is_not_null()).last().alias(f"__at_{m}")
+            for m in metrics
+        ),
+    )
+    rows = rows.join(lasts, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    held = {m: pl.col(m).is_null() & pl.col(f"__last_{m}").is_not_null() for m in metrics}
+    return rows.with_columns(
+        pl.concat_list(
+            [pl.lit(None, pl.String), *(pl.when(h).then(pl.lit(m)) for m, h in held.items())]
+        )
+        .list.drop_nulls()
+        .alias("carried"),
+        pl.min_horizontal([pl.when(h).then(pl.col(f"__at_{m}")) for m, h in held.items()]).alias(
+            "carried_from"
+        ),
+        *(pl.coalesce(m, f"__last_{m}").alias(m) for m in metrics),
+    ).select(*frame.columns, "carried", "carried_from")
 
 
 # --------------------------------------------------------------------------- equal post age
@@ -189,8 +226,14 @@ def at_age(
     snapshots: pl.DataFrame | pl.LazyFrame,
     ages: Sequence[str | timedelta] | str | timedelta = DEFAULT_AGES,
     metrics: Sequence[str] | str | None = None,
+    fill: Fill = "last_reported",
 ) -> pl.DataFrame:
     """Each unit's metrics at equal post ages, interpolated between snapshots.
+
+    ``fill="last_reported"`` (the default): past the last snapshot that reported a metric, when
+    a later snapshot no longer has it (the network stopped reporting it), the last reported
+    value holds up to that later snapshot's age; ``carried`` names the metrics filled that way
+    and ``carried_from_age_s`` the age of the oldest value used. ``fill="none"``: null there.
 
     Age is ``observed_at - published_at``. For each age, the value is linearly interpolated
     between the last snapshot at or before it and the first one at or after it (for each metric
@@ -211,6 +254,7 @@ def at_age(
     [('1h', None), ('6h', 30.0)]
     """
     snapshots = eager(snapshots)
+    _check_fill(fill)
     need(snapshots, ["observed_at", "published_at"], "at_age")
     if isinstance(ages, (str, timedelta)):
         ages = [ages]
@@ -230,22 +274,37 @@ def at_age(
     if not keys:
         raise ValueError("at_age needs post_id (and platform, thread_position) to follow posts")
     static_cols = [c for c in snapshots.columns if c not in metrics and c not in _SNAPSHOT_COLUMNS]
-    static = latest(snapshots).select(static_cols)
+    static = latest(snapshots, fill="none").select(static_cols)
     targets = pl.DataFrame(
         {"age": [p[0] for p in parsed], "age_s": [float(p[1]) for p in parsed]},
         schema={"age": pl.String, "age_s": pl.Float64},
     )
     base = static.join(targets, how="cross").sort("age_s")
-    return _interpolate(snapshots, base, keys, metrics).select(
-        *static_cols, "age", "age_s", *metrics
-    )
+    out = _interpolate(snapshots, base, keys, metrics, fill == "last_reported")
+    if fill == "none":
+        return out.select(*static_cols, "age", "age_s", *metrics)
+    held = {m: pl.col(f"__held_{m}").fill_null(False) for m in metrics}
+    return out.with_columns(
+        pl.concat_list(
+            [pl.lit(None, pl.String), *(pl.when(h).then(pl.lit(m)) for m, h in held.items())]
+        )
+        .list.drop_nulls()
+        .alias("carried"),
+        pl.min_horizontal([pl.when(h).then(pl.col(f"__from_{m}")) for m, h in held.items()]).alias(
+            "carried_from_age_s"
+        ),
+    ).select(*static_cols, "age", "age_s", *metrics, "carried", "carried_from_age_s")
 
 
 _aligned = at_age  # for functions whose ``at_age`` argument hides this function
 
 
 def _interpolate(
-    snapshots: pl.DataFrame, base: pl.DataFrame, keys: list[str], metrics: list[str]
+    snapshots: pl.DataFrame,
+    base: pl.DataFrame,
+    keys: list[str],
+    metrics: list[str],
+    hold: bool = False,
 ) -> pl.DataFrame:
     """``base`` (keys and ``age_s``) with each metric interpolated at ``age_s`` (no extrapolation)."""
     # one join key per unit, equal also where a key column is null (join_asof's ``by`` would
@@ -260,6 +319,8 @@ def _interpolate(
         .filter(pl.col("__age").is_not_null())
     )
     out = base.sort("age_s")
+    # the age of each unit's last snapshot: up to it a value no longer reported holds (``hold``)
+    last_age = snaps.group_by(key).agg(pl.col("__age").max().alias("__last_age"))
     for m in metrics:
         pts = (
             snaps.filter(pl.col(m).is_not_null())
@@ -278,6 +339,11 @@ def _interpolate(
             strategy="forward", check_sortedness=False,
         )  # fmt: skip
         a, la, ha = pl.col("age_s"), pl.col("__lo_age"), pl.col("__hi_age")
+        joined = joined.join(last_age, on="__key", how="left")
+        held = (
+            pl.lit(hold) & la.is_not_null() & ha.is_null() & (pl.col("__last_age") >= a)
+            & (la != a)
+        )  # fmt: skip
         value = (
             pl.when(la == a)
             .then(pl.col("__lo"))
@@ -285,11 +351,14 @@ def _interpolate(
             .then(pl.col("__hi"))
             .when(la.is_not_null() & ha.is_not_null())
             .then(pl.col("__lo") + (pl.col("__hi") - pl.col("__lo")) * (a - la) / (ha - la))
+            .when(held)
+            .then(pl.col("__lo"))
             .otherwise(None)
             .alias(m)
         )
+        extra = [held.alias(f"__held_{m}"), la.alias(f"__from_{m}")] if hold else []
         out = out.drop(m, strict=False).join(
-            joined.select(*keys, "age_s", value),
+            joined.select(*keys, "age_s", value, *extra),
             on=[*keys, "age_s"],
             how="left",
             nulls_equal=True,
@@ -344,11 +413,15 @@ def values(
     numerator: str = "engagements",
     followers: pl.DataFrame | str | None = None,
     unit: Unit = "post",
+    fill: Fill = "last_reported",
 ) -> pl.DataFrame:
     """One row per unit (post on a network; an X thread once) with its ``value`` of ``metric``.
 
     ``at_age=None``: each unit's **latest reported** value (a network that stops reporting a
-    field, as TikTok does after 7 inactive days, keeps its last value). ``at_age="24h"``: the
+    field, as TikTok does after 7 inactive days, keeps its last value; ``reported_at`` says when
+    it was observed). With ``fill="none"``: the value of the latest observation only. At an age,
+    ``fill="last_reported"`` (the default) holds the last value of a field the network stopped
+    reporting (see :func:`at_age`); ``reported_at_age_s`` is the age of the value used. ``at_age="24h"``: the
     value at that post age, interpolated between the snapshots around it (never extrapolated).
     ``metric="engagement_rate"``: ``numerator`` / ``rate_by`` of the same unit (per follower:
     ``followers`` is a ``(platform, followers)`` frame or a column name).
@@ -364,6 +437,7 @@ def values(
     >>> values(f, "likes").select("post_id", "value", "status").rows()
     [('a', 0.0, 'reported'), ('b', 4.0, 'reported'), ('c', None, 'not_reported')]
     """
+    _check_fill(fill)
     frame = units(eager(frame), unit)
     cols = _check_metric(frame, metric, rate_by, numerator)
     keys = unit_keys(frame)
@@ -374,19 +448,31 @@ def values(
     )
     never = pl.any_horizontal(~pl.col(f"__ever_{c}").fill_null(False) for c in cols)
     if at_age is None:
-        rows = latest(frame)
-        # the latest observation that reported every column needed (a rate's numerator and base
-        # from the same snapshot)
-        both = pl.all_horizontal(pl.col(c).is_not_null() for c in cols)
-        last = latest(frame.filter(both).select(*keys, *snapshot_times(frame), *cols))
-        rows = rows.drop(cols).join(
-            last.select(*keys, *cols), on=keys, how="left", nulls_equal=True
-        )
+        rows = latest(frame, fill="none")
+        timed = "observed_at" in frame.columns
+        if fill == "last_reported":
+            # the latest observation that reported every column needed (a rate's numerator and
+            # base from the same snapshot)
+            both = pl.all_horizontal(pl.col(c).is_not_null() for c in cols)
+            last = latest(frame.filter(both).select(*keys, *snapshot_times(frame), *cols), "none")
+            when = [pl.col("observed_at").alias("reported_at")] if timed else []
+            rows = rows.drop(cols).join(
+                last.select(*keys, *cols, *when), on=keys, how="left", nulls_equal=True
+            )
+        elif timed:
+            reported = pl.all_horizontal(pl.col(c).is_not_null() for c in cols)
+            rows = rows.with_columns(
+                pl.when(reported).then(pl.col("observed_at")).alias("reported_at")
+            )
         label = "latest"
         status = pl.when(never).then(pl.lit("not_reported"))
     else:
         need(frame, ["observed_at", "published_at"], f"values at age {at_age!r}")
-        rows = _aligned(frame, [at_age], cols).drop("age")
+        rows = _aligned(frame, [at_age], cols, fill=fill).drop("age")
+        if fill == "last_reported":
+            rows = rows.with_columns(
+                pl.coalesce("carried_from_age_s", "age_s").alias("reported_at_age_s")
+            ).drop("carried", "carried_from_age_s")
         label = age_label(at_age)
         missing = pl.any_horizontal(pl.col(c).is_null() for c in cols)
         status = (

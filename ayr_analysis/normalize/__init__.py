@@ -46,12 +46,23 @@ __all__ = [
 ]
 
 
-def normalize(answers: Any, *, fetched_at: datetime | None = None) -> AnalyticsFrames:
+def normalize(
+    answers: Any,
+    *,
+    fetched_at: datetime | None = None,
+    platforms: str | Iterable[str] | None = None,
+    posts: Any = None,
+) -> AnalyticsFrames:
     """Turn ``/analytics/post`` answers into :class:`AnalyticsFrames`.
 
     ``answers`` is one decoded answer (a dict, or an ``ApiResponse``), a list of them, or a
     ``BulkResult`` (anything with ``.responses`` and ``.failures``: failures become rows in
     ``errors``). ``fetched_at`` is used when an answer carries no ``received_at``; default: now.
+
+    ``platforms`` (the networks asked for) or, without it, ``posts`` (the history frame: the
+    networks each post went to) say which networks to expect: each one with neither data nor an
+    error gets an ``errors`` row with reason ``missing_from_answer``, and a whole request that
+    failed gets one row per network expected.
 
     >>> from datetime import datetime, timezone
     >>> answer = {
@@ -73,7 +84,7 @@ def normalize(answers: Any, *, fetched_at: datetime | None = None) -> AnalyticsF
     default_us = _fetched_us(fetched_at)
     with _gc_paused():
         col = _Collector()
-        frames = _normalize(col, answers, default_us)
+        frames = _normalize(col, answers, default_us, _expected(platforms, posts))
         col.release()  # before the collector is back: nothing left for it to scan
     col.emit()
     return frames
@@ -96,7 +107,28 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _normalize(col: _Collector, answers: Any, default_us: int) -> AnalyticsFrames:
+def _expected(
+    names: str | Iterable[str] | None, posts: Any
+) -> Iterable[str] | Mapping[str, list[str]] | None:
+    """The networks expected: those asked for (every post), else each post's from history."""
+    from ..platforms import resolve
+
+    if names is not None:
+        return [resolve(n) for n in ([names] if isinstance(names, str) else names)]
+    if posts is None or not hasattr(posts, "columns"):
+        return None
+    if "post_id" not in posts.columns or "platform" not in posts.columns:
+        return None
+    out: dict[str, list[str]] = {}
+    for pid, net in zip(posts["post_id"].to_list(), posts["platform"].to_list(), strict=True):
+        if pid is not None and net is not None and net not in out.setdefault(pid, []):
+            out[pid].append(net)
+    return out
+
+
+def _normalize(
+    col: _Collector, answers: Any, default_us: int, expected: Any = None
+) -> AnalyticsFrames:
     failures: Iterable[Any] = ()
     if isinstance(answers, Mapping):
         responses: Iterable[Any] = [answers]
@@ -122,5 +154,6 @@ def _normalize(col: _Collector, answers: Any, default_us: int) -> AnalyticsFrame
         col.answer(r, fetched, getattr(r, "request_id", None), getattr(r, "status_code", None))
     for f in failures:
         col.failure(f, default_us)
+    col.expect(expected)
     source = "demo" if True in flags else ("live" if False in flags else None)
     return build_frames(col, source)

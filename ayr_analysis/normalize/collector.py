@@ -35,6 +35,12 @@ from ._values import (
 
 _SPECS: dict[str, PlatformSpec] = dict(platforms.REGISTRY)  # a plain dict: quicker look-ups
 
+#: The message of a ``missing_from_answer`` error row.
+MISSING_MESSAGE = (
+    "asked for but absent from the answer: the network filtered the post (TikTok drops videos "
+    "removed for violations, e.g. music copyright) or the post was not sent there"
+)
+
 
 def _look(obj: dict[str, Any], analytics: dict[str, Any] | None, path: str) -> Any:
     """``path`` on the network object, else inside ``analytics``."""
@@ -132,8 +138,10 @@ class _Collector(_Notes):
         self.reaction_keys: dict[str, str] = {}  # label as sent -> reaction
         # side rows: (index of the observation, then the columns of their own)
         self.breakdowns: list[tuple[Any, ...]] = []
+        # (post, network, reason, code, message, http status, retryable, fetched): ERROR_COLUMNS
         self.errors: list[tuple[Any, ...]] = []
-        self.error_seen: set[tuple[Any, ...]] = set()
+        self.error_at: dict[tuple[Any, ...], int] = {}  # (post, network, fetched) -> row index
+        self.asked: dict[str, int] = {}  # post id -> fetch time, for every post answered or failed
         # field table: one entry per (platform, path) seen in this call
         self.pcodes: dict[str, dict[str, int]] = {}
         self.t_platform: list[str] = []
@@ -179,6 +187,8 @@ class _Collector(_Notes):
             pid = self.post_id(None, pid)
         if pid is None and type(post_hint) is str:
             pid = post_hint
+        if pid is not None:
+            self.asked.setdefault(pid, fetched)
         listed = False
         errs = ans.get("errors")
         if type(errs) is list:
@@ -196,7 +206,7 @@ class _Collector(_Notes):
             (ans.get("status") == "error" and ("code" in ans or "message" in ans))
             or http is not None
         ):
-            self.error(pid, None, ans, fetched, http)
+            self.error(pid, None, ans, fetched, http, "request_failed")
         registry = _SPECS
         for key, value in ans.items():
             spec = registry.get(key)
@@ -235,6 +245,7 @@ class _Collector(_Notes):
         err: Mapping[str, Any],
         fetched: int,
         http: int | None = None,
+        reason: str = "network_error",
     ) -> None:
         code = _int(err.get("code"))
         msg = err.get("message")
@@ -249,10 +260,23 @@ class _Collector(_Notes):
         retry = err.get("retryAvailable")
         if type(retry) is not bool:
             retry = is_retryable(code, http)
-        row = (pid, platform, code, msg, http, retry, fetched)
-        if row not in self.error_seen:  # the same failure both in place and in `errors`
-            self.error_seen.add(row)
+        row = (pid, platform, reason, code, msg, http, retry, fetched)
+        key = (pid, platform, fetched)
+        at = self.error_at.get(key)
+        if at is None:
+            self.error_at[key] = len(self.errors)
             self.errors.append(row)
+            return
+        # the same failure reported twice (in place and in `errors`, maybe in other words): one
+        # row, both messages, the first code and status given
+        old = self.errors[at]
+        messages = old[4]
+        if msg and msg not in (messages or "").split(" | "):
+            messages = msg if not messages else f"{messages} | {msg}"
+        self.errors[at] = (
+            pid, platform, old[2], old[3] if old[3] is not None else code, messages,
+            old[5] if old[5] is not None else http, old[6] or retry, fetched,
+        )  # fmt: skip
 
     def failure(self, failure: Any, fetched: int) -> None:
         err = getattr(failure, "error", None)
@@ -266,10 +290,13 @@ class _Collector(_Notes):
         retry = getattr(err, "retryable", None)
         if type(retry) is not bool:
             retry = is_retryable(code, http)
+        if pid is not None:
+            self.asked.setdefault(str(pid), fetched)
         self.errors.append(
             (
                 None if pid is None else str(pid),
                 platform.lower() if type(platform) is str else None,
+                "request_failed",
                 code,
                 None if msg is None else str(msg),
                 http,
@@ -283,9 +310,12 @@ class _Collector(_Notes):
         self, spec: PlatformSpec, obj: dict[str, Any], pid: str | None, pos: int, fetched: int
     ) -> None:
         name = spec.name
+        from_error = False
         if obj.get("status") == "error":
             self.error(pid, name, obj, fetched)
-            return
+            if type(obj.get("analytics")) is not dict:
+                return
+            from_error = True  # numbers inside the error object: kept, flagged
         sid = obj.get("id")
         if type(sid) is not str or sid.strip() in _SENTINELS:  # plain text is kept as it is
             sid = self.post_id(name, sid)
@@ -355,8 +385,9 @@ class _Collector(_Notes):
                 break
 
         self.obs.append(
-            (pid, name, sid, pos, observed, fetched, last, nxt, url, published, media, text)
-        )
+            (pid, name, sid, pos, observed, fetched, last, nxt, url, published, media, text,
+             from_error)
+        )  # fmt: skip
         if analytics is None:
             self.counts.append(0)
             return
@@ -556,12 +587,64 @@ class _Collector(_Notes):
             else:
                 self.bad(name, b.path, f"expected a list of shares, got {_kind(v)}")
                 continue
+            shares: list[tuple[str, float]] = []
             for key, share in pairs:
                 n = _number(share)
                 if n is _BAD:
                     self.bad(name, b.path, f"expected a share, got {_kind(share)}")
                 elif n is not None:
-                    self.breakdowns.append((obs, b.breakdown, key, n / div))
+                    shares.append((key, n))
+            if not shares:
+                continue
+            # the declared scale, checked: shares summing to about 1 are fractions, to more
+            # than 1.5 percent (a list may hold only the top entries, so less than 100)
+            total = sum(n for _, n in shares)
+            if div == 100.0 and 0 < total <= 1.0 + 1e-6:
+                div = 1.0
+                self.bad(name, b.path, f"shares sum to {total:g}, not about 100",
+                         "read as fractions 0-1 (not divided by 100)")  # fmt: skip
+            elif div == 1.0 and total > 1.5:
+                div = 100.0
+                self.bad(name, b.path, f"shares sum to {total:g}, not about 1",
+                         "read as percent (divided by 100)")  # fmt: skip
+            for key, n in shares:
+                v = n / div
+                if not 0.0 <= v <= 1.0:
+                    self.bad(name, b.path, f"share {n!r} of {key!r} is impossible",
+                             "left out of the breakdowns")  # fmt: skip
+                    continue
+                self.breakdowns.append((obs, b.breakdown, key, v))
+
+    # -- networks asked for ----------------------------------------------------------------------
+    def expect(self, asked: Mapping[str, Iterable[str]] | Iterable[str] | None) -> None:
+        """A row for every network asked for: ``asked`` is the networks asked for every post,
+        or a mapping post id -> networks expected (from history). A post whose whole request
+        failed gets that failure once per network (its network-less row then goes); any other
+        network with neither data nor an error row gets a ``missing_from_answer`` row."""
+        if asked is None or not self.asked:
+            return
+        every = None if isinstance(asked, Mapping) else tuple(asked)
+        present = {(row[0], row[1]) for row in self.obs}
+        present.update((row[0], row[1]) for row in self.errors)
+        whole = {row[0]: row for row in self.errors if row[2] == "request_failed"}
+        extra: list[tuple[Any, ...]] = []
+        expanded: set[str] = set()
+        for pid, fetched in self.asked.items():
+            names = every if every is not None else asked.get(pid, ())  # type: ignore[union-attr]
+            failed = whole.get(pid)
+            for net in names:
+                if (pid, net) in present:
+                    continue
+                present.add((pid, net))
+                if failed is not None:
+                    extra.append((pid, net, *failed[2:]))
+                    expanded.add(pid)
+                else:
+                    extra.append((pid, net, "missing_from_answer", None, MISSING_MESSAGE, None,
+                                  False, fetched))  # fmt: skip
+        if expanded:
+            self.errors = [r for r in self.errors if r[1] is not None or r[0] not in expanded]
+        self.errors.extend(extra)
 
 
 def _looks_like_network(value: Any) -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from .. import platforms
+from ..platforms import VALUE_CHECKS
 from ..schema import (
     BREAKDOWNS_SCHEMA,
     CANONICAL_METRICS,
@@ -38,7 +39,15 @@ __all__ = ["OBS_COLUMNS", "PANDAS_HINT", "AnalyticsFrames", "build_frames", "wit
 
 #: The columns of one observation (a post on a network, a tweet of a thread, at one time): the
 #: wide frame without its metrics. The collector's row tuples hold them in this order.
-OBS_COLUMNS: tuple[str, ...] = tuple(c for c in WIDE_SCHEMA if c not in CANONICAL_METRICS)
+OBS_COLUMNS: tuple[str, ...] = tuple(
+    c for c in WIDE_SCHEMA if c not in CANONICAL_METRICS and c != "caveats"
+)
+#: The columns of the collector's error rows (the errors frame may hold more: null here).
+ERROR_COLUMNS: tuple[str, ...] = (
+    *POST_KEY, "reason", "code", "message", "http_status", "retryable", "fetched_at",
+)  # fmt: skip
+#: Counts beyond this are not exact in a Float64 (long's ``value``): wide keeps them exact.
+_EXACT_LIMIT = 2.0**53
 _OBS_SCHEMA = pl.Schema({c: WIDE_SCHEMA[c] for c in OBS_COLUMNS})
 #: The columns the long frame shares with its observation.
 _KEY_COLS: tuple[str, ...] = tuple(c for c in LONG_SCHEMA if c in _OBS_SCHEMA)
@@ -99,9 +108,19 @@ def build_frames(col: _Collector, source: str | None) -> AnalyticsFrames:
             [[row[i] for row in col.breakdowns] for i in (1, 2, 3)],
             BREAKDOWNS_SCHEMA,
         ),
-        errors=_frame(col.errors, ERRORS_SCHEMA),
+        errors=_errors_frame(col.errors),
         source=source,
     )
+
+
+def _errors_frame(rows: list[tuple[Any, ...]]) -> pl.DataFrame:
+    """The errors frame from the collector's rows (:data:`ERROR_COLUMNS`); other columns of
+    ERRORS_SCHEMA null."""
+    if not rows:
+        return empty(ERRORS_SCHEMA)
+    own = _frame(rows, pl.Schema({c: ERRORS_SCHEMA[c] for c in ERROR_COLUMNS}))
+    rest = [pl.lit(None, t).alias(c) for c, t in ERRORS_SCHEMA.items() if c not in own.columns]
+    return own.with_columns(rest).select(ERRORS_SCHEMA.names())
 
 
 def _long_frame(col: _Collector, obs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
@@ -122,10 +141,13 @@ def _long_frame(col: _Collector, obs: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
     )
     code = pl.Series("code", col.codes, dtype=pl.UInt32)
     raw, dropped = _checked_numbers(col)
+    exact = _exact_ints(col.raws, raw)
     if dropped is not None:
         keep = pl.Series(dtype=pl.Boolean).extend_constant(True, len(col.raws))
         keep = keep.scatter(dropped, False)
         obs_idx, code, raw = obs_idx.filter(keep), code.filter(keep), raw.filter(keep)
+        if exact is not None:
+            exact = exact.filter(keep)
         if raw.is_empty():
             return empty(LONG_SCHEMA), None
     # numbers first (cheap to filter), strings only for the long frame
@@ -151,10 +173,24 @@ def _long_frame(col: _Collector, obs: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
     long = pl.concat([keys, names, pl.DataFrame([value, raw])], how="horizontal").select(
         LONG_SCHEMA.names()
     )
-    metrics = pl.DataFrame([obs_idx, code, conv["mpos"], conv["prio"], value]).filter(
-        pl.col("mpos") >= 0
-    )
+    parts = [obs_idx, code, conv["mpos"], conv["prio"], value, raw]
+    if exact is not None:
+        parts.append(exact)
+    metrics = pl.DataFrame(parts).filter(pl.col("mpos") >= 0)
     return long, metrics
+
+
+def _exact_ints(raws: list[int | float], raw: pl.Series) -> pl.Series | None:
+    """The integers beyond 2**53 as sent (a Float64 rounds them), in an Int64 column null
+    elsewhere; None when there is none (the common case: one vector comparison)."""
+    big = raw.abs() >= _EXACT_LIMIT
+    if not big.any():
+        return None
+    idx = big.arg_true().to_list()
+    vals = [v if type(v) is int and -_MAX_INT <= v <= _MAX_INT else None
+            for v in (raws[i] for i in idx)]  # fmt: skip
+    out = pl.Series("exact", [None], dtype=pl.Int64).extend_constant(None, len(raws) - 1)
+    return out.scatter(idx, pl.Series(vals, dtype=pl.Int64))
 
 
 def _checked_numbers(col: _Collector) -> tuple[pl.Series, list[int] | None]:
@@ -213,6 +249,7 @@ def _metric_columns(col: _Collector, n: int, metrics: pl.DataFrame | None) -> di
         for c in bad["code"].unique().sort().to_list():
             col.bad(col.t_platform[c], col.t_field[c], "a number out of range")
         metrics = metrics.filter(ok)
+    metrics = _checked_values(col, metrics)
     # one cell per observation and metric in a flat column (row-major), the fallback
     # fields written first and the preferred field last; then one column per metric
     n_metrics = len(CANONICAL_METRICS)
@@ -233,7 +270,61 @@ def _metric_columns(col: _Collector, n: int, metrics: pl.DataFrame | None) -> di
         if WIDE_SCHEMA[m] == pl.Int64:
             expr = expr.round(0).cast(pl.Int64)
         exprs.append(expr.alias(m))
-    return {c.name: c for c in pl.DataFrame([flat]).select(exprs).get_columns()}
+    columns = {c.name: c for c in pl.DataFrame([flat]).select(exprs).get_columns()}
+    if "exact" in metrics.columns:
+        _restore_exact(columns, metrics)
+    return columns
+
+
+# the value checks of schema's metrics, by metric position: low, high, whole numbers only
+_LOW = pl.Series([c.low if c.low is not None else -float("inf")
+                  for c in (VALUE_CHECKS[m] for m in CANONICAL_METRICS)], dtype=pl.Float64)  # fmt: skip
+_HIGH = pl.Series([c.high if c.high is not None else float("inf")
+                   for c in (VALUE_CHECKS[m] for m in CANONICAL_METRICS)], dtype=pl.Float64)  # fmt: skip
+_WHOLE = pl.Series([VALUE_CHECKS[m].integer for m in CANONICAL_METRICS], dtype=pl.Boolean)
+
+
+def _checked_values(col: _Collector, metrics: pl.DataFrame) -> pl.DataFrame:
+    """``metrics`` without the impossible values (see ``platforms.VALUE_CHECKS``): each kind of
+    impossible value of a field warns once, naming a post, the network, the field and the raw
+    value; the value stays in ``long``."""
+    mpos = metrics["mpos"].cast(pl.UInt32)
+    value = metrics["value"]
+    whole = _WHOLE.gather(mpos)
+    ok = (
+        (value >= _LOW.gather(mpos))
+        & (value <= _HIGH.gather(mpos))
+        & (~whole | (value == value.floor()))
+    )
+    if ok.all():
+        return metrics
+    bad = metrics.filter(~ok)
+    firsts = bad.group_by("code", maintain_order=True).agg(
+        pl.col("obs").first(), pl.col("raw_value").first(), pl.col("value").first(), pl.len()
+    )
+    for code, obs, raw, v, n in firsts.iter_rows():
+        metric = col.t_metric[code]
+        check = VALUE_CHECKS[metric]
+        pid = col.obs[obs][0]
+        what = f"post {pid!r}: {raw:g} is impossible for {metric} ({check.rule})"
+        if col.t_unit[code] == "fraction" and col.t_div[code] == 1.0 and 1.0 < v <= 100.0:
+            what += "; it looks like percent sent where a fraction 0-1 is declared"
+        if n > 1:
+            what += f" (and {n - 1} more values of this field)"
+        col.bad(col.t_platform[code], col.t_field[code], what, "null in wide, kept in long")
+    return metrics.filter(ok)
+
+
+def _restore_exact(columns: dict[str, pl.Series], metrics: pl.DataFrame) -> None:
+    """Counts beyond 2**53 as sent, where the field sending them is the one shown."""
+    rows = metrics.filter(pl.col("exact").is_not_null())
+    for obs, mpos, v, exact in rows.select("obs", "mpos", "value", "exact").iter_rows():
+        m = CANONICAL_METRICS[mpos]
+        column = columns.get(m)
+        if column is None or WIDE_SCHEMA[m] != pl.Int64:
+            continue
+        if column[obs] is not None and float(column[obs]) == v:
+            columns[m] = column.scatter(obs, exact)
 
 
 def _wide_frame(col: _Collector, obs: pl.DataFrame, metrics: pl.DataFrame | None) -> pl.DataFrame:
@@ -250,8 +341,39 @@ def _wide_frame(col: _Collector, obs: pl.DataFrame, metrics: pl.DataFrame | None
         else:
             exprs.append(pl.lit(None, WIDE_SCHEMA[m]).alias(m))
     wide = obs.with_columns(exprs)
-    wide = wide.with_columns(_engagements_expr(obs["platform"].unique().to_list()))
-    return wide.select(WIDE_SCHEMA.names())
+    names = obs["platform"].unique().to_list()
+    wide = wide.with_columns(_engagements_expr(names))
+    return wide.with_columns(caveats_expr(names)).select(WIDE_SCHEMA.names())
+
+
+def caveats_expr(names: Iterable[str | None]) -> pl.Expr:
+    """The ``caveats`` column: the codes of the networks' :class:`~ayr_analysis.platforms.Caveat`
+    whose conditions the row meets (an empty list when none)."""
+    codes: list[pl.Expr] = [pl.lit(None, pl.String)]
+    for name in names:
+        spec = platforms.REGISTRY.get(name) if name else None
+        if spec is None:
+            continue
+        for c in spec.caveats:
+            cond = pl.col("platform") == name
+            if c.media_types:
+                cond = cond & pl.col("media_type").is_in(list(c.media_types)).fill_null(False)
+            if c.any_zero:
+                cond = cond & pl.any_horizontal(
+                    [(pl.col(m) == 0).fill_null(False) for m in c.any_zero]
+                )
+            if c.any_null:
+                cond = cond & pl.any_horizontal([pl.col(m).is_null() for m in c.any_null])
+            if c.all_null:
+                cond = cond & pl.all_horizontal([pl.col(m).is_null() for m in c.all_null])
+            if c.any_reported:
+                cond = cond & pl.any_horizontal([pl.col(m).is_not_null() for m in c.any_reported])
+            if c.max_age_h is not None:
+                age = pl.col("observed_at") - pl.col("published_at")
+                young = age < pl.duration(seconds=int(c.max_age_h * 3600))
+                cond = cond & young.fill_null(True)
+            codes.append(pl.when(cond).then(pl.lit(c.code)))
+    return pl.concat_list(codes).list.drop_nulls().alias("caveats")
 
 
 def _engagements_expr(names: Iterable[str | None]) -> pl.Expr:

@@ -17,10 +17,14 @@ from importlib import import_module
 from types import MappingProxyType
 
 from ..schema import PLATFORMS
-from ._base import UNITS, BreakdownSpec, FieldSpec, PlatformSpec
+from ._base import UNITS, VALUE_CHECKS, BreakdownSpec, Caveat, FieldSpec, PlatformSpec, ValueCheck
 
 __all__ = [
+    "CAVEATS",
     "REGISTRY",
+    "VALUE_CHECKS",
+    "Caveat",
+    "ValueCheck",
     "UNITS",
     "BreakdownSpec",
     "FieldSpec",
@@ -38,6 +42,11 @@ REGISTRY: Mapping[str, PlatformSpec] = MappingProxyType(
 )
 if tuple(REGISTRY) != PLATFORMS:  # pragma: no cover - a packaging mistake, caught by the tests
     raise RuntimeError("every platform in schema.PLATFORMS needs a field-map module")
+
+#: Caveat code -> its footnote, from every network's field map (the codes of ``wide.caveats``).
+CAVEATS: Mapping[str, str] = MappingProxyType(
+    {c.code: c.text for spec in REGISTRY.values() for c in spec.caveats}
+)
 
 #: Other names accepted for a network, everywhere a network is named (functions, CLI, report
 #: parameters, campaigns files, the dashboard).

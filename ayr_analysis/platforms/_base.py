@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..schema import CANONICAL_METRICS, COUNT_METRICS
+from ..schema import CANONICAL_METRICS, COUNT_METRICS, FLOAT_METRICS
 
 #: Raw unit -> (canonical unit, multiplier, divisor). value = raw * multiplier / divisor.
 #: Divisors are kept apart from multipliers so that 1145 ms gives exactly 1.145 s.
@@ -28,6 +28,75 @@ UNITS: dict[str, tuple[str, float, float]] = {
 
 _COUNT_METRICS = frozenset(COUNT_METRICS)
 _CANONICAL = frozenset(CANONICAL_METRICS)
+
+
+@dataclass(frozen=True)
+class ValueCheck:
+    """What values a canonical metric can take, in its canonical unit.
+
+    ``low`` / ``high``: the possible range (``None``: unbounded); ``integer``: whole numbers only.
+    A value outside is impossible: null in ``wide`` with a ``DataQualityWarning`` naming the post,
+    network, field and raw value; the raw value stays in ``long``.
+
+    >>> VALUE_CHECKS["likes"].allows(12.5), VALUE_CHECKS["completion_rate"].allows(18.5)
+    (False, False)
+    """
+
+    low: float | None = 0.0
+    high: float | None = None
+    integer: bool = False
+    rule: str = ""
+
+    def allows(self, v: float) -> bool:
+        if self.low is not None and v < self.low:
+            return False
+        if self.high is not None and v > self.high:
+            return False
+        return not self.integer or v == int(v)
+
+
+#: The value check of every canonical metric (declared here, next to the field maps): counts are
+#: whole numbers >= 0; durations >= 0 s; fractions within 0-1 (``avg_view_fraction`` up to 2:
+#: YouTube's average view percentage passes 100 % on looped Shorts, never 250 %); a network's own
+#: rate >= 0.
+VALUE_CHECKS: dict[str, ValueCheck] = {
+    **{m: ValueCheck(0.0, None, True, "a count is a whole number >= 0") for m in COUNT_METRICS},
+    "watch_time_s": ValueCheck(0.0, None, False, "a duration is >= 0 s"),
+    "avg_watch_time_s": ValueCheck(0.0, None, False, "a duration is >= 0 s"),
+    "avg_view_fraction": ValueCheck(0.0, 2.0, False, "an average view fraction is within 0-2"),
+    "completion_rate": ValueCheck(0.0, 1.0, False, "a rate is a fraction within 0-1"),
+    "engagement_rate_reported": ValueCheck(0.0, None, False, "a rate is >= 0"),
+}
+assert set(VALUE_CHECKS) == set(COUNT_METRICS) | set(FLOAT_METRICS)
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """A known limit of a network's numbers, set as ``code`` in the wide frame's ``caveats``
+    column on every row that meets all of its conditions (an empty condition always holds).
+
+    * ``media_types``: the row's ``media_type`` is one of these;
+    * ``any_zero`` / ``any_null`` / ``all_null`` / ``any_reported``: of these canonical metrics,
+      one is reported as 0 / one is not reported / none is reported / one is reported;
+    * ``max_age_h``: the post is younger than this at the observation (or its age is unknown).
+
+    ``text`` is the footnote shown under report tables and in the dashboard (see
+    ``docs/METRICS.md``, section "Caveats").
+    """
+
+    code: str
+    text: str
+    media_types: tuple[str, ...] = ()
+    any_zero: tuple[str, ...] = ()
+    any_null: tuple[str, ...] = ()
+    all_null: tuple[str, ...] = ()
+    any_reported: tuple[str, ...] = ()
+    max_age_h: float | None = None
+
+    def __post_init__(self) -> None:
+        for m in (*self.any_zero, *self.any_null, *self.all_null, *self.any_reported):
+            if m not in _CANONICAL:
+                raise ValueError(f"caveat {self.code}: {m!r} is not a canonical metric")
 
 
 @dataclass(frozen=True)
@@ -158,7 +227,7 @@ class PlatformSpec:
     breakdowns: tuple[BreakdownSpec, ...] = ()
     follower_fields: tuple[str, ...] = ()
     precedence_notes: tuple[str, ...] = ()
-    caveats: tuple[str, ...] = ()
+    caveats: tuple[Caveat, ...] = ()
 
     def __post_init__(self) -> None:
         seen: set[str] = set()

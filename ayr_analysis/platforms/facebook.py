@@ -2,7 +2,7 @@
 ``total`` feeds ``reactions``, the other keys the reactions frame. Meta removed
 ``impressionsUnique`` and several page metrics in 2025-11; they stay mapped for older answers."""
 
-from ._base import PlatformSpec, count, ms
+from ._base import Caveat, PlatformSpec, count, ms
 
 SPEC = PlatformSpec(
     name="facebook",
@@ -33,5 +33,13 @@ SPEC = PlatformSpec(
     reaction_paths=("reactions", "reactionsByType"),
     text_paths=("post", "message", "caption", "text", "title", "description"),
     media_type_paths=("mediaType", "type"),
+    caveats=(
+        Caveat(
+            "meta_comment_count",
+            "Facebook and Instagram comment counts can differ from the apps: private comments "
+            "are counted.",
+            any_reported=("comments",),
+        ),
+    ),
     follower_fields=("followersCount",),
 )

@@ -2,7 +2,7 @@
 ``reactions`` (``{like, praise, empathy, interest, appreciation, entertainment, ...}``) feeds the
 reactions frame only: ``likeCount`` already counts every reaction."""
 
-from ._base import PlatformSpec, count, ms, rate
+from ._base import Caveat, PlatformSpec, count, ms, rate
 
 SPEC = PlatformSpec(
     name="linkedin",
@@ -25,5 +25,14 @@ SPEC = PlatformSpec(
     ),
     reaction_paths=("reactions",),
     text_paths=("post", "text", "commentary"),
+    caveats=(
+        Caveat(
+            "linkedin_personal_page",
+            "LinkedIn personal pages give only likes, comments and reactions; impressions, "
+            "shares and clicks need a company page.",
+            any_reported=("likes", "comments", "reactions"),
+            all_null=("impressions", "shares", "clicks", "reach"),
+        ),
+    ),
     follower_fields=("followerCount",),
 )

@@ -1,7 +1,7 @@
 """Pinterest. Impressions, saves and clicks appear only after 24-72 h: until then the keys are
 absent (null), not zero."""
 
-from ._base import PlatformSpec, count, ms, rate
+from ._base import Caveat, PlatformSpec, count, ms, rate
 
 SPEC = PlatformSpec(
     name="pinterest",
@@ -26,5 +26,13 @@ SPEC = PlatformSpec(
     ),
     media_type_paths=("media.mediaType", "media.media_type", "mediaType"),
     text_paths=("description", "title", "post", "text"),
+    caveats=(
+        Caveat(
+            "pinterest_delayed",
+            "Pinterest reports impressions, saves and clicks only after 24-72 h: until then "
+            "they are absent (null), not zero.",
+            any_null=("impressions", "saves", "clicks"),
+        ),
+    ),
     follower_fields=("followerCount",),
 )

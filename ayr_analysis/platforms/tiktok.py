@@ -3,7 +3,7 @@
 ``reach``, ``fullVideoWatchedRate``, ``totalTimeWatched``, ``averageTimeWatched``,
 ``impressionSources`` and ``audienceCountries`` may vanish after 7 days of inactivity."""
 
-from ._base import BreakdownSpec, FieldSpec, PlatformSpec, count, fraction, seconds
+from ._base import BreakdownSpec, Caveat, FieldSpec, PlatformSpec, count, fraction, seconds
 
 SPEC = PlatformSpec(
     name="tiktok",
@@ -40,6 +40,16 @@ SPEC = PlatformSpec(
     url_paths=("postUrl", "url", "shareUrl"),
     text_paths=("post", "title", "videoDescription", "description", "caption", "text"),
     follower_fields=("followerCount",),
+    caveats=(
+        Caveat(
+            "tiktok_inactive_fields",
+            "TikTok stops reporting reach, watch time, completion rate and the traffic and "
+            "country shares once a video has been inactive for 7 days; analysis uses the last "
+            'reported value (fill="last_reported").',
+            any_reported=("views",),
+            any_null=("reach", "watch_time_s", "avg_watch_time_s", "completion_rate"),
+        ),
+    ),
     precedence_notes=(
         "likes: likeCount, else likes; comments: commentsCount, else comments; "
         "shares: shareCount, else shares (names before 2025-03)",

@@ -2,7 +2,7 @@
 ``estimatedMinutesWatched`` is in minutes, ``averageViewDuration`` in seconds and
 ``averageViewPercentage`` in percent."""
 
-from ._base import PlatformSpec, count, minutes, percent, seconds
+from ._base import Caveat, PlatformSpec, count, minutes, percent, seconds
 
 SPEC = PlatformSpec(
     name="youtube",
@@ -27,5 +27,14 @@ SPEC = PlatformSpec(
     ),
     default_media_type="video",
     text_paths=("title", "description", "post"),
+    caveats=(
+        Caveat(
+            "youtube_processing",
+            "YouTube takes 24-48 h to report numbers for videos with few views or a small "
+            "channel: zeros before 48 h may not be real.",
+            any_zero=("views",),
+            max_age_h=48,
+        ),
+    ),
     follower_fields=("subscriberCount",),
 )
