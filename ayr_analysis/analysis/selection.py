@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 
@@ -447,6 +447,7 @@ def values(
         pl.col(c).is_not_null().any().alias(f"__ever_{c}") for c in cols
     )
     never = pl.any_horizontal(~pl.col(f"__ever_{c}").fill_null(False) for c in cols)
+    status: Any  # a when/then chain, grown below and closed with otherwise()
     if at_age is None:
         rows = latest(frame, fill="none")
         timed = "observed_at" in frame.columns

@@ -332,7 +332,11 @@ class _Collector(_Notes):
         observed = fetched if last is None else last
         analytics = obj.get("analytics")
         if type(analytics) is dict:
-            shape = (name, tuple(obj), tuple(analytics))
+            shape: tuple[str, tuple[str, ...], tuple[Any, ...] | None] = (
+                name,
+                tuple(obj),
+                tuple(analytics),
+            )
         else:
             if analytics is not None and not (
                 type(analytics) is str and analytics.strip() in _SENTINELS
@@ -623,6 +627,7 @@ class _Collector(_Notes):
         network with neither data nor an error row gets a ``missing_from_answer`` row."""
         if asked is None or not self.asked:
             return
+        by_post: Mapping[str, Iterable[str]] = asked if isinstance(asked, Mapping) else {}
         every = None if isinstance(asked, Mapping) else tuple(asked)
         present = {(row[0], row[1]) for row in self.obs}
         present.update((row[0], row[1]) for row in self.errors)
@@ -630,7 +635,7 @@ class _Collector(_Notes):
         extra: list[tuple[Any, ...]] = []
         expanded: set[str] = set()
         for pid, fetched in self.asked.items():
-            names = every if every is not None else asked.get(pid, ())  # type: ignore[union-attr]
+            names = every if every is not None else by_post.get(pid, ())
             failed = whole.get(pid)
             for net in names:
                 if (pid, net) in present:

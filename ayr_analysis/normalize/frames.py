@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
@@ -85,7 +85,7 @@ def _side_frame(
     mine = pl.DataFrame(
         [pl.Series(c, v, dtype=schema[c]) for c, v in zip(own_names, own, strict=True)]
     )
-    return pl.concat([keys, mine], how="horizontal").select(schema.names()).cast(dict(schema))
+    return pl.concat([keys, mine], how="horizontal").select(schema.names()).cast(schema)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,6 +204,7 @@ def _checked_numbers(col: _Collector) -> tuple[pl.Series, list[int] | None]:
         suspects: Iterable[int] = [i for i, v in enumerate(raws) if type(v) is int or v - v != 0]
         raw = None
     else:
+        assert raw is not None  # built above
         suspect = ~raw.is_finite() | (raw.abs() >= _INT64_EDGE)
         if not suspect.any():
             return raw, None
@@ -256,7 +257,7 @@ def _metric_columns(col: _Collector, n: int, metrics: pl.DataFrame | None) -> di
     cell = metrics["obs"].cast(pl.Int64) * n_metrics + metrics["mpos"]
     prio, value = metrics["prio"], metrics["value"]
     flat = pl.Series("v", [None], dtype=pl.Float64).extend_constant(None, n * n_metrics - 1)
-    top = prio.max() or 0
+    top = int(cast(int, prio.max()) or 0)
     if top == 0:
         flat = flat.scatter(cell, value)
     else:
@@ -379,7 +380,7 @@ def caveats_expr(names: Iterable[str | None]) -> pl.Expr:
 def _engagements_expr(names: Iterable[str | None]) -> pl.Expr:
     """engagements = sum of the network's engagement metrics that were reported, else null."""
     expr: Any = pl.lit(None, pl.Int64)
-    chain = None
+    chain: Any = None  # a when/then chain, one branch per network
     for name in names:
         spec = platforms.REGISTRY.get(name) if name else None
         if spec is None or not spec.engagement:
@@ -505,7 +506,7 @@ class AnalyticsFrames:
             for m in COUNT_METRICS
         ]
         out = self.wide.group_by(list(FETCH_KEY), maintain_order=True).agg(aggs)
-        return out.select(THREAD_TOTALS_SCHEMA.names()).cast(dict(THREAD_TOTALS_SCHEMA))
+        return out.select(THREAD_TOTALS_SCHEMA.names()).cast(THREAD_TOTALS_SCHEMA)
 
     def to_pandas(self) -> dict[str, Any]:
         """The six frames as pandas DataFrames, in a dict keyed by name: ``long``, ``wide``,
@@ -571,7 +572,7 @@ def _pandas_types() -> Any:
 def _conform_posts(posts: pl.DataFrame) -> pl.DataFrame:
     """``posts`` with every column of POSTS_SCHEMA (missing ones null), in its order."""
     missing = [pl.lit(None, POSTS_SCHEMA[c]).alias(c) for c in POSTS_SCHEMA if c not in posts]
-    return posts.with_columns(missing).select(POSTS_SCHEMA.names()).cast(dict(POSTS_SCHEMA))
+    return posts.with_columns(missing).select(POSTS_SCHEMA.names()).cast(POSTS_SCHEMA)
 
 
 def with_post_metadata(wide: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
