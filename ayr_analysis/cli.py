@@ -14,6 +14,59 @@ from . import __version__
 Handler = Callable[[argparse.Namespace], int]
 
 
+# -- values checked while the command line is read (argparse reports them as usage errors) -----
+def _port(text: str) -> int:
+    """A TCP port, 0-65535 (0: a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: a whole number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is not between 0 and 65535")
+    return port
+
+
+#: the fastest simulated clock: about 11.5 simulated days per real second
+MAX_SPEED = 1_000_000.0
+
+
+def _speed(text: str) -> float:
+    """Simulated seconds per real second: a finite number from 0 to :data:`MAX_SPEED`."""
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid speed {text!r}: a number") from None
+    if not 0 <= speed <= MAX_SPEED:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"speed {text} is not between 0 and {MAX_SPEED:,.0f}")
+    return speed
+
+
+def _span(text: str, longest_days: int) -> str:
+    """A duration such as 30m or 2h, more than 0 and at most ``longest_days`` days."""
+    from datetime import timedelta
+
+    from .analysis import parse_duration
+
+    try:
+        span = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"duration {text!r} is too long") from None
+    if span <= timedelta(0):
+        raise argparse.ArgumentTypeError(f"duration {text!r} must be more than 0 s")
+    if span > timedelta(days=longest_days):
+        raise argparse.ArgumentTypeError(f"duration {text!r} is over {longest_days} days")
+    return text
+
+
+def _store(text: str) -> str:
+    """A snapshot store folder or URL: not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the store path must not be empty")
+    return text
+
+
 def _register_version(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("version", help="print the installed version")
     p.set_defaults(handler=lambda args: print(__version__) or 0)
@@ -22,11 +75,11 @@ def _register_version(sub: argparse._SubParsersAction) -> None:
 def _register_sandbox(sub: argparse._SubParsersAction) -> None:
     """``sandbox`` (serve the simulated API over HTTP) and ``demo-data`` (write data/)."""
     p = sub.add_parser("sandbox", help="serve the simulated Ayrshare API on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8787, help="port (0: a free one); default 8787")
+    p.add_argument("--port", type=_port, default=8787, help="port (0: a free one); default 8787")
     p.add_argument("--seed", type=int, default=7, help="demo world seed; default 7")
     p.add_argument(
         "--speed",
-        type=float,
+        type=_speed,
         default=0.0,
         help="simulated seconds per real second (3600: an hour a second); default 0",
     )
@@ -162,16 +215,19 @@ def _register_track(sub: argparse._SubParsersAction) -> None:
     what.add_argument("--campaign", metavar="NAME", help="a campaign of --campaigns")
     what.add_argument("--last-days", type=int, metavar="N", help="everything posted in N days")
     p.add_argument("--campaigns", metavar="FILE", help="campaigns file (TOML) for --campaign")
-    p.add_argument("--store", required=True, metavar="PATH", help="snapshot store folder or URL")
+    p.add_argument("--store", required=True, type=_store, metavar="PATH",
+                   help="snapshot store folder or URL")  # fmt: skip
     p.add_argument("--platforms", nargs="+", metavar="NAME", help="only these networks")
     p.add_argument("--rounds", type=int, help="stop after N rounds")
-    p.add_argument("--duration", help="stop after this much real time (e.g. 30m, 2h)")
-    p.add_argument("--min-interval", default="1h", help="re-ask networks without nextUpdate")
-    p.add_argument("--max-interval", default="1d",
+    p.add_argument("--duration", type=lambda t: _span(t, 3650),
+                   help="stop after this much real time (e.g. 30m, 2h)")  # fmt: skip
+    p.add_argument("--min-interval", default="1h", type=lambda t: _span(t, 365),
+                   help="re-ask networks without nextUpdate")  # fmt: skip
+    p.add_argument("--max-interval", default="1d", type=lambda t: _span(t, 3650),
                    help="settled posts are asked less and less often, at least this often")  # fmt: skip
     p.add_argument("--no-thrift", action="store_true",
                    help="ask every network at each nextUpdate, errors and schedules aside")  # fmt: skip
-    p.add_argument("--demo-speed", type=float, metavar="X",
+    p.add_argument("--demo-speed", type=_speed, metavar="X",
                    help="demo sandbox only: simulated seconds per real second (e.g. 3600)")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress lines")
 

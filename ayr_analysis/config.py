@@ -110,6 +110,11 @@ class Settings:
     rate_limit: int = 300
     rate_window: float = 300.0
     source: Source = "auto"
+    # limits of one exchange and of the client's reach (see docs/RELIABILITY.md)
+    deadline: float | None = None
+    max_response_bytes: int = 50_000_000
+    allow_insecure_http: bool = False
+    pacing_dir: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("api_key", "profile_key", "x_api_key", "x_api_secret"):
@@ -127,16 +132,35 @@ class Settings:
                 f"base_url must start with http:// or https://, got {self.base_url!r}"
             )
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
-        if not _is_number(self.timeout) or self.timeout <= 0:
-            raise ValidationError(f"timeout must be a number of seconds > 0, got {self.timeout!r}")
+        if not _is_seconds(self.timeout):
+            raise ValidationError(
+                f"timeout must be a number of seconds > 0 and at most {MAX_SECONDS}, "
+                f"got {self.timeout!r}"
+            )
         if not _is_int(self.max_retries) or self.max_retries < 0:
             raise ValidationError(f"max_retries must be an integer >= 0, got {self.max_retries!r}")
         if not _is_int(self.rate_limit) or self.rate_limit < 1:
             raise ValidationError(f"rate_limit must be an integer >= 1, got {self.rate_limit!r}")
-        if not _is_number(self.rate_window) or self.rate_window <= 0:
+        if not _is_seconds(self.rate_window):
             raise ValidationError(
-                f"rate_window must be a number of seconds > 0, got {self.rate_window!r}"
+                f"rate_window must be a number of seconds > 0 and at most {MAX_SECONDS}, "
+                f"got {self.rate_window!r}"
             )
+        if self.deadline is not None and not _is_seconds(self.deadline):
+            raise ValidationError(
+                f"deadline must be a number of seconds > 0 and at most {MAX_SECONDS}, "
+                f"got {self.deadline!r}"
+            )
+        if not _is_int(self.max_response_bytes) or self.max_response_bytes < 1:
+            raise ValidationError(
+                f"max_response_bytes must be a whole number >= 1, got {self.max_response_bytes!r}"
+            )
+        if not isinstance(self.allow_insecure_http, bool):
+            raise ValidationError(
+                f"allow_insecure_http must be True or False, got {self.allow_insecure_http!r}"
+            )
+        if self.pacing_dir is not None and not isinstance(self.pacing_dir, str):
+            object.__setattr__(self, "pacing_dir", os.fspath(self.pacing_dir))
         if self.source not in _SOURCES:
             raise ValidationError(f"source must be one of {_SOURCES}, got {self.source!r}")
 
@@ -154,6 +178,15 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+#: the longest timeout, deadline or rate window accepted: a day
+MAX_SECONDS = 86_400
+
+
+def _is_seconds(value: Any) -> bool:
+    """A finite number of seconds > 0 and at most :data:`MAX_SECONDS` (not inf or nan)."""
+    return _is_number(value) and 0 < value <= MAX_SECONDS
+
+
 #: field name -> environment variable
 ENV_VARS: dict[str, str] = {
     "api_key": "AYRSHARE_API_KEY",
@@ -166,9 +199,14 @@ ENV_VARS: dict[str, str] = {
     "rate_limit": "AYRSHARE_RATE_LIMIT",
     "rate_window": "AYRSHARE_RATE_WINDOW",
     "source": "AYRSHARE_SOURCE",
+    "deadline": "AYRSHARE_DEADLINE",
+    "max_response_bytes": "AYRSHARE_MAX_RESPONSE_BYTES",
+    "allow_insecure_http": "AYRSHARE_ALLOW_INSECURE_HTTP",
+    "pacing_dir": "AYRSHARE_PACING_DIR",
 }
-_FLOATS = {"timeout", "rate_window"}
-_INTS = {"max_retries", "rate_limit"}
+_FLOATS = {"timeout", "rate_window", "deadline"}
+_INTS = {"max_retries", "rate_limit", "max_response_bytes"}
+_BOOLS = {"allow_insecure_http"}
 _SECRETS = {"api_key", "profile_key", "x_api_key", "x_api_secret"}
 
 
@@ -194,6 +232,13 @@ def _convert(name: str, value: Any, origin: str) -> Any:
         if name in _INTS and isinstance(value, float) and value.is_integer():
             return int(value)
         return value
+    if name in _BOOLS and isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ValidationError(f"{origin} must be true or false (1/0, yes/no), got {value!r}")
     if name == "source" and isinstance(value, str):
         return value.strip().lower()
     if name == "base_url" and isinstance(value, str):

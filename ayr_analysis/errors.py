@@ -19,6 +19,7 @@ answer lasts) is one table, :data:`ERROR_CODES`; the normaliser's errors frame r
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -31,6 +32,7 @@ __all__ = [
     "AuthenticationError",
     "AyrshareError",
     "BadRequestError",
+    "DeadlineExceededError",
     "ERROR_CODES",
     "error_from_response",
     "ErrorCode",
@@ -43,8 +45,11 @@ __all__ = [
     "parse_retry_after",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitPausedError",
+    "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
+    "XQuotaError",
 ]
 
 #: Ayrshare codes the code below refers to by name (their entries are in :data:`ERROR_CODES`).
@@ -217,6 +222,35 @@ class InvalidResponseError(AyrshareError):
     >>> error_from_response(404, b"<html>Not Found</html>").retryable
     False
     """
+
+
+# -- errors of the client's own limits (deadline, size, pacing) and of X's daily quota --------
+class DeadlineExceededError(ApiTimeoutError):
+    """The whole exchange (connecting and every read) took longer than the client's deadline:
+    a server that answers too slowly, or without end. Not retried: it would happen again."""
+
+    default_retryable = False
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """The answer (decompressed) is larger than the client's size cap; reading stopped there.
+    Not retried: the same answer would come again."""
+
+
+class RateLimitPausedError(RateLimitError):
+    """Not sent: the profile is rate limited for longer than this request may wait, or it was
+    answered 429 again and again, and the client pauses it rather than risk a suspension
+    (Ayrshare suspends a profile after 1,000 429 answers in 24 hours). No request was made."""
+
+    default_retryable = False
+
+
+class XQuotaError(RateLimitError):
+    """X's own daily analytics quota for the profile is used up (Business 1,000, Premium 500
+    requests per 24 hours). Not retried: it lasts the day. The profile's other requests go on;
+    leave ``twitter`` out of ``platforms`` until the quota renews."""
+
+    default_retryable = False
 
 
 #: How long an error's answer lasts: what asking the same question again can give.
@@ -445,9 +479,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # inf, nan or a negative number is no wait at all
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -522,7 +558,7 @@ def error_from_response(
     if isinstance(body, str):
         try:
             decoded = json.loads(body) if body.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to decode
             decoded = None
             not_json = body
         if decoded is None and not_json is None:

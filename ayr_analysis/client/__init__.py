@@ -1,8 +1,9 @@
 """HTTP clients for the Ayrshare analytics API (sync and async, on httpx).
 
 They add the auth headers, validate input before any request, pace requests to the per-profile
-rate limit, retry transient failures (connection errors, timeouts, 429, 5xx) with backoff, and turn
-error answers into the errors of :mod:`ayr_analysis.errors`. Answers come back as
+rate limit (with the other processes of the machine), retry transient failures (connection
+errors, timeouts, 429, 5xx) with backoff, bound each exchange in time and size, and turn error
+answers into the errors of :mod:`ayr_analysis.errors`. Answers come back as
 :class:`ApiResponse`: the decoded JSON body (a dict) with metadata.
 
 Without an API key (and ``source`` not ``"live"``) the clients talk to the built-in demo sandbox;
@@ -23,6 +24,8 @@ The package, by seam:
   pacing, retries, answers and errors), written once for both faces;
 - :mod:`~ayr_analysis.client.sync` and :mod:`~ayr_analysis.client.aio`: the two faces, which
   only perform the I/O;
+- :mod:`~ayr_analysis.client.bounds`: the limits of one exchange (a total deadline, a cap on the
+  decompressed size of the answer, JSON that is UTF-8 and at most 64 levels deep);
 - :mod:`~ayr_analysis.client.calls`: what each endpoint sends;
 - :mod:`~ayr_analysis.client.validation`: the checks of every argument, before any request;
 - :mod:`~ayr_analysis.client.display`: the demo notice and progress bars;

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Generator, Iterable
 from typing import Any
 
@@ -21,6 +22,7 @@ import httpx
 
 from ..config import Secret
 from . import calls
+from .bounds import DeadlinePassed, Received
 from .core import ClientCore, Send, Sleep, Step
 from .display import progress_bar
 from .results import ApiResponse, BulkResult, PostFailure, as_failure
@@ -67,15 +69,38 @@ class AsyncAyrshareClient(ClientCore):
         await self.close()
 
     # -- the I/O -----------------------------------------------------------------------------
+    async def _receive(self, step: Send) -> Received:
+        """Send the request and read its answer as it streams in, within the size cap and the
+        deadline (which bounds everything, waiting for a connection included)."""
+        call = step.call
+        deadline = time.monotonic() + self._deadline_s
+        try:
+            async with (
+                asyncio.timeout(self._deadline_s),
+                self._http.stream(
+                    call.method, call.path, params=call.params, json=call.json,
+                    headers=step.headers,
+                ) as response,
+            ):  # fmt: skip
+                reader = self._body_reader(response, deadline)
+                if response.is_stream_consumed:  # read already (an in-process transport)
+                    reader.feed_decoded(response.content)
+                elif reader.decodes:
+                    async for piece in response.aiter_raw():
+                        reader.feed(piece)
+                else:
+                    async for piece in response.aiter_bytes():
+                        reader.feed_decoded(piece)
+                return Received(response.status_code, response.headers, reader.finish())
+        except TimeoutError:
+            raise DeadlinePassed(self._deadline_s) from None
+
     async def _perform(self, step: Step) -> Any:
         if isinstance(step, Send):
-            call = step.call
-            return await self._http.request(
-                call.method, call.path, params=call.params, json=call.json, headers=step.headers
-            )
+            return await self._receive(step)
         if isinstance(step, Sleep):
             return await self._sleep(step.seconds)
-        return await self._limiter.acquire_slot_async(self._sleep)
+        return await self._limiter.acquire_slot_async(self._sleep, max_block=step.max_block)
 
     async def _run(self, steps: Generator[Step, Any, ApiResponse]) -> ApiResponse:
         """Perform the steps of an exchange, handing each outcome (or error) back to it."""

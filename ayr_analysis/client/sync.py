@@ -20,6 +20,7 @@ import httpx
 
 from ..config import Secret
 from . import calls
+from .bounds import Received, deadline_scope, keep_deadlines
 from .core import ClientCore, Send, Sleep, Step
 from .display import progress_bar
 from .results import ApiResponse, BulkResult, as_failure
@@ -52,6 +53,7 @@ class AyrshareClient(ClientCore):
         super().__init__(api_key, **kwargs)
         self._sleep = self._sleep_arg or time.sleep
         self._http = httpx.Client(**self._client_kwargs())
+        keep_deadlines(self._http)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -64,15 +66,34 @@ class AyrshareClient(ClientCore):
         self.close()
 
     # -- the I/O -----------------------------------------------------------------------------
+    def _receive(self, step: Send) -> Received:
+        """Send the request and read its answer as it streams in, within the size cap; the
+        network layer ends every connect and read by the deadline."""
+        call = step.call
+        deadline = time.monotonic() + self._deadline_s
+        with (
+            deadline_scope(deadline),
+            self._http.stream(
+                call.method, call.path, params=call.params, json=call.json, headers=step.headers
+            ) as response,
+        ):
+            reader = self._body_reader(response, deadline)
+            if response.is_stream_consumed:  # read already (an in-process transport)
+                reader.feed_decoded(response.content)
+            elif reader.decodes:
+                for piece in response.iter_raw():
+                    reader.feed(piece)
+            else:
+                for piece in response.iter_bytes():
+                    reader.feed_decoded(piece)
+            return Received(response.status_code, response.headers, reader.finish())
+
     def _perform(self, step: Step) -> Any:
         if isinstance(step, Send):
-            call = step.call
-            return self._http.request(
-                call.method, call.path, params=call.params, json=call.json, headers=step.headers
-            )
+            return self._receive(step)
         if isinstance(step, Sleep):
             return self._sleep(step.seconds)
-        return self._limiter.acquire_slot(self._sleep)
+        return self._limiter.acquire_slot(self._sleep, max_block=step.max_block)
 
     def _run(self, steps: Generator[Step, Any, ApiResponse]) -> ApiResponse:
         """Perform the steps of an exchange, handing each outcome (or error) back to it."""
