@@ -286,3 +286,40 @@ def test_a_post_that_returns_inside_the_band_alerts_again_only_on_a_new_crossing
         ("above", 6.0, False),
         ("above", 48.0, True),
     ]
+
+
+# --------------------------------------------------------------------------- per campaign, per post
+
+
+def test_index_distribution_per_campaign_ignores_the_network_mix():
+    rows = regular_posts([1000, 2000, 3000, 4000, 5000])
+    for i, s in enumerate([10, 20, 30, 40, 50]):
+        rows += post_rows(f"X{i}", T0, scaled(s), platform="twitter", media_type=None)
+    f = frame(rows).with_columns(
+        # campaign A: the typical tiktok post and the typical twitter post; B: the best of each
+        pl.when(pl.col("post_id").is_in(["P02", "X2"]))
+        .then(pl.lit("A"))
+        .when(pl.col("post_id").is_in(["P04", "X4"]))
+        .then(pl.lit("B"))
+        .alias("campaign")
+    )
+    idx = analysis.performance_index(f, "likes", at="7d")
+    assert "campaign" in idx.columns
+    dist = analysis.index_distribution(idx, "campaign")
+    assert dist.select("campaign", "n", "networks").rows() == [("B", 2, 2), ("A", 2, 2)]
+    assert dist["median"].to_list() == pytest.approx([5 / 3, 1.0], rel=1e-3)
+    assert dist.filter(pl.col("campaign") == "A")["above"].item() == 0.0
+
+
+def test_post_outlook_gathers_one_post_its_band_and_forecast():
+    rows = regular_posts([1000 + 250 * i for i in range(17)], every_h=6)
+    rows += post_rows("new", T0 + 200 * H, scaled(3000), ages_h=(1, 6, 24))
+    o = analysis.post_outlook(frame(rows), "likes", "new")
+    assert o.post["platform"] == "tiktok" and o.post["media_type"] == "video"
+    assert o.points["age_h"].to_list() == [1.0, 6.0, 24.0]
+    assert o.typical["age"].to_list() == ["1h", "6h", "24h", "72h", "7d"]
+    assert o.index["index"].item() == 1.0
+    assert o.forecast["forecast"].item() == pytest.approx(3000 * shape(168), rel=0.002)
+    assert o.horizon == "7d"
+    with pytest.raises(ValueError, match="not in the snapshots"):
+        analysis.post_outlook(frame(rows), "likes", "nope")

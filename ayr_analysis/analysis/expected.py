@@ -46,10 +46,13 @@ __all__ = [
     "BANDS",
     "INDEX_STATUSES",
     "Backtest",
+    "PostOutlook",
     "alerts",
     "backtest",
     "forecast",
+    "index_distribution",
     "performance_index",
+    "post_outlook",
     "typical_curves",
 ]
 
@@ -67,6 +70,10 @@ INDEX_STATUSES: dict[str, str] = {
     "no_publication_time": "publication time unknown",
     "too_young": "younger than the first age of the grid",
 }
+
+#: Columns of the snapshots that the per-post results carry along when present (from each
+#: post's latest snapshot): to label a post, link to it, or group it by campaign.
+_EXTRAS = ("text", "url", "campaign")
 
 _SEP = "\x1f"
 _EPS = 1e-9
@@ -126,6 +133,7 @@ class _Curves:
     by: list[str]
     grid: list[tuple[str, float]]
     demo: bool
+    extras: list[str]
 
 
 def _prepare(
@@ -171,17 +179,18 @@ def _prepare(
             pl.col("observed_at").last().alias("current_at"),
         )
     )
+    extras = [c for c in _EXTRAS if c in frame.columns and c not in (*keys, *by)]
     static = (
-        slim.sort([*keys, "observed_at"])
+        frame.sort([*keys, "observed_at"])
         .group_by(keys, maintain_order=True)
-        .agg(pl.col(c).last() for c in ("published_at", *by) if c not in keys)
+        .agg(pl.col(c).last() for c in ("published_at", *by, *extras) if c not in keys)
     )
     posts = (
         static.join(last, on=keys, how="left", nulls_equal=True)
         .with_columns(_group_key(by), _unit_key(keys))
         .sort(keys)
     )
-    return _Curves(curves, posts, keys, by, grid, is_demo(frame))
+    return _Curves(curves, posts, keys, by, grid, is_demo(frame), extras)
 
 
 def _now(c: _Curves, now: datetime | None) -> datetime | None:
@@ -425,7 +434,8 @@ def performance_index(
     ``typical``, ``q10``, ``q25``, ``q75``, ``q90`` (the bands at that age), ``index``,
     ``percentile`` (0-100: the share of the past posts at that age below the post's value, ties
     counting half; the post itself counts when it is in the window), ``n`` (past posts behind the
-    typical value), ``status`` and ``reason``. ``index`` and ``percentile`` are null unless
+    typical value), ``status``, ``reason`` and, when the snapshots have them, ``text``, ``url``
+    and ``campaign`` (from :func:`~ayr_analysis.campaigns.assign_campaigns`). ``index`` and ``percentile`` are null unless
     ``status`` is ``ok``: ``not_enough_history`` (fewer than ``min_posts`` past posts),
     ``zero_typical`` (typical value 0), ``not_reported``, ``not_observed``,
     ``no_publication_time``, ``too_young`` (younger than the first grid age).
@@ -460,6 +470,7 @@ def _index_targets(
     """Per post (and age): ``__g``, ``__u``, ``age``, ``__t`` (seconds), ``value``, ``__base``."""
     keep = [*c.keys, *(b for b in c.by if b not in c.keys), "published_at", "__g", "__u"]
     if at is None:
+        keep += c.extras
         top_label, top = c.grid[-1]
         at_top = c.curves.filter(pl.col("age_s") == top).select(
             "__u", pl.col("value").alias("__vt")
@@ -492,6 +503,8 @@ def _index_targets(
                 f"at={label!r} is not one of the ages {[g[0] for g in c.grid]}: add it to ages="
             )
         part = c.curves.filter(pl.col("age_s") == secs).select(*keep, "value")
+        if c.extras:
+            part = part.join(c.posts.select("__u", *c.extras), on="__u", how="left")
         part = part.join(reported, on="__u", how="left").with_columns(
             pl.lit(label).alias("age"),
             pl.lit(secs).alias("__t"),
@@ -540,7 +553,7 @@ def _judge(
     by_extra = [b for b in c.by if b not in c.keys]
     return out.select(
         *c.keys, *by_extra, "published_at", "metric", "age", "age_h", "value", "typical",
-        "q10", "q25", "q75", "q90", "index", "percentile", "n", "status", "reason",
+        "q10", "q25", "q75", "q90", "index", "percentile", "n", "status", "reason", *c.extras,
     ).sort([*c.keys, "age_h"], nulls_last=True)  # fmt: skip
 
 
@@ -1047,3 +1060,156 @@ def _hours_label(hours: float) -> str:
     if hours >= 1:
         return f"{hours:.0f}h"
     return f"{hours * 60:.0f}m"
+
+
+# --------------------------------------------------------------------------- summaries for charts
+
+
+def index_distribution(index: pl.DataFrame, by: str | Sequence[str] = "campaign") -> pl.DataFrame:
+    """The distribution of :func:`performance_index` per ``by`` group (e.g. per campaign).
+
+    An index compares each post with the typical post of its own network and media type, so a
+    campaign is not rewarded for its network mix. ``index`` is the frame
+    :func:`performance_index` returns (with a ``campaign`` column when its snapshots had one:
+    see :func:`~ayr_analysis.campaigns.assign_campaigns`; rows whose group is null are left out).
+
+    Returns one row per group: the ``by`` columns, ``n`` (posts with an index), ``median``,
+    ``q25``, ``q75``, ``q10``, ``q90`` (of the index), ``above`` (share of posts above 1.0),
+    ``networks`` (how many networks the posts are on), ``excluded`` (posts without an index)
+    and ``why_excluded`` (their statuses, counted). Groups are sorted by median, best first.
+
+    Raises:
+        ValueError: ``index`` lacks the ``by`` columns or is not a performance index.
+
+    >>> import polars as pl
+    >>> idx = pl.DataFrame({"post_id": list("abcd"), "platform": ["x", "y", "x", "x"],
+    ...     "campaign": ["A", "A", "B", "B"], "index": [1.0, 3.0, 0.5, None],
+    ...     "status": ["ok", "ok", "ok", "not_enough_history"]})
+    >>> index_distribution(idx).select("campaign", "n", "median", "networks", "excluded").rows()
+    [('A', 2, 2.0, 2, 0), ('B', 1, 0.5, 1, 1)]
+    """
+    index = eager(index)
+    groups = _by_list(by)
+    need(index, [*groups, "platform", "index", "status"], "index_distribution")
+    work = index.filter(pl.all_horizontal(pl.col(g).is_not_null() for g in groups))
+    ok = pl.col("status") == "ok"
+    i = pl.col("index").filter(ok)
+    why = (
+        work.filter(~ok)
+        .group_by(*groups, "status")
+        .len()
+        .sort("status")
+        .group_by(groups, maintain_order=True)
+        .agg(pl.format("{} {}", pl.col("len"), pl.col("status")).str.join("; ").alias("why"))
+    )
+    out = work.group_by(groups).agg(
+        ok.sum().cast(pl.Int64).alias("n"),
+        i.median().alias("median"),
+        i.quantile(0.25, "linear").alias("q25"),
+        i.quantile(0.75, "linear").alias("q75"),
+        i.quantile(0.10, "linear").alias("q10"),
+        i.quantile(0.90, "linear").alias("q90"),
+        (i > 1).mean().alias("above"),
+        pl.col("platform").filter(ok).n_unique().cast(pl.Int64).alias("networks"),
+        (~ok).sum().cast(pl.Int64).alias("excluded"),
+    )
+    return (
+        out.join(why, on=groups, how="left", nulls_equal=True)
+        .with_columns(pl.col("why").fill_null("").str.replace_all("_", " ").alias("why_excluded"))
+        .drop("why")
+        .sort(["median", *groups], descending=[True] + [False] * len(groups), nulls_last=True)
+    )
+
+
+@dataclass(frozen=True)
+class PostOutlook:
+    """One post against its typical band, with its forecast: the result of :func:`post_outlook`.
+
+    ``post``: the post's keys, network, media type (and text, url when known). ``points``: its
+    snapshots (``observed_at``, ``age_h``, ``value``). ``typical``: the :func:`typical_curves`
+    rows of its group. ``index``: its :func:`performance_index` row (at its current age).
+    ``forecast``: its :func:`forecast` row (``horizon``, ``forecast``, ``low``, ``high``...).
+    """
+
+    post: dict[str, object]
+    points: pl.DataFrame
+    typical: pl.DataFrame
+    index: pl.DataFrame
+    forecast: pl.DataFrame
+    metric: str
+    horizon: str
+    demo: bool = False
+
+
+def post_outlook(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    post_id: str,
+    platform: str | None = None,
+    *,
+    horizon: str | timedelta = "7d",
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    by: str | Sequence[str] = ("platform", "media_type"),
+    lookback: str | timedelta | None = "90d",
+    min_posts: int = 5,
+    forecast_min_posts: int = 10,
+    coverage: float = 0.8,
+    now: datetime | None = None,
+) -> PostOutlook:
+    """Everything to draw one post against its typical band (the "YouTube Studio" view).
+
+    Runs :func:`typical_curves`, :func:`performance_index` and :func:`forecast` with the same
+    arguments (``forecast_min_posts`` is the forecast's ``min_posts``) and keeps what concerns
+    the post ``post_id`` on ``platform`` (needed when the post is on several networks).
+
+    Raises:
+        ValueError: the post is not in the snapshots, or is on several networks and
+            ``platform`` is not given; and as :func:`forecast`.
+    """
+    frame = units(eager(snapshots))
+    need(frame, ["post_id", "platform"], "post_outlook")
+    mine = frame.filter(pl.col("post_id") == post_id)
+    if platform is not None:
+        mine = mine.filter(pl.col("platform") == platform)
+    networks = sorted(set(mine["platform"].drop_nulls().to_list()))
+    if not networks:
+        where = f" on {platform}" if platform else ""
+        raise ValueError(f"post {post_id!r}{where} is not in the snapshots")
+    if len(networks) > 1:
+        raise ValueError(
+            f"post {post_id!r} is on several networks ({', '.join(networks)}): pass platform="
+        )
+    common = {"ages": ages, "by": by, "lookback": lookback, "now": now}
+    idx = performance_index(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+    fc = forecast(
+        frame, metric, horizon=horizon, min_posts=forecast_min_posts, coverage=coverage,
+        **common,  # type: ignore[arg-type]
+    )  # fmt: skip
+    typical = typical_curves(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+    sel = (pl.col("post_id") == post_id) & (pl.col("platform") == networks[0])
+    row = idx.filter(sel)
+    by_cols = _by_list(by)
+    info = row.select(
+        *(
+            c
+            for c in dict.fromkeys(("post_id", "platform", *by_cols, "published_at", *_EXTRAS))
+            if c in row.columns
+        )
+    ).row(0, named=True)
+    group = pl.all_horizontal(
+        pl.col(b).eq_missing(pl.lit(info.get(b), dtype=typical.schema[b])) for b in by_cols
+    )
+    points = (
+        mine.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
+        .select(
+            "observed_at",
+            (_age_seconds() / 3600).alias("age_h"),
+            pl.col(metric).cast(pl.Float64).alias("value"),
+        )
+        .unique(subset="observed_at", keep="last")
+        .sort("observed_at")
+    )
+    return PostOutlook(
+        post=info, points=points, typical=typical.filter(group), index=row,
+        forecast=fc.filter(sel), metric=metric, horizon=age_label(horizon), demo=is_demo(frame),
+    )  # fmt: skip
