@@ -134,6 +134,7 @@ class _Curves:
     grid: list[tuple[str, float]]
     demo: bool
     extras: list[str]
+    frame: pl.DataFrame  # the snapshots at the unit of analysis
 
 
 def _prepare(
@@ -190,7 +191,7 @@ def _prepare(
         .with_columns(_group_key(by), _unit_key(keys))
         .sort(keys)
     )
-    return _Curves(curves, posts, keys, by, grid, is_demo(frame), extras)
+    return _Curves(curves, posts, keys, by, grid, is_demo(frame), extras, frame)
 
 
 def _now(c: _Curves, now: datetime | None) -> datetime | None:
@@ -993,10 +994,9 @@ def alerts(
     typical = _typical(c, ref, min_posts)
     lo_col, hi_col = BANDS[band]
     first_s, top_s = c.grid[0][1], c.grid[-1][1]
-    frame = units(eager(snapshots), unit)
     keys = c.keys
     snaps = (
-        frame.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
+        c.frame.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
         .select(*keys, "observed_at", "published_at", pl.col(metric).cast(pl.Float64).alias("value"))
         .with_columns(_age_seconds().alias("__t"), _unit_key(keys))
         .unique(subset=[*keys, "observed_at"], keep="last", maintain_order=True)
