@@ -110,6 +110,9 @@ class TrackResult:
     #: requests not sent, per thrift rule (see :data:`RULES`), counted per round
     saved: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RULES, 0))
     errors: list[str] = field(default_factory=list)
+    #: new alerts passed to ``on_alert``; alerts whose callback raised (caught and logged)
+    alerts: int = 0
+    alert_errors: int = 0
     stopped: str = ""
     started_at: datetime | None = None
     ended_at: datetime | None = None
@@ -130,6 +133,10 @@ class TrackResult:
         text += f"; saved {saved} requests" + (f" ({by_rule})" if by_rule else "")
         if self.failed_posts:
             text += f", {self.failed_posts} failed fetches"
+        if self.alerts or self.alert_errors:
+            text += f", {self.alerts} alerts"
+            if self.alert_errors:
+                text += f" ({self.alert_errors} raised in on_alert)"
         if self.stopped:
             text += f" (stopped: {self.stopped})"
         return text
@@ -414,6 +421,9 @@ class Tracker:
         progress: bool | None = None,
         clock: Any = None,
         on_batch: Callable[[TrackResult], None] | None = None,
+        on_alert: Callable[[dict[str, Any]], Any] | None = None,
+        alert_metric: str = "likes",
+        alert_band: str = "10-90",
     ) -> None:
         self.client = client
         self.store = store
@@ -428,6 +438,12 @@ class Tracker:
         self.concurrency = concurrency
         self.progress = progress
         self.on_batch = on_batch
+        #: called with each new alert (a dict: see :func:`ayr_analysis.analysis.alerts`)
+        self.on_alert = on_alert
+        self.alert_metric = alert_metric
+        self.alert_band = alert_band
+        #: the crossings already reported: (post id, network, thread position, direction, since)
+        self.alerted: set[tuple[Any, ...]] = set()
         self.now, self.speed = _clock_of(client, clock)
         self.source = "demo" if client.is_demo else "live"
         #: (post id, network) -> when Ayrshare has fresher numbers (None: ask now)
@@ -465,6 +481,8 @@ class Tracker:
             if row["post_id"] in targets:
                 self.networks.setdefault(row["post_id"], set()).add(row["platform"])
                 self.next_updates[(row["post_id"], row["platform"])] = row["next_update"]
+        if self.on_alert is not None:  # a restart does not report the crossings it knew of
+            self.alerted |= {_alert_key(a) for a in self.current_alerts()}
         if not self.thrift:
             return
         now = self.now()
@@ -740,12 +758,52 @@ class Tracker:
         if not plan:
             return False
         self.result.rounds += 1
-        for networks, due_ids in plan.items():
-            for first in range(0, len(due_ids), self.batch_size):
-                if stop is not None and stop.is_set():
-                    return True
-                self.fetch(due_ids[first : first + self.batch_size], networks, now)
+        try:
+            for networks, due_ids in plan.items():
+                for first in range(0, len(due_ids), self.batch_size):
+                    if stop is not None and stop.is_set():
+                        return True
+                    self.fetch(due_ids[first : first + self.batch_size], networks, now)
+        finally:
+            self.report_alerts()
         return True
+
+    # ------------------------------------------------------------------ alerts
+    def current_alerts(self) -> list[dict[str, Any]]:
+        """The band crossings of the tracked posts in the store (every post in it is history),
+        as :func:`ayr_analysis.analysis.alerts` gives them; empty when it cannot say (logged)."""
+        from .analysis import alerts
+
+        try:
+            wide = self.store.read("wide")
+            if wide.is_empty() or self.alert_metric not in wide.columns:
+                return []
+            found = alerts(wide, self.alert_metric, band=self.alert_band)  # type: ignore[arg-type]
+        except Exception:  # an alert is a convenience: it never stops tracking
+            log.exception("alerts could not be computed; tracking goes on")
+            return []
+        return found.filter(pl.col("post_id").is_in(self.post_ids)).to_dicts()
+
+    def report_alerts(self) -> None:
+        """Call ``on_alert`` with each alert not reported before; an error in it is logged and
+        counted (:attr:`TrackResult.alert_errors`), never raised: the data is already stored."""
+        if self.on_alert is None:
+            return
+        for alert in self.current_alerts():
+            key = _alert_key(alert)
+            if key in self.alerted:
+                continue
+            self.alerted.add(key)
+            self.result.alerts += 1
+            try:
+                self.on_alert(alert)
+            except Exception:
+                self.result.alert_errors += 1
+                log.exception(
+                    "on_alert raised for post %s on %s; tracking goes on",
+                    alert.get("post_id"),
+                    alert.get("platform"),
+                )
 
     def wait(self) -> tuple[float, str]:
         """Real seconds until something is due, or why nothing ever will be (then 0 s)."""
@@ -798,6 +856,14 @@ class Tracker:
         with contextlib.suppress(Exception):
             log.info("tracking ended: %s", result.summary())
         return result
+
+
+def _alert_key(alert: dict[str, Any]) -> tuple[Any, ...]:
+    """One crossing: a post on a network moving out of its band in one direction, at one time."""
+    return (
+        alert.get("post_id"), alert.get("platform"), alert.get("thread_position"),
+        alert.get("direction"), alert.get("since"),
+    )  # fmt: skip
 
 
 def simulate(
@@ -863,6 +929,9 @@ def track(
     progress: bool | None = None,
     clock: Any = None,
     on_batch: Callable[[TrackResult], None] | None = None,
+    on_alert: Callable[[dict[str, Any]], Any] | None = None,
+    alert_metric: str = "likes",
+    alert_band: str = "10-90",
 ) -> TrackResult: ...
 
 
@@ -887,6 +956,9 @@ def track(
     progress: bool | None = None,
     clock: Any = None,
     on_batch: Callable[[TrackResult], None] | None = None,
+    on_alert: Callable[[dict[str, Any]], Any] | None = None,
+    alert_metric: str = "likes",
+    alert_band: str = "10-90",
 ) -> TrackHandle: ...
 
 
@@ -911,6 +983,9 @@ def track(
     progress: bool | None = None,
     clock: Any = None,
     on_batch: Callable[[TrackResult], None] | None = None,
+    on_alert: Callable[[dict[str, Any]], Any] | None = None,
+    alert_metric: str = "likes",
+    alert_band: str = "10-90",
 ) -> TrackResult | TrackHandle: ...
 
 
@@ -934,6 +1009,9 @@ def track(
     progress: bool | None = None,
     clock: Any = None,
     on_batch: Callable[[TrackResult], None] | None = None,
+    on_alert: Callable[[dict[str, Any]], Any] | None = None,
+    alert_metric: str = "likes",
+    alert_band: str = "10-90",
 ) -> TrackResult | TrackHandle:
     """Poll posts into ``store`` until stopped, ``rounds`` rounds are done or ``duration`` (of
     real time) has passed.
@@ -958,6 +1036,15 @@ def track(
     ``clock`` is the time ``nextUpdate`` is compared with (see :class:`Tracker`; by default the
     client's demo clock in demo mode, else real time). When nothing can ever become due (a frozen
     demo clock), the run ends by itself.
+
+    Alerts: with ``on_alert`` (a function of one ``dict``), after each round every **new**
+    crossing of a tracked post out of its typical band of ``alert_metric`` (``alert_band``:
+    ``"10-90"`` or ``"25-75"``; the store's posts are the history, see
+    :func:`ayr_analysis.analysis.alerts`) is passed to it as a dict of the alert's columns
+    (``post_id``, ``platform``, ``direction``, ``since``, ``value``, ``typical``, ``index``...).
+    A crossing is reported once, also across restarts on the same store. An exception in
+    ``on_alert`` is logged and counted (``alert_errors``) and tracking goes on: the snapshots
+    are stored before alerts are looked for.
 
     >>> import tempfile
     >>> from ayr_analysis import SnapshotStore, track
@@ -989,6 +1076,8 @@ def track(
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
     wanted = check_platforms(platforms)
+    if on_alert is not None:
+        _check_alerting(on_alert, alert_metric, alert_band)
     client = client if client is not None else AyrshareClient()
     if ids is not None:  # checked before any request; fetched in batches: no upper bound
         ids = check_ids([ids] if isinstance(ids, str) else list(ids), limit=None)
@@ -998,13 +1087,28 @@ def track(
     tracker = Tracker(
         client, store, post_ids, posts=posts, platforms=wanted, min_interval=interval,
         max_interval=longest, thrift=thrift, batch_size=batch_size, concurrency=concurrency, progress=progress, clock=clock,
-        on_batch=on_batch,
+        on_batch=on_batch, on_alert=on_alert, alert_metric=alert_metric, alert_band=alert_band,
     )  # fmt: skip
     if background:
         return TrackHandle(tracker, rounds=rounds, duration_s=limit_s)
     flag = _StopFlag()
     _install_sigint(flag, lambda: tracker.run(flag, rounds=rounds, duration_s=limit_s))
     return tracker.result
+
+
+def _check_alerting(on_alert: Any, metric: str, band: str) -> None:
+    from .analysis import BANDS
+
+    if not callable(on_alert):
+        raise ValidationError(
+            f"on_alert must be a function of one alert (a dict), got {on_alert!r}"
+        )
+    if metric not in CANONICAL_METRICS:
+        raise ValidationError(
+            f"alert_metric={metric!r} is not a metric; choose one of {', '.join(CANONICAL_METRICS)}"
+        )
+    if band not in BANDS:
+        raise ValidationError(f"alert_band={band!r}: choose one of {', '.join(BANDS)}")
 
 
 def _install_sigint(flag: _StopFlag, body: Callable[[], Any]) -> None:

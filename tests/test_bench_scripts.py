@@ -15,6 +15,7 @@ SCRIPTS = [
     "bench_store",
     "bench_reports",
     "bench_thrift",
+    "backtest_forecast",
 ]
 
 
@@ -54,3 +55,12 @@ def test_thrift_bench_tracks_both_ways_side_by_side():
     out = _run("bench_thrift", "--smoke", timeout=180)
     assert "| every round |" in out and "| thrift " in out
     assert "curve resolution kept:" in out
+
+
+@pytest.mark.slow
+def test_forecast_backtest_bench_prints_the_table_and_the_timings():
+    out = _run("backtest_forecast", "--smoke", timeout=180)
+    assert "| network | from | n | model | typical | stays | scaled | coverage | enough |" in out
+    assert (
+        "| baseline: at_age at the 5 ages |" in out and "| alerts (every snapshot judged) |" in out
+    )

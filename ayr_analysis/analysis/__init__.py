@@ -1,7 +1,8 @@
 """The analysis layer: the only place that computes.
 
 Selection (the unit of analysis, the latest observation, values at an equal age), rates, growth,
-comparisons, rankings, timing, the funnel of each network, reactions by type and video
+comparisons, rankings, timing, expected performance (typical curves, a performance index,
+forecasts, their backtest and alerts), the funnel of each network, reactions by type and video
 retention. Every function takes polars frames (a wide frame, or snapshots
 from a :class:`~ayr_analysis.store.SnapshotStore`) and returns tidy frames (or a small result
 object of frames) that carry their own ``n``, ``unit``, ``metric``, ``age`` and what was left out
@@ -22,6 +23,19 @@ from .comparison import (
     network_mix,
     relative_values,
 )
+from .expected import (
+    BANDS,
+    INDEX_STATUSES,
+    Backtest,
+    PostOutlook,
+    alerts,
+    backtest,
+    forecast,
+    index_distribution,
+    performance_index,
+    post_outlook,
+    typical_curves,
+)
 from .funnel import FUNNEL_STAGES, funnel
 from .growth import GROWTH_AGES, GrowthCurves, growth, growth_curves, half_life
 from .posts import posts_per_group, recent_posts, widest_post
@@ -33,6 +47,17 @@ from .timing import WEEKDAYS, best_time_to_post, local_timezone, time_exclusions
 from .video import COMPLETION_MEASURES, PLAYBACK_FIELDS, VideoRetention, video_retention
 
 __all__ = [
+    "BANDS",
+    "INDEX_STATUSES",
+    "Backtest",
+    "PostOutlook",
+    "alerts",
+    "backtest",
+    "forecast",
+    "index_distribution",
+    "performance_index",
+    "post_outlook",
+    "typical_curves",
     "ABSENCES",
     "COMPLETION_MEASURES",
     "FUNNEL_STAGES",

@@ -60,6 +60,7 @@ from ._base import (
     value_format,
 )
 from ._campaigns import campaign_comparison
+from ._expected import backtest_errors, expected_curve, index_distribution
 from ._export import chart_to_image, save_chart
 from ._funnel import FUNNEL_STAGES, funnel
 from ._growth import growth_curves
@@ -80,11 +81,14 @@ __all__ = [
     "PLATFORM_COLORS",
     "PLAYBACK_FIELDS",
     "WEEKDAYS",
+    "backtest_errors",
     "best_time_heatmap",
     "campaign_comparison",
     "chart_to_image",
+    "expected_curve",
     "funnel",
     "growth_curves",
+    "index_distribution",
     "metric_title",
     "network_mix",
     "platform_comparison",

@@ -1,0 +1,1215 @@
+"""Expected performance: typical curves, a performance index, early forecasts, a backtest, alerts.
+
+The question an analyst asks an hour after publishing is "is this post doing well, for us, on
+this network, at this age?". Every answer here is measured against the account's **own past
+posts** on the same network and media type, at the **same post age**:
+
+* :func:`typical_curves`: per network and media type (``by``), the typical cumulative curve of a
+  metric against post age (median, 25th-75th and 10th-90th percentile bands) over the posts
+  published in the ``lookback`` window before ``now``, with ``n`` at each age; below
+  ``min_posts`` the age says ``not_enough_history`` and has no band.
+* :func:`performance_index`: each post's value divided by the typical value at the same age
+  (1.0 = typical), and its percentile among the past posts at that age.
+* :func:`forecast`: the expected value at a horizon (default 7 days) from the observations so far,
+  with a prediction interval, by the log-linear model of Szabo and Huberman ("Predicting the
+  popularity of online content", 2010) fitted on the account's own posts, next to three simple
+  baselines.
+* :func:`backtest`: the forecast checked in time order (fitted on older posts, predicting newer
+  ones): median relative error of the model and the baselines, and the interval's coverage.
+* :func:`alerts`: posts running above or below their band, one row per crossing.
+
+How a post's curve is read: each post (a post on one network, an X thread counted once: see
+:func:`~ayr_analysis.analysis.units`) is interpolated at the grid ``ages`` between the snapshots
+around each age, never extrapolated (:func:`~ayr_analysis.analysis.at_age`, whose fill rule
+holds a value the network stopped reporting); a snapshot within ``tolerance`` (10% of the age)
+of a grid age counts as taken at it. So a post counts at an age only when it was observed at (or
+after) that age. Between grid ages the typical curve and its bands are interpolated linearly.
+Null means "not reported" or "not observed", never 0; a reported 0 is a value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import polars as pl
+
+from ..schema import DEFAULT_AGES, POST_KEY
+from ._base import age_label, eager, is_demo, need, parse_duration
+from .growth import _with_edges
+from .selection import Unit, _age_seconds, at_age, unit_keys, units
+
+__all__ = [
+    "BANDS",
+    "INDEX_STATUSES",
+    "Backtest",
+    "PostOutlook",
+    "alerts",
+    "backtest",
+    "forecast",
+    "index_distribution",
+    "performance_index",
+    "post_outlook",
+    "typical_curves",
+]
+
+#: The bands a post is judged against: name -> (lower, upper) quantile column of
+#: :func:`typical_curves`.
+BANDS: dict[str, tuple[str, str]] = {"10-90": ("q10", "q90"), "25-75": ("q25", "q75")}
+
+#: Why a row of :func:`performance_index` or :func:`forecast` has no number, in words.
+INDEX_STATUSES: dict[str, str] = {
+    "ok": "",
+    "not_enough_history": "not enough history: {n} past posts at this age, fewer than {min}",
+    "zero_typical": "the typical value at this age is 0: no ratio",
+    "not_reported": "not reported by the network",
+    "not_observed": "no snapshot at this age",
+    "no_publication_time": "publication time unknown",
+    "too_young": "younger than the first age of the grid",
+}
+
+#: Columns of the snapshots that the per-post results carry along when present (from each
+#: post's latest snapshot): to label a post, link to it, or group it by campaign.
+_EXTRAS = ("text", "url", "campaign")
+
+_SEP = "\x1f"
+_EPS = 1e-9
+_NULL = "\x00"
+
+
+# --------------------------------------------------------------------------- shared pieces
+
+
+def _by_list(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _grid(ages: Sequence[str | timedelta] | str | timedelta) -> list[tuple[str, float]]:
+    if isinstance(ages, (str, timedelta)):
+        ages = [ages]
+    grid = sorted({parse_duration(a).total_seconds(): age_label(a) for a in ages}.items())
+    if not grid:
+        raise ValueError("give at least one age (e.g. ages=['1h', '24h', '7d'])")
+    if grid[0][0] <= 0:
+        raise ValueError("ages must be after publication (e.g. '1h'), not 0")
+    return [(label, secs) for secs, label in grid]
+
+
+def _check_common(min_posts: int, tolerance: float) -> None:
+    if isinstance(min_posts, bool) or not isinstance(min_posts, int) or min_posts < 2:
+        raise ValueError(f"min_posts must be a whole number of at least 2, got {min_posts!r}")
+    if not 0 <= tolerance < 1:
+        raise ValueError(f"tolerance is a share of the age between 0 and 1, got {tolerance!r}")
+
+
+def _group_key(by: list[str]) -> pl.Expr:
+    """One string per group, equal also where a ``by`` column is null (joins by it match nulls)."""
+    if not by:
+        return pl.lit("").alias("__g")
+    return pl.concat_str(
+        [pl.col(c).cast(pl.String).fill_null(_NULL) for c in by], separator=_SEP
+    ).alias("__g")
+
+
+def _unit_key(keys: list[str]) -> pl.Expr:
+    return pl.concat_str(
+        [pl.col(k).cast(pl.String).fill_null(_NULL) for k in keys], separator=_SEP
+    ).alias("__u")
+
+
+@dataclass(frozen=True)
+class _Curves:
+    """Per-post curves on the grid (``curves``: one row per unit and grid age, ``value`` null where
+    not observed) and each unit's latest reported value and age (``posts``)."""
+
+    curves: pl.DataFrame
+    posts: pl.DataFrame
+    keys: list[str]
+    by: list[str]
+    grid: list[tuple[str, float]]
+    demo: bool
+    extras: list[str]
+    frame: pl.DataFrame  # the snapshots at the unit of analysis
+
+
+def _prepare(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    ages: Sequence[str | timedelta] | str | timedelta,
+    by: list[str],
+    tolerance: float,
+    unit: Unit,
+    what: str,
+) -> _Curves:
+    frame = units(eager(snapshots), unit)
+    need(frame, ["observed_at", "published_at", metric, *by], what)
+    if not frame.schema[metric].is_numeric():
+        raise ValueError(f"{what}: metric {metric!r} is not numeric ({frame.schema[metric]})")
+    keys = unit_keys(frame)
+    if not keys:
+        raise ValueError(f"{what} needs post_id and platform to follow posts")
+    grid = _grid(ages)
+    labels = [g[0] for g in grid]
+    slim = frame.select(
+        *dict.fromkeys([*keys, *by, "published_at", "observed_at", metric]),
+        *(c for c in ("fetched_at",) if c in frame.columns and c not in by),
+    )
+    aligned = at_age(slim, labels, [metric])
+    aligned = _with_edges(aligned, slim, keys, metric, tolerance)
+    curves = aligned.select(
+        *keys,
+        *(c for c in by if c not in keys),
+        "published_at",
+        "age",
+        "age_s",
+        pl.col(metric).cast(pl.Float64).alias("value"),
+    ).with_columns(_group_key(by), _unit_key(keys))
+    reported = slim.filter(pl.col(metric).is_not_null())
+    last = (
+        reported.with_columns(_age_seconds().alias("__a"))
+        .sort([*keys, "observed_at"])
+        .group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("__a").last().alias("current_age_s"),
+            pl.col(metric).last().cast(pl.Float64).alias("current_value"),
+            pl.col("observed_at").last().alias("current_at"),
+        )
+    )
+    extras = [c for c in _EXTRAS if c in frame.columns and c not in (*keys, *by)]
+    static = (
+        frame.sort([*keys, "observed_at"])
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col(c).last() for c in ("published_at", *by, *extras) if c not in keys)
+    )
+    posts = (
+        static.join(last, on=keys, how="left", nulls_equal=True)
+        .with_columns(_group_key(by), _unit_key(keys))
+        .sort(keys)
+    )
+    return _Curves(curves, posts, keys, by, grid, is_demo(frame), extras, frame)
+
+
+def _now(c: _Curves, now: datetime | None) -> datetime | None:
+    if now is not None:
+        if not isinstance(now, datetime) or now.tzinfo is None:
+            raise ValueError(f"now must be a timezone-aware datetime, got {now!r}")
+        return now
+    latest = c.posts["current_at"].max()
+    return latest if isinstance(latest, datetime) else None
+
+
+def _window(
+    posts: pl.DataFrame, now: datetime | None, lookback: str | timedelta | None
+) -> pl.DataFrame:
+    """The units published in the ``lookback`` window before ``now`` (all before ``now`` when
+    ``lookback`` is None)."""
+    pub = pl.col("published_at")
+    keep = pub.is_not_null()
+    if now is not None:
+        keep = keep & (pub <= now)
+        if lookback is not None:
+            keep = keep & (pub >= now - parse_duration(lookback))
+    return posts.filter(keep).select("__u")
+
+
+def _typical(c: _Curves, reference: pl.DataFrame, min_posts: int) -> pl.DataFrame:
+    """Per group and grid age: ``n``, median and bands over the non-null values of the curves of
+    the ``reference`` units (every group of ``c`` has its rows, ``n`` 0 when none is there)."""
+    by, grid = c.by, c.grid
+    groups = c.curves.select("__g", *by).unique(subset="__g", maintain_order=True)
+    curves = c.curves.join(reference, on="__u", how="semi")
+    ages = pl.DataFrame(
+        {"age": [g[0] for g in grid], "age_s": [g[1] for g in grid]},
+        schema={"age": pl.String, "age_s": pl.Float64},
+    )
+    v = pl.col("value")
+    stats = (
+        curves.filter(v.is_not_null())
+        .group_by("__g", "age_s")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n"),
+            v.median().alias("median"),
+            v.quantile(0.25, "linear").alias("q25"),
+            v.quantile(0.75, "linear").alias("q75"),
+            v.quantile(0.10, "linear").alias("q10"),
+            v.quantile(0.90, "linear").alias("q90"),
+        )
+    )
+    out = (
+        groups.join(ages, how="cross")
+        .join(stats, on=["__g", "age_s"], how="left")
+        .with_columns(pl.col("n").fill_null(0))
+    )
+    enough = pl.col("n") >= min_posts
+    bands = ("median", "q25", "q75", "q10", "q90")
+    return out.with_columns(
+        *(pl.when(enough).then(pl.col(b)).alias(b) for b in bands),
+        pl.when(enough).then(pl.lit("ok")).otherwise(pl.lit("not_enough_history")).alias("status"),
+        pl.when(enough)
+        .then(pl.lit(""))
+        .otherwise(
+            pl.format(
+                "not enough history: {} past posts observed at {}, fewer than {}",
+                pl.col("n"),
+                pl.col("age"),
+                pl.lit(min_posts),
+            )
+        )
+        .alias("reason"),
+        (pl.col("age_s") / 3600).alias("age_h"),
+    ).sort("__g", "age_s")
+
+
+def _typical_at(typical: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
+    """``targets`` (``__g``, ``__t``: an age in seconds) with the typical curve at that age:
+    ``median``, bands, ``n`` and ``status``, interpolated linearly between the grid ages around
+    it (null outside the grid); also ``__lo_s``, ``__hi_s`` and ``__w`` for the reference posts."""
+    cols = ["median", "q25", "q75", "q10", "q90"]
+    pts = typical.select("__g", "age_s", "n", "status", *cols).sort("age_s")
+    lo = pts.rename({c: f"__lo_{c}" for c in ["age_s", "n", "status", *cols]})
+    hi = pts.rename({c: f"__hi_{c}" for c in ["age_s", "n", "status", *cols]})
+    t = targets.with_row_index("__row").sort("__t")
+    t = t.join_asof(
+        lo, left_on="__t", right_on="__lo_age_s", by="__g", strategy="backward",
+        check_sortedness=False,
+    ).join_asof(
+        hi, left_on="__t", right_on="__hi_age_s", by="__g", strategy="forward",
+        check_sortedness=False,
+    )  # fmt: skip
+    la, ha, a = pl.col("__lo_age_s"), pl.col("__hi_age_s"), pl.col("__t")
+    w = pl.when(ha == la).then(0.0).otherwise((a - la) / (ha - la))
+    t = t.with_columns(w.alias("__w"))
+    inside = la.is_not_null() & ha.is_not_null()
+    out = t.with_columns(
+        *(
+            pl.when(inside)
+            .then(
+                pl.col(f"__lo_{c}")
+                + (pl.col(f"__hi_{c}") - pl.col(f"__lo_{c}")) * pl.col("__w")
+            )
+            .alias(c)
+            for c in cols
+        ),
+        pl.when(inside)
+        .then(pl.when(pl.col("__w") == 0).then(pl.col("__lo_n")).otherwise(
+            pl.min_horizontal("__lo_n", "__hi_n")))
+        .alias("n"),
+        pl.when(~inside)
+        .then(pl.lit("too_young"))
+        .when((pl.col("__lo_status") == "ok") & ((pl.col("__w") == 0) | (pl.col("__hi_status") == "ok")))
+        .then(pl.lit("ok"))
+        .otherwise(pl.lit("not_enough_history"))
+        .alias("__tstatus"),
+        la.alias("__lo_s"),
+        ha.alias("__hi_s"),
+    )  # fmt: skip
+    drop = [
+        c for c in out.columns if c.startswith(("__lo_", "__hi_")) and c not in ("__lo_s", "__hi_s")
+    ]
+    return out.drop(drop).sort("__row").drop("__row")
+
+
+def _percentile(
+    targets: pl.DataFrame, curves: pl.DataFrame, reference: pl.DataFrame
+) -> pl.DataFrame:
+    """Per target row (``__row``, ``__g``, ``__lo_s``, ``__hi_s``, ``__w``, ``value``): the share of
+    reference posts below its value at the same age (ties count half), in percent."""
+    ref = curves.join(reference, on="__u", how="semi").filter(pl.col("value").is_not_null())
+    lo = ref.select("__g", "__u", pl.col("age_s").alias("__lo_s"), pl.col("value").alias("__rl"))
+    hi = ref.select("__g", "__u", pl.col("age_s").alias("__hi_s"), pl.col("value").alias("__rh"))
+    t = targets.filter(pl.col("value").is_not_null() & pl.col("__lo_s").is_not_null())
+    t = t.select("__row", "__g", "__lo_s", "__hi_s", "__w", pl.col("value").alias("__v"))
+    pairs = t.join(lo, on=["__g", "__lo_s"]).join(hi, on=["__g", "__hi_s", "__u"])
+    r = pl.col("__rl") + (pl.col("__rh") - pl.col("__rl")) * pl.col("__w")
+    return pairs.group_by("__row").agg(
+        (
+            100
+            * (
+                (r < pl.col("__v")).cast(pl.Float64) + 0.5 * (r == pl.col("__v")).cast(pl.Float64)
+            ).mean()
+        ).alias("percentile")
+    )
+
+
+def _statuses(n: pl.Expr, min_posts: int) -> pl.Expr:
+    """The words of each ``status`` (``n`` fills the not-enough-history reason)."""
+    expr: Any = pl.when(pl.col("status") == "not_enough_history").then(
+        pl.format(
+            "not enough history: {} past posts at this age, fewer than {}",
+            n.fill_null(0),
+            pl.lit(min_posts),
+        )
+    )
+    for status, words in INDEX_STATUSES.items():
+        if status != "not_enough_history":
+            expr = expr.when(pl.col("status") == status).then(pl.lit(words))
+    return expr.otherwise(pl.lit("")).alias("reason")
+
+
+# --------------------------------------------------------------------------- typical curves
+
+
+def typical_curves(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    *,
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    by: str | Sequence[str] = ("platform", "media_type"),
+    lookback: str | timedelta | None = "90d",
+    min_posts: int = 5,
+    now: datetime | None = None,
+    tolerance: float = 0.1,
+    unit: Unit = "post",
+) -> pl.DataFrame:
+    """The typical cumulative curve of ``metric`` against post age, per ``by`` group.
+
+    Built from the per-post curves (see the module) of the posts published in the ``lookback``
+    window before ``now`` (default: the latest snapshot in ``snapshots``; ``lookback=None``: every
+    post before ``now``). At each grid age a post counts only when it was observed at or after
+    that age, so ``n`` can fall with age (old ages rest on older posts).
+
+    Returns one row per group and age: the ``by`` columns, ``metric``, ``age``, ``age_s``,
+    ``age_h``, ``n`` (posts with a value at that age), ``median``, ``q25``, ``q75``, ``q10``,
+    ``q90``, ``status`` (``ok``, or ``not_enough_history`` when ``n < min_posts``: then the
+    median and bands are null) and ``reason`` in words.
+
+    Raises:
+        ValueError: a missing column, a metric that is not numeric, ``min_posts`` below 2, a bad
+            age or look-back.
+
+    >>> import polars as pl, datetime as dt
+    >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
+    >>> h = dt.timedelta(hours=1)
+    >>> f = pl.DataFrame({"post_id": [p for p in "abc" for _ in range(2)],
+    ...     "platform": ["x"] * 6, "published_at": [t] * 6,
+    ...     "observed_at": [t + h, t + 24 * h] * 3, "likes": [1, 10, 2, 20, 3, 30]})
+    >>> typical_curves(f, "likes", ages=["1h", "24h"], by="platform", min_posts=3).select(
+    ...     "age", "n", "median", "status").rows()
+    [('1h', 3, 2.0, 'ok'), ('24h', 3, 20.0, 'ok')]
+    """
+    _check_common(min_posts, tolerance)
+    by_cols = _by_list(by)
+    if lookback is not None:
+        parse_duration(lookback)
+    c = _prepare(snapshots, metric, ages, by_cols, tolerance, unit, "typical_curves")
+    ref = _window(c.posts, _now(c, now), lookback)
+    typical = _typical(c, ref, min_posts)
+    return typical.with_columns(pl.lit(metric).alias("metric")).select(
+        *by_cols, "metric", "age", "age_s", "age_h", "n", "median", "q25", "q75", "q10", "q90",
+        "status", "reason",
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- performance index
+
+
+def performance_index(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    *,
+    at: str | timedelta | Sequence[str | timedelta] | None = None,
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    by: str | Sequence[str] = ("platform", "media_type"),
+    lookback: str | timedelta | None = "90d",
+    min_posts: int = 5,
+    now: datetime | None = None,
+    tolerance: float = 0.1,
+    unit: Unit = "post",
+) -> pl.DataFrame:
+    """Each post's ``metric`` divided by the typical value at the same age, network and media type.
+
+    ``at=None`` (default): at each post's current age (its latest snapshot that reported the
+    metric; a post older than the last grid age is judged at that age, with its value there).
+    ``at="24h"`` or a list of ages: at those ages (a post not observed at an age gets
+    ``not_observed``). The typical value is :func:`typical_curves`' median at that age
+    (interpolated linearly between grid ages), over the posts in the ``lookback`` window before
+    ``now``; 1.0 is typical, 2.0 twice the typical post.
+
+    Returns one row per post (and age): the post keys, the ``by`` columns, ``published_at``,
+    ``metric``, ``age`` (``"latest"`` or the label), ``age_h`` (the age judged at), ``value``,
+    ``typical``, ``q10``, ``q25``, ``q75``, ``q90`` (the bands at that age), ``index``,
+    ``percentile`` (0-100: the share of the past posts at that age below the post's value, ties
+    counting half; the post itself counts when it is in the window), ``n`` (past posts behind the
+    typical value), ``status``, ``reason`` and, when the snapshots have them, ``text``, ``url``
+    and ``campaign`` (from :func:`~ayr_analysis.campaigns.assign_campaigns`). ``index`` and ``percentile`` are null unless
+    ``status`` is ``ok``: ``not_enough_history`` (fewer than ``min_posts`` past posts),
+    ``zero_typical`` (typical value 0), ``not_reported``, ``not_observed``,
+    ``no_publication_time``, ``too_young`` (younger than the first grid age).
+
+    Raises:
+        ValueError: as :func:`typical_curves`.
+
+    >>> import polars as pl, datetime as dt
+    >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
+    >>> h = dt.timedelta(hours=1)
+    >>> f = pl.DataFrame({"post_id": [p for p in "abc" for _ in range(2)],
+    ...     "platform": ["x"] * 6, "published_at": [t] * 6,
+    ...     "observed_at": [t + h, t + 24 * h] * 3, "likes": [1, 10, 2, 20, 3, 30]})
+    >>> performance_index(f, "likes", ages=["1h", "24h"], by="platform", min_posts=3).select(
+    ...     "post_id", "age_h", "index", "percentile").rows()
+    [('a', 24.0, 0.5, 16.666666666666664), ('b', 24.0, 1.0, 50.0), ('c', 24.0, 1.5, 83.33333333333334)]
+    """
+    _check_common(min_posts, tolerance)
+    by_cols = _by_list(by)
+    if lookback is not None:
+        parse_duration(lookback)
+    c = _prepare(snapshots, metric, ages, by_cols, tolerance, unit, "performance_index")
+    ref = _window(c.posts, _now(c, now), lookback)
+    typical = _typical(c, ref, min_posts)
+    targets = _index_targets(c, at)
+    return _judge(targets, typical, c, ref, metric, min_posts)
+
+
+def _index_targets(
+    c: _Curves, at: str | timedelta | Sequence[str | timedelta] | None
+) -> pl.DataFrame:
+    """Per post (and age): ``__g``, ``__u``, ``age``, ``__t`` (seconds), ``value``, ``__base``."""
+    keep = [*c.keys, *(b for b in c.by if b not in c.keys), "published_at", "__g", "__u"]
+    if at is None:
+        keep += c.extras
+        top_label, top = c.grid[-1]
+        at_top = c.curves.filter(pl.col("age_s") == top).select(
+            "__u", pl.col("value").alias("__vt")
+        )
+        posts = c.posts.join(at_top, on="__u", how="left")
+        old = pl.col("current_age_s") > top
+        base = (
+            pl.when(pl.col("published_at").is_null())
+            .then(pl.lit("no_publication_time"))
+            .when(pl.col("current_value").is_null())
+            .then(pl.lit("not_reported"))
+            .when(old & pl.col("__vt").is_null())
+            .then(pl.lit("not_observed"))
+        )
+        return posts.select(
+            *keep,
+            pl.lit("latest").alias("age"),
+            pl.when(old).then(top).otherwise(pl.col("current_age_s")).alias("__t"),
+            pl.when(old).then(pl.col("__vt")).otherwise(pl.col("current_value")).alias("value"),
+            base.alias("__base"),
+        )
+    labels = [at] if isinstance(at, (str, timedelta)) else list(at)
+    wanted = _grid(labels)
+    known = {secs for _, secs in c.grid}
+    rows = []
+    reported = c.posts.select("__u", pl.col("current_value").is_not_null().alias("__ever"))
+    for label, secs in wanted:
+        if secs not in known:
+            raise ValueError(
+                f"at={label!r} is not one of the ages {[g[0] for g in c.grid]}: add it to ages="
+            )
+        part = c.curves.filter(pl.col("age_s") == secs).select(*keep, "value")
+        if c.extras:
+            part = part.join(c.posts.select("__u", *c.extras), on="__u", how="left")
+        part = part.join(reported, on="__u", how="left").with_columns(
+            pl.lit(label).alias("age"),
+            pl.lit(secs).alias("__t"),
+            pl.when(pl.col("published_at").is_null())
+            .then(pl.lit("no_publication_time"))
+            .when(~pl.col("__ever").fill_null(False))
+            .then(pl.lit("not_reported"))
+            .when(pl.col("value").is_null())
+            .then(pl.lit("not_observed"))
+            .alias("__base"),
+        )
+        rows.append(part.drop("__ever"))
+    return pl.concat(rows)
+
+
+def _judge(
+    targets: pl.DataFrame,
+    typical: pl.DataFrame,
+    c: _Curves,
+    ref: pl.DataFrame,
+    metric: str,
+    min_posts: int,
+) -> pl.DataFrame:
+    judged = _typical_at(typical, targets.with_columns(pl.col("__t").fill_null(-1.0)))
+    judged = judged.with_row_index("__row")
+    status = (
+        pl.when(pl.col("__base").is_not_null())
+        .then(pl.col("__base"))
+        .when(pl.col("__tstatus") != "ok")
+        .then(pl.col("__tstatus"))
+        .when(pl.col("median") == 0)
+        .then(pl.lit("zero_typical"))
+        .otherwise(pl.lit("ok"))
+    )
+    judged = judged.with_columns(status.alias("status"))
+    pct = _percentile(judged.filter(pl.col("status") == "ok"), c.curves, ref)
+    ok = pl.col("status") == "ok"
+    out = judged.join(pct, on="__row", how="left").with_columns(
+        pl.lit(metric).alias("metric"),
+        pl.when(pl.col("__t") >= 0).then(pl.col("__t") / 3600).alias("age_h"),
+        pl.col("median").alias("typical"),
+        pl.when(ok).then(pl.col("value") / pl.col("median")).alias("index"),
+        pl.when(ok).then(pl.col("percentile")).alias("percentile"),
+        _statuses(pl.col("n"), min_posts),
+    )
+    by_extra = [b for b in c.by if b not in c.keys]
+    return out.select(
+        *c.keys, *by_extra, "published_at", "metric", "age", "age_h", "value", "typical",
+        "q10", "q25", "q75", "q90", "index", "percentile", "n", "status", "reason", *c.extras,
+    ).sort([*c.keys, "age_h"], nulls_last=True)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the forecast model
+
+
+def _fit(
+    curves: pl.DataFrame,
+    train: pl.DataFrame,
+    from_ages: list[float],
+    horizon_s: float,
+    coverage: float,
+    min_posts: int,
+) -> pl.DataFrame:
+    """Per group and from-age: the log-linear model on the training units (``train``: ``__u``).
+
+    ``y = log1p(v_horizon) - log1p(v_from)``; ``b`` is its mean (Szabo and Huberman's
+    intercept), ``__qlo``/``__qhi`` its empirical quantiles for the interval; ``typical_from``
+    and ``typical_h`` are the medians of the same posts at both ages (the baselines)."""
+    cur = curves.join(train, on="__u", how="semi").filter(pl.col("value").is_not_null())
+    at_h = cur.filter(pl.col("age_s") == horizon_s).select("__u", pl.col("value").alias("__vh"))
+    pairs = (
+        cur.filter(pl.col("age_s").is_in(from_ages))
+        .select("__g", "__u", pl.col("age_s").alias("from_s"), pl.col("value").alias("__va"))
+        .join(at_h, on="__u")
+        .with_columns((pl.col("__vh").log1p() - pl.col("__va").log1p()).alias("__y"))
+    )
+    alpha = (1 - coverage) / 2
+    y = pl.col("__y")
+    return (
+        pairs.group_by("__g", "from_s")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_train"),
+            y.mean().alias("__b"),
+            y.quantile(alpha, "linear").alias("__qlo"),
+            y.quantile(1 - alpha, "linear").alias("__qhi"),
+            pl.col("__va").median().alias("__typ_from"),
+            pl.col("__vh").median().alias("__typ_h"),
+        )
+        .filter(pl.col("n_train") >= min_posts)
+    )
+
+
+def _predict(targets: pl.DataFrame, model: pl.DataFrame) -> pl.DataFrame:
+    """``targets`` (``__g``, ``from_s``, ``value_at``) with the forecast, its interval and the
+    three baselines."""
+    out = targets.join(model, on=["__g", "from_s"], how="left")
+
+    def grown(col: str) -> pl.Expr:  # expm1(log1p(v) + b), exact when b is 0
+        return (1 + pl.col("value_at")) * pl.col(col).exp() - 1
+
+    has = pl.col("__b").is_not_null() & pl.col("value_at").is_not_null()
+    return out.with_columns(
+        pl.when(has).then(grown("__b")).alias("forecast"),
+        pl.when(has).then(grown("__qlo")).alias("low"),
+        pl.when(has).then(grown("__qhi")).alias("high"),
+        pl.when(has).then(pl.col("__typ_h")).alias("typical"),
+        pl.when(has).then(pl.col("value_at")).alias("stays"),
+        pl.when(has & (pl.col("__typ_from") > 0))
+        .then(pl.col("__typ_h") * pl.col("value_at") / pl.col("__typ_from"))
+        .alias("scaled"),
+        pl.col("n_train").fill_null(0),
+    )
+
+
+def _check_forecast(
+    horizon: str | timedelta, grid: list[tuple[str, float]], coverage: float
+) -> tuple[str, float, list[tuple[str, float]]]:
+    if not 0 < coverage < 1:
+        raise ValueError(f"coverage must be between 0 and 1 (e.g. 0.8), got {coverage!r}")
+    h_label, h_s = age_label(horizon), parse_duration(horizon).total_seconds()
+    before = [g for g in grid if g[1] < h_s]
+    if not before:
+        raise ValueError(f"horizon {h_label!r} must be later than the first age {grid[0][0]!r}")
+    return h_label, h_s, before
+
+
+def forecast(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    *,
+    horizon: str | timedelta = "7d",
+    at: str | timedelta | None = None,
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    by: str | Sequence[str] = ("platform", "media_type"),
+    lookback: str | timedelta | None = "90d",
+    min_posts: int = 10,
+    coverage: float = 0.8,
+    now: datetime | None = None,
+    tolerance: float = 0.1,
+    unit: Unit = "post",
+) -> pl.DataFrame:
+    """Each post's expected ``metric`` at ``horizon`` from its observations so far.
+
+    The model is Szabo and Huberman's log-linear one: ``log1p(value at horizon) = log1p(value at
+    age) + b + noise``, fitted per ``by`` group and pair of ages (a grid age before the horizon,
+    the horizon) on the past posts observed at both (published in the ``lookback`` window before
+    ``now``, at least ``min_posts`` of them). ``log1p`` keeps a reported 0 usable. The forecast
+    is ``expm1(log1p(value) + b)`` with ``b`` the mean of the training posts' log growth; the
+    ``coverage`` prediction interval (default 80%) puts the empirical 10th and 90th percentiles
+    of that growth around it.
+
+    The forecast starts from ``at`` (a grid age) or, by default, from the latest grid age before
+    the horizon that the post has reached (its value interpolated there). Baselines, from the
+    same training posts: ``typical`` (the median post at the horizon), ``stays`` (the value
+    now stays) and ``scaled`` (the typical value at the horizon times the post's index at its age).
+
+    Returns one row per post: the post keys, the ``by`` columns, ``published_at``, ``metric``,
+    ``from_age``, ``from_age_h``, ``value_at`` (the value at that age), ``horizon``,
+    ``horizon_h``, ``forecast``, ``low``, ``high``, ``coverage``, ``typical``, ``stays``,
+    ``scaled``, ``actual`` (the value at the horizon when the post is old enough), ``n_train``,
+    ``status`` (``ok``, ``not_enough_history``, ``too_young``, ``not_reported``,
+    ``not_observed``, ``no_publication_time``) and ``reason``.
+
+    Raises:
+        ValueError: as :func:`typical_curves`; a ``coverage`` outside (0, 1); a horizon not later
+            than the first age; an ``at`` that is not a grid age before the horizon.
+
+    >>> import polars as pl, datetime as dt
+    >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
+    >>> h = dt.timedelta(hours=1)
+    >>> f = pl.DataFrame({"post_id": [p for p in "abcd" for _ in range(2)],
+    ...     "platform": ["x"] * 8, "published_at": [t] * 6 + [t + 40 * h] * 2,
+    ...     "observed_at": [t + h, t + 24 * h] * 3 + [t + 41 * h, t + 41 * h],
+    ...     "likes": [9, 99, 19, 199, 4, 49, 29, 29]})
+    >>> fc = forecast(f, "likes", horizon="24h", ages=["1h", "24h"], by="platform", min_posts=3)
+    >>> row = fc.filter(pl.col("post_id") == "d").row(0, named=True)
+    >>> row["from_age"], row["value_at"], round(row["forecast"], 6), row["status"]
+    ('1h', 29.0, 299.0, 'ok')
+    """
+    _check_common(min_posts, tolerance)
+    by_cols = _by_list(by)
+    if lookback is not None:
+        parse_duration(lookback)
+    grid_all = _grid([*ages, horizon])
+    h_label, h_s, before = _check_forecast(horizon, grid_all, coverage)
+    c = _prepare(snapshots, metric, [g[0] for g in grid_all], by_cols, tolerance, unit, "forecast")
+    from_ages = [g[1] for g in before]
+    if at is not None:
+        a = parse_duration(at).total_seconds()
+        if a not in from_ages:
+            raise ValueError(f"at={age_label(at)!r}: forecast from one of {[g[0] for g in before]}")
+        from_ages = [a]
+    ref = _window(c.posts, _now(c, now), lookback)
+    model = _fit(c.curves, ref, from_ages, h_s, coverage, min_posts)
+    targets = _forecast_targets(c, from_ages, h_s)
+    out = _predict(targets, model)
+    labels = {secs: label for label, secs in c.grid}
+    status = (
+        pl.when(pl.col("published_at").is_null())
+        .then(pl.lit("no_publication_time"))
+        .when(pl.col("current_value").is_null())
+        .then(pl.lit("not_reported"))
+        .when(pl.col("from_s").is_null())
+        .then(pl.lit("too_young"))
+        .when(pl.col("value_at").is_null())
+        .then(pl.lit("not_observed"))
+        .when(pl.col("forecast").is_null())
+        .then(pl.lit("not_enough_history"))
+        .otherwise(pl.lit("ok"))
+    )
+    by_extra = [b for b in by_cols if b not in c.keys]
+    return (
+        out.with_columns(status.alias("status"))
+        .with_columns(
+            pl.lit(metric).alias("metric"),
+            pl.col("from_s").replace_strict(labels, default=None, return_dtype=pl.String)
+            .alias("from_age"),
+            (pl.col("from_s") / 3600).alias("from_age_h"),
+            pl.lit(h_label).alias("horizon"),
+            pl.lit(h_s / 3600).alias("horizon_h"),
+            pl.lit(coverage).alias("coverage"),
+            _statuses(pl.col("n_train"), min_posts),
+        )
+        .select(
+            *c.keys, *by_extra, "published_at", "metric", "from_age", "from_age_h", "value_at",
+            "horizon", "horizon_h", "forecast", "low", "high", "coverage", "typical", "stays",
+            "scaled", "actual", "n_train", "status", "reason",
+        )
+        .sort(c.keys)
+    )  # fmt: skip
+
+
+def _forecast_targets(c: _Curves, from_ages: list[float], h_s: float) -> pl.DataFrame:
+    """Per post: the latest from-age it has reached (``from_s``), its value there and at the
+    horizon (``actual``)."""
+    reached = (
+        c.curves.filter(pl.col("age_s").is_in(from_ages))
+        .join(c.posts.select("__u", "current_age_s"), on="__u")
+        .filter(pl.col("value").is_not_null())
+        .sort("age_s")
+        .group_by("__u")
+        .agg(pl.col("age_s").last().alias("from_s"), pl.col("value").last().alias("value_at"))
+    )
+    actual = c.curves.filter(pl.col("age_s") == h_s).select("__u", pl.col("value").alias("actual"))
+    return c.posts.join(reached, on="__u", how="left").join(actual, on="__u", how="left")
+
+
+# --------------------------------------------------------------------------- backtest
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """The result of :func:`backtest`.
+
+    ``predictions``: one row per held-out post and forecast age: the post keys, the ``by``
+    columns, ``published_at``, ``fold_start`` (the time the model was fitted at: only posts whose
+    horizon had passed by then trained it), ``train_last_published`` (the newest training post),
+    ``from_age``, ``from_age_h``, ``value_at``, ``actual``, ``forecast``, ``low``, ``high``,
+    ``inside`` (the actual value within the interval), ``typical``, ``stays``, ``scaled``,
+    ``n_train`` and the relative errors ``err_model``, ``err_typical``, ``err_stays``,
+    ``err_scaled`` (``|predicted - actual| / actual``; null when the actual value is 0).
+    ``summary``: per ``report_by`` group and forecast age, ``n`` (posts scored), ``model``,
+    ``typical``, ``stays``, ``scaled`` (median relative errors), ``coverage`` (share of the
+    actual values inside the interval), ``model_best`` (the model's error below every
+    baseline's) and ``enough`` (``n >= min_scored``).
+    """
+
+    predictions: pl.DataFrame
+    summary: pl.DataFrame
+    metric: str
+    horizon: str
+    coverage: float
+    demo: bool = False
+
+
+def backtest(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    *,
+    horizon: str | timedelta = "7d",
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    by: str | Sequence[str] = ("platform", "media_type"),
+    report_by: str | Sequence[str] = "platform",
+    lookback: str | timedelta | None = "90d",
+    min_posts: int = 10,
+    coverage: float = 0.8,
+    step: str | timedelta = "7d",
+    min_scored: int = 20,
+    tolerance: float = 0.1,
+    unit: Unit = "post",
+) -> Backtest:
+    """How far to trust :func:`forecast`: the model and its baselines scored in time order.
+
+    Time is cut in folds of ``step`` (7 days) from the first publication. For each fold the model
+    is fitted as :func:`forecast` fits it, at the fold's start, on the posts whose horizon had
+    passed by then (published at least ``horizon`` before the fold, and within ``lookback``), and
+    predicts the posts published during the fold from each grid age before the horizon. So no
+    post is ever predicted by a model fitted on a newer post, nor on a value observed after its
+    own forecast was made. Held-out posts need a value at the horizon; relative errors leave out
+    actual values of 0 (counted in ``n`` only for coverage).
+
+    Returns a :class:`Backtest` (its ``summary``: per network and forecast age, ``n``, the median
+    relative error of the model and of each baseline, and the interval's coverage).
+
+    Raises:
+        ValueError: as :func:`forecast`; a ``step`` of 0.
+    """
+    _check_common(min_posts, tolerance)
+    by_cols = _by_list(by)
+    report = _by_list(report_by)
+    missing = [r for r in report if r not in by_cols and r not in ("platform", "post_id")]
+    if missing:
+        raise ValueError(f"report_by {missing} must be among by={by_cols}")
+    step_s = parse_duration(step)
+    if step_s <= timedelta(0):
+        raise ValueError("step must be longer than 0 (e.g. '7d')")
+    look = parse_duration(lookback) if lookback is not None else None
+    grid_all = _grid([*ages, horizon])
+    h_label, h_s, before = _check_forecast(horizon, grid_all, coverage)
+    c = _prepare(snapshots, metric, [g[0] for g in grid_all], by_cols, tolerance, unit, "backtest")
+    from_ages = [g[1] for g in before]
+    labels = {secs: label for label, secs in c.grid}
+    horizon_td = timedelta(seconds=h_s)
+    timed = c.posts.filter(pl.col("published_at").is_not_null())
+    actual = c.curves.filter(pl.col("age_s") == h_s).select("__u", pl.col("value").alias("actual"))
+    held = (
+        c.curves.filter(pl.col("age_s").is_in(from_ages))
+        .select("__u", pl.col("age_s").alias("from_s"), pl.col("value").alias("value_at"))
+        .join(actual, on="__u")
+        .filter(pl.col("actual").is_not_null() & pl.col("value_at").is_not_null())
+    )
+    parts = []
+    if timed.height:
+        first, last = timed["published_at"].min(), timed["published_at"].max()
+        assert isinstance(first, datetime) and isinstance(last, datetime)
+        start = first + horizon_td
+        while start <= last:
+            end = start + step_s
+            pub = pl.col("published_at")
+            train_keep = pub <= start - horizon_td
+            if look is not None:
+                train_keep = train_keep & (pub >= start - look)
+            train = timed.filter(train_keep)
+            test = timed.filter((pub >= start) & (pub < end))
+            start = end
+            if train.height < min_posts or test.is_empty():
+                continue
+            model = _fit(c.curves, train.select("__u"), from_ages, h_s, coverage, min_posts)
+            if model.is_empty():
+                continue
+            targets = test.join(held, on="__u")
+            if targets.is_empty():
+                continue
+            pred = _predict(targets, model).filter(pl.col("forecast").is_not_null())
+            parts.append(
+                pred.with_columns(
+                    pl.lit(end - step_s).alias("fold_start"),
+                    pl.lit(train["published_at"].max()).alias("train_last_published"),
+                )
+            )
+    by_extra = [b for b in by_cols if b not in c.keys]
+    cols = [
+        *c.keys, *by_extra, "published_at", "fold_start", "train_last_published", "from_age",
+        "from_age_h", "value_at", "actual", "forecast", "low", "high", "inside", "typical",
+        "stays", "scaled", "n_train", "err_model", "err_typical", "err_stays", "err_scaled",
+    ]  # fmt: skip
+    if parts:
+        pred = pl.concat(parts, how="diagonal_relaxed")
+    else:
+        pred = timed.join(held, on="__u").clear().with_columns(
+            *(pl.lit(None, pl.Float64).alias(x) for x in
+              ("forecast", "low", "high", "typical", "stays", "scaled", "__b")),
+            pl.lit(None, pl.Datetime("us", "UTC")).alias("fold_start"),
+            pl.lit(None, pl.Datetime("us", "UTC")).alias("train_last_published"),
+            pl.lit(0, pl.Int64).alias("n_train"),
+        )  # fmt: skip
+    act = pl.col("actual")
+
+    def err(col: str) -> pl.Expr:
+        return pl.when(act > 0).then((pl.col(col) - act).abs() / act).alias(f"err_{col}")
+
+    pred = pred.with_columns(
+        pl.col("from_s").replace_strict(labels, default=None, return_dtype=pl.String)
+        .alias("from_age"),
+        (pl.col("from_s") / 3600).alias("from_age_h"),
+        # the interval's ends are computed in floating point: within 1e-9 counts as inside
+        (
+            (act >= pl.col("low") - _EPS * (1 + act.abs()))
+            & (act <= pl.col("high") + _EPS * (1 + act.abs()))
+        ).alias("inside"),
+        err("forecast").alias("err_model"),
+        err("typical"),
+        err("stays"),
+        err("scaled"),
+    ).select(cols).sort("published_at", *c.keys, "from_age_h")  # fmt: skip
+    summary = _summary(pred, report, min_scored, h_label)
+    return Backtest(
+        predictions=pred, summary=summary, metric=metric, horizon=h_label, coverage=coverage,
+        demo=c.demo,
+    )  # fmt: skip
+
+
+def _summary(pred: pl.DataFrame, report: list[str], min_scored: int, horizon: str) -> pl.DataFrame:
+    med = {
+        "model": "err_model", "typical": "err_typical", "stays": "err_stays",
+        "scaled": "err_scaled",
+    }  # fmt: skip
+    out = (
+        pred.group_by(*report, "from_age", "from_age_h")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n"),
+            *(pl.col(col).median().alias(name) for name, col in med.items()),
+            pl.col("inside").cast(pl.Float64).mean().alias("coverage"),
+        )
+        .with_columns(
+            pl.lit(horizon).alias("horizon"),
+            (
+                (pl.col("model") < pl.col("typical"))
+                & (pl.col("model") < pl.col("stays"))
+                & (pl.col("model") < pl.col("scaled"))
+            ).alias("model_best"),
+            (pl.col("n") >= min_scored).alias("enough"),
+        )
+    )
+    return out.select(
+        *report, "from_age", "from_age_h", "horizon", "n", *med, "coverage", "model_best", "enough"
+    ).sort(*report, "from_age_h")
+
+
+# --------------------------------------------------------------------------- alerts
+
+Band = Literal["10-90", "25-75"]
+
+
+def alerts(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    *,
+    band: Band = "10-90",
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    by: str | Sequence[str] = ("platform", "media_type"),
+    lookback: str | timedelta | None = "90d",
+    min_posts: int = 5,
+    now: datetime | None = None,
+    tolerance: float = 0.1,
+    unit: Unit = "post",
+) -> pl.DataFrame:
+    """Posts running above or below their typical band: one row per crossing.
+
+    Every snapshot of every post, from the first grid age to the last, is placed against the
+    ``band`` (``"10-90"``: 10th-90th percentile, or ``"25-75"``) of :func:`typical_curves` at its
+    age (interpolated between grid ages). A crossing starts at the first snapshot outside the band
+    and ends when the post returns inside it: it is one alert, however many snapshots it lasts,
+    and a post that goes out again later makes a new one. No alert where the history is too thin
+    (``not_enough_history``): such snapshots are not judged.
+
+    Returns one row per crossing, oldest first: the post keys, the ``by`` columns, ``metric``,
+    ``direction`` (``"above"`` or ``"below"``), ``since`` (``observed_at`` of the crossing's first
+    snapshot), ``since_age_h``, then at its latest snapshot ``observed_at``, ``age_h``, ``age``
+    (in words, e.g. ``"30h"``), ``value``, ``typical``, ``low`` and ``high`` (the band),
+    ``index`` (``value / typical``; null when typical is 0), ``n``, and ``active`` (the post is
+    still outside the band at its latest judged snapshot).
+
+    Raises:
+        ValueError: as :func:`typical_curves`; an unknown ``band``.
+
+    >>> import polars as pl, datetime as dt
+    >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
+    >>> h = dt.timedelta(hours=1)
+    >>> f = pl.DataFrame({"post_id": [p for p in "abcde" for _ in range(2)],
+    ...     "platform": ["x"] * 10, "published_at": [t] * 10,
+    ...     "observed_at": [t + h, t + 24 * h] * 5,
+    ...     "likes": [10, 100] * 4 + [10, 900]})
+    >>> alerts(f, "likes", ages=["1h", "24h"], by="platform").select(
+    ...     "post_id", "direction", "since_age_h", "value").rows()
+    [('e', 'above', 24.0, 900.0)]
+    """
+    if band not in BANDS:
+        raise ValueError(f"band={band!r}: choose one of {', '.join(BANDS)}")
+    _check_common(min_posts, tolerance)
+    by_cols = _by_list(by)
+    if lookback is not None:
+        parse_duration(lookback)
+    c = _prepare(snapshots, metric, ages, by_cols, tolerance, unit, "alerts")
+    ref = _window(c.posts, _now(c, now), lookback)
+    typical = _typical(c, ref, min_posts)
+    lo_col, hi_col = BANDS[band]
+    first_s, top_s = c.grid[0][1], c.grid[-1][1]
+    keys = c.keys
+    snaps = (
+        c.frame.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
+        .select(*keys, "observed_at", "published_at", pl.col(metric).cast(pl.Float64).alias("value"))
+        .with_columns(_age_seconds().alias("__t"), _unit_key(keys))
+        .unique(subset=[*keys, "observed_at"], keep="last", maintain_order=True)
+        .join(c.posts.select("__u", "__g", *(b for b in by_cols if b not in keys)), on="__u")
+    )  # fmt: skip
+    # a snapshot just before the first grid age (within tolerance) is judged at that age
+    t = pl.col("__t")
+    snaps = snaps.with_columns(
+        pl.when((t < first_s) & (t >= first_s * (1 - tolerance))).then(first_s).otherwise(t)
+        .alias("__t")
+    ).filter((pl.col("__t") >= first_s) & (pl.col("__t") <= top_s * (1 + tolerance)))  # fmt: skip
+    snaps = snaps.with_columns(pl.min_horizontal("__t", pl.lit(top_s)).alias("__t"))
+    judged = _typical_at(typical, snaps).filter(pl.col("__tstatus") == "ok")
+    v, lo, hi = pl.col("value"), pl.col(lo_col), pl.col(hi_col)
+    state = pl.when(v > hi).then(pl.lit("above")).when(v < lo).then(pl.lit("below"))
+    judged = (
+        judged.with_columns(state.otherwise(pl.lit("inside")).alias("__state"))
+        .sort("__u", "observed_at")
+        .with_columns(
+            (pl.col("__state") != pl.col("__state").shift().over("__u"))
+            .fill_null(True)
+            .cum_sum()
+            .over("__u")
+            .alias("__run"),
+            (pl.col("observed_at") == pl.col("observed_at").max().over("__u")).alias("__lastsnap"),
+        )
+    )
+    by_extra = [b for b in by_cols if b not in keys]
+    out = (
+        judged.filter(pl.col("__state") != "inside")
+        .group_by("__u", "__run", maintain_order=True)
+        .agg(
+            *(pl.col(k).first() for k in [*keys, *by_extra]),
+            pl.col("__state").first().alias("direction"),
+            pl.col("observed_at").first().alias("since"),
+            (pl.col("__t").first() / 3600).alias("since_age_h"),
+            pl.col("observed_at").last(),
+            (pl.col("__t").last() / 3600).alias("age_h"),
+            pl.col("value").last(),
+            pl.col("median").last().alias("typical"),
+            pl.col(lo_col).last().alias("low"),
+            pl.col(hi_col).last().alias("high"),
+            pl.col("n").last(),
+            pl.col("__lastsnap").last().alias("active"),
+        )
+        .with_columns(
+            pl.lit(metric).alias("metric"),
+            pl.col("age_h").map_elements(_hours_label, return_dtype=pl.String).alias("age"),
+            pl.when(pl.col("typical") != 0).then(pl.col("value") / pl.col("typical")).alias("index"),
+        )
+    )  # fmt: skip
+    return out.select(
+        *keys, *by_extra, "metric", "direction", "since", "since_age_h", "observed_at", "age_h",
+        "age", "value", "typical", "low", "high", "index", "n", "active",
+    ).sort("since", *keys)  # fmt: skip
+
+
+def _hours_label(hours: float) -> str:
+    if hours >= 48 and math.isclose(hours % 24, 0, abs_tol=0.05):
+        return f"{round(hours / 24)}d"
+    if hours >= 1:
+        return f"{hours:.0f}h"
+    return f"{hours * 60:.0f}m"
+
+
+# --------------------------------------------------------------------------- summaries for charts
+
+
+def index_distribution(index: pl.DataFrame, by: str | Sequence[str] = "campaign") -> pl.DataFrame:
+    """The distribution of :func:`performance_index` per ``by`` group (e.g. per campaign).
+
+    An index compares each post with the typical post of its own network and media type, so a
+    campaign is not rewarded for its network mix. ``index`` is the frame
+    :func:`performance_index` returns (with a ``campaign`` column when its snapshots had one:
+    see :func:`~ayr_analysis.campaigns.assign_campaigns`; rows whose group is null are left out).
+
+    Returns one row per group: the ``by`` columns, ``n`` (posts with an index), ``median``,
+    ``q25``, ``q75``, ``q10``, ``q90`` (of the index), ``above`` (share of posts above 1.0),
+    ``networks`` (how many networks the posts are on), ``excluded`` (posts without an index)
+    and ``why_excluded`` (their statuses, counted). Groups are sorted by median, best first.
+
+    Raises:
+        ValueError: ``index`` lacks the ``by`` columns or is not a performance index.
+
+    >>> import polars as pl
+    >>> idx = pl.DataFrame({"post_id": list("abcd"), "platform": ["x", "y", "x", "x"],
+    ...     "campaign": ["A", "A", "B", "B"], "index": [1.0, 3.0, 0.5, None],
+    ...     "status": ["ok", "ok", "ok", "not_enough_history"]})
+    >>> index_distribution(idx).select("campaign", "n", "median", "networks", "excluded").rows()
+    [('A', 2, 2.0, 2, 0), ('B', 1, 0.5, 1, 1)]
+    """
+    index = eager(index)
+    groups = _by_list(by)
+    need(index, [*groups, "platform", "index", "status"], "index_distribution")
+    work = index.filter(pl.all_horizontal(pl.col(g).is_not_null() for g in groups))
+    ok = pl.col("status") == "ok"
+    i = pl.col("index").filter(ok)
+    why = (
+        work.filter(~ok)
+        .group_by(*groups, "status")
+        .len()
+        .sort("status")
+        .group_by(groups, maintain_order=True)
+        .agg(pl.format("{} {}", pl.col("len"), pl.col("status")).str.join("; ").alias("why"))
+    )
+    out = work.group_by(groups).agg(
+        ok.sum().cast(pl.Int64).alias("n"),
+        i.median().alias("median"),
+        i.quantile(0.25, "linear").alias("q25"),
+        i.quantile(0.75, "linear").alias("q75"),
+        i.quantile(0.10, "linear").alias("q10"),
+        i.quantile(0.90, "linear").alias("q90"),
+        (i > 1).mean().alias("above"),
+        pl.col("platform").filter(ok).n_unique().cast(pl.Int64).alias("networks"),
+        (~ok).sum().cast(pl.Int64).alias("excluded"),
+    )
+    return (
+        out.join(why, on=groups, how="left", nulls_equal=True)
+        .with_columns(pl.col("why").fill_null("").str.replace_all("_", " ").alias("why_excluded"))
+        .drop("why")
+        .sort(["median", *groups], descending=[True] + [False] * len(groups), nulls_last=True)
+    )
+
+
+@dataclass(frozen=True)
+class PostOutlook:
+    """One post against its typical band, with its forecast: the result of :func:`post_outlook`.
+
+    ``post``: the post's keys, network, media type (and text, url when known). ``points``: its
+    snapshots (``observed_at``, ``age_h``, ``value``). ``typical``: the :func:`typical_curves`
+    rows of its group. ``index``: its :func:`performance_index` row (at its current age).
+    ``forecast``: its :func:`forecast` row (``horizon``, ``forecast``, ``low``, ``high``...).
+    """
+
+    post: dict[str, object]
+    points: pl.DataFrame
+    typical: pl.DataFrame
+    index: pl.DataFrame
+    forecast: pl.DataFrame
+    metric: str
+    horizon: str
+    demo: bool = False
+
+
+def post_outlook(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    post_id: str,
+    platform: str | None = None,
+    *,
+    horizon: str | timedelta = "7d",
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    by: str | Sequence[str] = ("platform", "media_type"),
+    lookback: str | timedelta | None = "90d",
+    min_posts: int = 5,
+    forecast_min_posts: int = 10,
+    coverage: float = 0.8,
+    now: datetime | None = None,
+) -> PostOutlook:
+    """Everything to draw one post against its typical band (the "YouTube Studio" view).
+
+    Runs :func:`typical_curves`, :func:`performance_index` and :func:`forecast` with the same
+    arguments (``forecast_min_posts`` is the forecast's ``min_posts``) and keeps what concerns
+    the post ``post_id`` on ``platform`` (needed when the post is on several networks).
+
+    Raises:
+        ValueError: the post is not in the snapshots, or is on several networks and
+            ``platform`` is not given; and as :func:`forecast`.
+    """
+    frame = units(eager(snapshots))
+    need(frame, list(POST_KEY), "post_outlook")
+    mine = frame.filter(pl.col("post_id") == post_id)
+    if platform is not None:
+        mine = mine.filter(pl.col("platform") == platform)
+    networks = sorted(set(mine["platform"].drop_nulls().to_list()))
+    if not networks:
+        where = f" on {platform}" if platform else ""
+        raise ValueError(f"post {post_id!r}{where} is not in the snapshots")
+    if len(networks) > 1:
+        raise ValueError(
+            f"post {post_id!r} is on several networks ({', '.join(networks)}): pass platform="
+        )
+    common = {"ages": ages, "by": by, "lookback": lookback, "now": now}
+    idx = performance_index(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+    fc = forecast(
+        frame, metric, horizon=horizon, min_posts=forecast_min_posts, coverage=coverage,
+        **common,  # type: ignore[arg-type]
+    )  # fmt: skip
+    typical = typical_curves(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+    sel = (pl.col("post_id") == post_id) & (pl.col("platform") == networks[0])
+    row = idx.filter(sel)
+    by_cols = _by_list(by)
+    info = row.select(
+        *(
+            c
+            for c in dict.fromkeys((*POST_KEY, *by_cols, "published_at", *_EXTRAS))
+            if c in row.columns
+        )
+    ).row(0, named=True)
+    group = pl.all_horizontal(
+        pl.col(b).eq_missing(pl.lit(info.get(b), dtype=typical.schema[b])) for b in by_cols
+    )
+    points = (
+        mine.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
+        .select(
+            "observed_at",
+            (_age_seconds() / 3600).alias("age_h"),
+            pl.col(metric).cast(pl.Float64).alias("value"),
+        )
+        .unique(subset="observed_at", keep="last")
+        .sort("observed_at")
+    )
+    return PostOutlook(
+        post=info, points=points, typical=typical.filter(group), index=row,
+        forecast=fc.filter(sel), metric=metric, horizon=age_label(horizon), demo=is_demo(frame),
+    )  # fmt: skip

@@ -1,0 +1,325 @@
+"""Expected performance: typical curves, the index, forecasts, the backtest and alerts, on
+synthetic snapshots whose values are known."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+
+from ayr_analysis import analysis
+
+T0 = datetime(2026, 8, 3, 9, tzinfo=UTC)
+H = timedelta(hours=1)
+GRID_H = (1, 6, 24, 72, 168)
+
+
+def shape(age_h: float) -> float:
+    """The share of a post's final count reached at ``age_h`` (a saturating curve)."""
+    return 1 - math.exp(-age_h / 12)
+
+
+def post_rows(
+    post_id: str,
+    published: datetime,
+    value: Callable[[float], float],
+    ages_h: Sequence[float] = GRID_H,
+    platform: str = "tiktok",
+    media_type: str | None = "video",
+) -> list[dict]:
+    return [
+        {
+            "post_id": post_id,
+            "platform": platform,
+            "thread_position": 0,
+            "published_at": published,
+            "observed_at": published + a * H,
+            "fetched_at": published + a * H,
+            "media_type": media_type,
+            "likes": round(value(a)),
+        }
+        for a in ages_h
+    ]
+
+
+def frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows).with_columns(pl.col("thread_position").cast(pl.Int32))
+
+
+def scaled(scale: float) -> Callable[[float], float]:
+    return lambda a: scale * shape(a)
+
+
+def regular_posts(scales: Sequence[float], start: datetime = T0, every_h: float = 1) -> list[dict]:
+    rows: list[dict] = []
+    for i, s in enumerate(scales):
+        rows += post_rows(f"P{i:02d}", start + i * every_h * H, scaled(s))
+    return rows
+
+
+# --------------------------------------------------------------------------- typical curves
+
+
+def test_typical_curve_has_median_bands_and_n_at_each_age():
+    f = frame(regular_posts([1000, 2000, 3000, 4000, 5000]))
+    tc = analysis.typical_curves(f, "likes")
+    assert tc["age"].to_list() == ["1h", "6h", "24h", "72h", "7d"]
+    assert tc["n"].to_list() == [5] * 5
+    row = tc.filter(pl.col("age") == "24h").row(0, named=True)
+    assert row["median"] == round(3000 * shape(24))
+    assert row["q25"] == round(2000 * shape(24))
+    assert row["status"] == "ok" and row["reason"] == ""
+    assert (row["platform"], row["media_type"]) == ("tiktok", "video")
+
+
+def test_too_little_history_says_so_and_has_no_band():
+    f = frame(regular_posts([1000, 2000, 3000]))
+    tc = analysis.typical_curves(f, "likes", min_posts=5)
+    assert set(tc["status"]) == {"not_enough_history"}
+    assert tc.select("median", "q10", "q25", "q75", "q90").null_count().row(0) == (5,) * 5
+    assert tc["reason"][0] == "not enough history: 3 past posts observed at 1h, fewer than 5"
+    idx = analysis.performance_index(f, "likes", min_posts=5)
+    assert set(idx["status"]) == {"not_enough_history"}
+    assert idx["index"].null_count() == 3
+    assert idx["reason"][0].startswith("not enough history: 3 past posts")
+    assert analysis.alerts(f, "likes", min_posts=5).is_empty()
+
+
+def test_a_post_counts_only_at_ages_it_was_observed():
+    rows = regular_posts([1000, 2000, 3000, 4000, 5000])
+    rows += post_rows("young", T0 + 10 * H, scaled(9000), ages_h=(1, 6))  # seen up to 6h
+    tc = analysis.typical_curves(frame(rows), "likes")
+    assert dict(tc.select("age", "n").rows()) == {"1h": 6, "6h": 6, "24h": 5, "72h": 5, "7d": 5}
+
+
+def test_lookback_excludes_old_posts():
+    old = T0 - timedelta(days=200)
+    rows = regular_posts([100_000] * 5, start=old)  # huge, long ago
+    rows += regular_posts([1000, 2000, 3000, 4000, 5000], start=T0)
+    rows = [dict(r, post_id=f"{r['post_id']}-{r['published_at'].year}{i // 5}") for i, r in
+            enumerate(rows)]  # fmt: skip
+    f = frame(rows)
+    recent = analysis.typical_curves(f, "likes", lookback="90d")
+    assert recent.filter(pl.col("age") == "7d")["n"].item() == 5
+    assert recent.filter(pl.col("age") == "7d")["median"].item() == round(3000 * shape(168))
+    everything = analysis.typical_curves(f, "likes", lookback=None)
+    assert everything.filter(pl.col("age") == "7d")["n"].item() == 10
+    # now moves the window: seen from 100 days after the old posts, only they count
+    then = analysis.typical_curves(f, "likes", lookback="90d", now=old + timedelta(days=30))
+    assert then.filter(pl.col("age") == "7d")["median"].item() == round(100_000 * shape(168))
+
+
+def test_groups_are_kept_apart_and_null_media_type_is_a_group():
+    rows = regular_posts([1000, 2000, 3000, 4000, 5000])
+    for i, s in enumerate([10, 20, 30, 40, 50]):
+        rows += post_rows(f"X{i}", T0, scaled(s), platform="twitter", media_type=None)
+    tc = analysis.typical_curves(frame(rows), "likes").filter(pl.col("age") == "7d")
+    assert tc.select("platform", "media_type", "median").rows() == [
+        ("tiktok", "video", round(3000 * shape(168))),
+        ("twitter", None, round(30 * shape(168))),
+    ]
+
+
+def test_bad_arguments_fail_before_any_work():
+    f = frame(regular_posts([1000, 2000, 3000]))
+    with pytest.raises(ValueError, match="min_posts"):
+        analysis.typical_curves(f, "likes", min_posts=1)
+    with pytest.raises(ValueError, match="invalid duration"):
+        analysis.typical_curves(f, "likes", lookback="90")
+    with pytest.raises(ValueError, match="needs column"):
+        analysis.typical_curves(f, "views")
+    with pytest.raises(ValueError, match="band="):
+        analysis.alerts(f, "likes", band="5-95")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="coverage"):
+        analysis.forecast(f, "likes", coverage=80)
+    with pytest.raises(ValueError, match="horizon"):
+        analysis.forecast(f, "likes", horizon="30m")
+
+
+# --------------------------------------------------------------------------- the index
+
+
+def test_index_is_one_for_a_post_on_its_typical_curve():
+    f = frame(regular_posts([1000, 2000, 3000, 4000, 5000]))
+    idx = analysis.performance_index(f, "likes", at=["24h", "7d"])
+    on_curve = idx.filter(pl.col("post_id") == "P02")
+    assert on_curve["index"].to_list() == [1.0, 1.0]
+    assert on_curve["percentile"].to_list() == [50.0, 50.0]
+    assert on_curve["n"].to_list() == [5, 5]
+    top = idx.filter((pl.col("post_id") == "P04") & (pl.col("age") == "24h")).row(0, named=True)
+    assert top["index"] == pytest.approx(5 / 3, rel=1e-3)
+    assert top["percentile"] == 90.0
+    # at the current age too (here 7d, the last age of the grid)
+    latest = analysis.performance_index(f, "likes").filter(pl.col("post_id") == "P02")
+    assert latest.select("age", "age_h", "index").row(0) == ("latest", 168.0, 1.0)
+
+
+def test_index_between_grid_ages_uses_the_interpolated_typical_value():
+    rows = regular_posts([1000, 2000, 3000, 4000, 5000])
+    rows += post_rows("now", T0 + 10 * H, scaled(3000), ages_h=(1, 6, 12))
+    idx = analysis.performance_index(frame(rows), "likes").filter(pl.col("post_id") == "now")
+    row = idx.row(0, named=True)
+    assert row["age_h"] == 12.0
+    # the typical value at 12h lies on the straight line between 6h and 24h
+    lo, hi = round(3000 * shape(6)), round(3000 * shape(24))
+    assert row["typical"] == pytest.approx(lo + (hi - lo) * 6 / 18)
+    assert row["value"] == round(3000 * shape(12))
+
+
+def test_index_is_null_with_a_reason_when_the_typical_value_is_zero():
+    rows = []
+    for i in range(5):
+        rows += post_rows(f"Z{i}", T0, lambda a: 0.0)
+    idx = analysis.performance_index(frame(rows), "likes", at="24h")
+    assert set(idx["status"]) == {"zero_typical"}
+    assert idx["index"].null_count() == 5
+    assert idx["value"].to_list() == [0.0] * 5  # a reported 0 stays a value
+
+
+# --------------------------------------------------------------------------- forecasts
+
+
+def test_forecast_of_a_post_on_the_typical_curve_lands_on_it():
+    f = frame(regular_posts([1000 + 250 * i for i in range(17)], every_h=6))  # median 3000
+    young = post_rows("new", T0 + 200 * H, scaled(3000), ages_h=(1, 6, 24))
+    fc = analysis.forecast(pl.concat([f, frame(young)]), "likes", horizon="7d")
+    row = fc.filter(pl.col("post_id") == "new").row(0, named=True)
+    assert (row["status"], row["from_age"], row["n_train"]) == ("ok", "24h", 17)
+    typical_7d = 3000 * shape(168)
+    assert row["forecast"] == pytest.approx(typical_7d, rel=0.002)
+    assert row["low"] <= row["forecast"] <= row["high"]
+    assert row["typical"] == pytest.approx(round(typical_7d))
+    assert row["stays"] == round(3000 * shape(24))
+    assert row["scaled"] == pytest.approx(typical_7d, rel=0.002)
+    assert row["actual"] is None  # not 7 days old yet
+
+
+def test_forecast_from_a_given_age_and_too_young_posts():
+    f = frame(regular_posts([1000 + 250 * i for i in range(17)]))
+    young = post_rows("baby", T0 + 200 * H, scaled(3000), ages_h=(0.25,))
+    fc = analysis.forecast(pl.concat([f, frame(young)]), "likes", at="1h")
+    assert set(fc.filter(pl.col("post_id") != "baby")["from_age"]) == {"1h"}
+    assert fc.filter(pl.col("post_id") == "baby")["status"].item() == "too_young"
+    with pytest.raises(ValueError, match="forecast from one of"):
+        analysis.forecast(f, "likes", at="7d")
+
+
+def test_forecast_needs_enough_history():
+    f = frame(regular_posts([1000, 2000, 3000]))
+    fc = analysis.forecast(f, "likes", min_posts=10)
+    assert set(fc["status"]) == {"not_enough_history"}
+    assert fc["forecast"].null_count() == 3
+
+
+# --------------------------------------------------------------------------- backtest
+
+
+def test_backtest_is_time_ordered_and_scores_every_baseline():
+    scales = [800 + (i * 37) % 500 for i in range(60)]
+    f = frame(regular_posts(scales, every_h=24))  # one post a day for 60 days
+    bt = analysis.backtest(f, "likes", min_posts=5, min_scored=5)
+    p = bt.predictions
+    assert p.height > 0
+    # no post is predicted by a model fitted on a newer post, nor on an outcome not yet seen
+    assert (p["train_last_published"] < p["published_at"]).all()
+    assert (p["train_last_published"] + timedelta(days=7) <= p["fold_start"]).all()
+    assert (p["fold_start"] <= p["published_at"]).all()
+    s = bt.summary.filter(pl.col("from_age") == "24h").row(0, named=True)
+    assert s["platform"] == "tiktok" and s["n"] == p.filter(pl.col("from_age") == "24h").height
+    # the same shape for every post: the model is nearly exact, "current value stays" is not
+    assert s["model"] < 0.01
+    assert s["stays"] == pytest.approx(1 - shape(24) / shape(168), rel=0.01)
+    assert s["model"] < s["typical"] and s["model"] < s["stays"]
+    assert 0 <= s["coverage"] <= 1
+
+
+def test_backtest_never_sees_a_newer_post():
+    # the newest posts are ten times bigger: a model that saw them would predict them well
+    scales = [1000.0] * 30 + [10_000.0] * 10
+    f = frame(regular_posts(scales, every_h=24))
+    bt = analysis.backtest(f, "likes", min_posts=5, min_scored=1, step="1d")
+    late = bt.predictions.filter(pl.col("published_at") >= T0 + timedelta(days=30))
+    first_big = late.filter(pl.col("published_at") == late["published_at"].min())
+    # its typical baseline comes from the old, small posts only
+    assert first_big["typical"].max() == pytest.approx(round(1000 * shape(168)))
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+def _take_off(a: float) -> float:
+    """Typical until 30 h, then 8000 more likes over the next 12 hours."""
+    return 3000 * shape(a) + 8000 * min(max((a - 30) / 12, 0), 1)
+
+
+def test_a_late_take_off_alerts_once_from_the_first_snapshot_above_the_band():
+    rows = regular_posts([1000 + 400 * i for i in range(11)])  # median 3000
+    every_6h = [1, *range(6, 169, 6)]
+    rows += post_rows("rocket", T0, _take_off, ages_h=every_6h)
+    got = analysis.alerts(frame(rows), "likes")
+    rocket = got.filter(pl.col("post_id") == "rocket")
+    assert rocket.height == 1
+    alert = rocket.row(0, named=True)
+    assert alert["direction"] == "above"
+    assert alert["since"] == T0 + 36 * H  # the first snapshot past the take-off
+    assert alert["since_age_h"] == 36.0
+    assert alert["active"] is True
+    assert alert["observed_at"] == T0 + 168 * H and alert["age"] == "7d"
+    assert alert["value"] == round(_take_off(168))
+    assert alert["index"] == pytest.approx(alert["value"] / alert["typical"])
+    assert alert["value"] > alert["high"]
+
+
+def test_a_post_that_returns_inside_the_band_alerts_again_only_on_a_new_crossing():
+    rows = regular_posts([1000 + 400 * i for i in range(11)])
+
+    def bouncy(a: float) -> float:  # above at 6h-12h, back to typical, above again from 48h
+        bump = 3000 if 6 <= a <= 12 or a >= 48 else 0
+        return 3000 * shape(a) + bump
+
+    rows += post_rows("bouncy", T0, bouncy, ages_h=(1, 6, 12, 24, 48, 72, 168))
+    got = analysis.alerts(frame(rows), "likes").filter(pl.col("post_id") == "bouncy")
+    assert got.select("direction", "since_age_h", "active").rows() == [
+        ("above", 6.0, False),
+        ("above", 48.0, True),
+    ]
+
+
+# --------------------------------------------------------------------------- per campaign, per post
+
+
+def test_index_distribution_per_campaign_ignores_the_network_mix():
+    rows = regular_posts([1000, 2000, 3000, 4000, 5000])
+    for i, s in enumerate([10, 20, 30, 40, 50]):
+        rows += post_rows(f"X{i}", T0, scaled(s), platform="twitter", media_type=None)
+    f = frame(rows).with_columns(
+        # campaign A: the typical tiktok post and the typical twitter post; B: the best of each
+        pl.when(pl.col("post_id").is_in(["P02", "X2"]))
+        .then(pl.lit("A"))
+        .when(pl.col("post_id").is_in(["P04", "X4"]))
+        .then(pl.lit("B"))
+        .alias("campaign")
+    )
+    idx = analysis.performance_index(f, "likes", at="7d")
+    assert "campaign" in idx.columns
+    dist = analysis.index_distribution(idx, "campaign")
+    assert dist.select("campaign", "n", "networks").rows() == [("B", 2, 2), ("A", 2, 2)]
+    assert dist["median"].to_list() == pytest.approx([5 / 3, 1.0], rel=1e-3)
+    assert dist.filter(pl.col("campaign") == "A")["above"].item() == 0.0
+
+
+def test_post_outlook_gathers_one_post_its_band_and_forecast():
+    rows = regular_posts([1000 + 250 * i for i in range(17)], every_h=6)
+    rows += post_rows("new", T0 + 200 * H, scaled(3000), ages_h=(1, 6, 24))
+    o = analysis.post_outlook(frame(rows), "likes", "new")
+    assert o.post["platform"] == "tiktok" and o.post["media_type"] == "video"
+    assert o.points["age_h"].to_list() == [1.0, 6.0, 24.0]
+    assert o.typical["age"].to_list() == ["1h", "6h", "24h", "72h", "7d"]
+    assert o.index["index"].item() == 1.0
+    assert o.forecast["forecast"].item() == pytest.approx(3000 * shape(168), rel=0.002)
+    assert o.horizon == "7d"
+    with pytest.raises(ValueError, match="not in the snapshots"):
+        analysis.post_outlook(frame(rows), "likes", "nope")
