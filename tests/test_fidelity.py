@@ -380,3 +380,33 @@ def test_fill_is_chosen_the_same_way_in_rates_and_comparisons():
     assert top_posts(snaps, "reach", fill="none").height == 0
     with pytest.raises(ValueError, match="fill='last'"):
         engagement_rate(snaps, fill="last")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ caveats in report tables
+def test_report_tables_show_caveats_as_footnote_markers_not_python_lists():
+    from ayr_analysis.analysis import network_summary
+    from ayr_analysis.formatting import caveat_markers, caveat_notes, format_table
+    from ayr_analysis.reports import report_table_html
+
+    table = network_summary(youtube_snapshots(), "views", at_age="24h")
+    shown = format_table(table)
+    assert "caveat_posts" not in shown.columns  # folded into the caveats cell
+    assert shown["caveats"].to_list() == ["[1] 2 posts"] == caveat_markers(table)
+    assert caveat_notes(table) == [
+        "[1] youtube_processing: YouTube takes 24-48 h to report numbers for videos with few "
+        "views or a small channel: zeros before 48 h may not be real."
+    ]
+    html = report_table_html(table)
+    assert '<td class="notes">[1] 2 posts</td>' in html
+    assert "<li>[1] youtube_processing: YouTube takes" in html
+    assert "[&#x27;" not in html and "['" not in html
+    # a post's own row: markers only; other list columns as plain text
+    post = pl.DataFrame(
+        {"caveats": [["b", "a"], [], ["a"]], "carried": [["reach"], [], ["reach", "views"]]}
+    )
+    assert format_table(post).rows() == [
+        ("[1] [2]", "reach"),
+        ("", ""),
+        ("[2]", "reach, views"),
+    ]
+    assert [n[:6] for n in caveat_notes(post)] == ["[1] b:", "[2] a:"]
