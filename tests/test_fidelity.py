@@ -373,7 +373,8 @@ def test_fill_is_chosen_the_same_way_in_rates_and_comparisons():
     assert none.select("n", "excluded").row(0) == (0, 1)
     comp = compare(snaps, metric="reach", at_age="10d", n_resamples=20)
     assert comp.table.select("n", "estimate").row(0) == (1, 150.0)
-    comp_none = compare(snaps, metric="reach", at_age="10d", fill="none", n_resamples=20)
+    with pytest.warns(AnalysisWarning, match="no post counted for A"):
+        comp_none = compare(snaps, metric="reach", at_age="10d", fill="none", n_resamples=20)
     assert comp_none.table.select("n", "excluded").row(0) == (0, 1)
     assert distribution(snaps, "reach", by="platform", fill="none")["n"].to_list() == [0]
     assert network_summary(snaps, "reach")["median"].to_list() == [150.0]
