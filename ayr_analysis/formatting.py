@@ -4,7 +4,12 @@
 * rates, shares and probabilities as percentages to 3 significant figures: ``4.27%``;
 * other numbers to 3 significant figures: ``1,710``, ``0.0123``;
 * no value as an en dash (the table's ``why_excluded`` column says why);
-* times as ``YYYY-MM-DD HH:MM`` with their zone.
+* times as ``YYYY-MM-DD HH:MM`` with their zone;
+* lists as their items separated by commas (never a Python repr);
+* the ``caveats`` column (caveat codes, see docs/METRICS.md) as footnote markers ``[1] [2]``,
+  numbered in the order the codes first appear in the table, with the posts carrying each when
+  the table has ``caveat_posts`` (``[1] 3 posts``; that column is then not shown on its own);
+  :func:`caveat_notes` gives the footnotes to show under the table.
 
 Formatting never changes a number's meaning: it is applied to the analysis layer's results as
 they are, at the last step.
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +28,10 @@ import polars as pl
 __all__ = [
     "PERCENT_COLUMNS",
     "RATE_METRICS",
+    "caveat_markers",
     "caveat_notes",
     "caveat_notes_html",
+    "flat_lists",
     "format_table",
     "format_value",
     "table_html",
@@ -84,6 +91,8 @@ def format_value(value: Any, *, percent: bool = False) -> str:
     if isinstance(value, datetime):
         zone = value.tzname() or ""
         return f"{value:%Y-%m-%d %H:%M} {zone}".strip()
+    if isinstance(value, list | tuple):
+        return ", ".join(format_value(v, percent=percent) for v in value) if value else ""
     return str(value)
 
 
@@ -103,43 +112,125 @@ def _percent_columns(frame: pl.DataFrame, percent: bool | Iterable[str] | None) 
     return cols & floats
 
 
+def _codes(frame: Any) -> list[list[str]]:
+    """The caveat codes of each row of ``frame`` (empty lists when it has no ``caveats``)."""
+    if not isinstance(frame, pl.DataFrame) or "caveats" not in frame.columns:
+        return []
+    column = frame["caveats"]
+    if not isinstance(column.dtype, pl.List):
+        return []
+    return [[c for c in (row or []) if c is not None] for row in column.to_list()]
+
+
+def _numbers(frame: Any) -> dict[str, int]:
+    """Each caveat code of ``frame`` -> its footnote number, in order of first appearance."""
+    numbers: dict[str, int] = {}
+    for row in _codes(frame):
+        for code in row:
+            numbers.setdefault(code, len(numbers) + 1)
+    return numbers
+
+
+def caveat_markers(frame: Any) -> list[str]:
+    """The ``caveats`` cell of each row of ``frame`` as footnote markers (the numbers of
+    :func:`caveat_notes`): ``"[1] [2]"`` for a post, ``"[1] 3 posts, [2] 1 post"`` for a row that
+    stands for several posts (a ``caveat_posts`` column counts them); ``""`` when none applies.
+
+    >>> f = pl.DataFrame({"caveats": [["pinterest_delayed"], [], ["x", "pinterest_delayed"]]})
+    >>> caveat_markers(f)
+    ['[1]', '', '[1] [2]']
+    >>> caveat_markers(f.with_columns(pl.Series("caveat_posts", [[3], [], [1, 2]])))
+    ['[1] 3 posts', '', '[1] 2 posts, [2] 1 post']
+    """
+    numbers = _numbers(frame)
+    rows = _codes(frame)
+    counts: list[Any] = (
+        frame["caveat_posts"].to_list() if rows and "caveat_posts" in frame.columns else []
+    )
+    out = []
+    for i, codes in enumerate(rows):
+        posts = dict(zip(codes, counts[i] or [], strict=False)) if counts else {}
+        ordered = sorted(dict.fromkeys(codes), key=numbers.__getitem__)
+        if posts:
+            cells = [
+                f"[{numbers[c]}] {posts[c]:,} post{'s' if posts[c] != 1 else ''}"
+                if posts.get(c) is not None
+                else f"[{numbers[c]}]"
+                for c in ordered
+            ]
+            out.append(", ".join(cells))
+        else:
+            out.append(" ".join(f"[{numbers[c]}]" for c in ordered))
+    return out
+
+
 def format_table(
     frame: pl.DataFrame, *, percent: bool | Iterable[str] | None = None
 ) -> pl.DataFrame:
     """``frame`` with every cell as text, by the module's rules. ``percent``: the columns shown
     as percentages (default: rates, shares, probabilities, and the statistics of a rate metric;
-    ``True``: every float column).
+    ``True``: every float column). A ``caveats`` column becomes footnote markers (see
+    :func:`caveat_markers`); ``caveat_posts`` is folded into it.
 
     >>> f = pl.DataFrame({"platform": ["x"], "n": [3], "median": [26798.0], "rate": [0.0427]})
     >>> format_table(f).row(0)
     ('x', '3', '26,800', '4.27%')
+    >>> format_table(pl.DataFrame({"carried": [["reach", "views"]]})).item()
+    'reach, views'
     """
     pct = _percent_columns(frame, percent)
-    out = {}
-    for name in frame.columns:
-        series = frame[name]
-        out[name] = [format_value(v, percent=name in pct) for v in series.to_list()]
-    return pl.DataFrame(out, schema={c: pl.String for c in frame.columns})
+    markers = _codes(frame) != []
+    columns = [c for c in frame.columns if not (markers and c == "caveat_posts")]
+    out: dict[str, list[str]] = {}
+    for name in columns:
+        if markers and name == "caveats":
+            out[name] = caveat_markers(frame)
+            continue
+        out[name] = [format_value(v, percent=name in pct) for v in frame[name].to_list()]
+    return pl.DataFrame(out, schema={c: pl.String for c in columns})
+
+
+def flat_lists(frame: pl.DataFrame, separator: str = " ") -> pl.DataFrame:
+    """``frame`` with every list column as text (items joined by ``separator``), for files that
+    hold no lists, such as CSV; the other columns are unchanged.
+
+    >>> flat_lists(pl.DataFrame({"caveats": [["a", "b"], []], "caveat_posts": [[2, 1], []]})).rows()
+    [('a b', '2 1'), ('', '')]
+    """
+    return frame.with_columns(
+        pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(separator)
+        for c, t in frame.schema.items()
+        if isinstance(t, pl.List)
+    )
 
 
 def table_html(
-    frame: pl.DataFrame, *, percent: bool | Iterable[str] | None = None, caption: str | None = None
+    frame: pl.DataFrame,
+    *,
+    percent: bool | Iterable[str] | None = None,
+    caption: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> str:
-    """``frame`` as an HTML table by the module's rules (numbers right-aligned).
+    """``frame`` as an HTML table by the module's rules (numbers right-aligned). ``headers``
+    renames columns on display (the rules read the names in ``frame``). The footnotes of a
+    ``caveats`` column are :func:`caveat_notes_html`, shown under the table by the caller.
 
     >>> table_html(pl.DataFrame({"n": [1200]}))[len(_STYLE):]
     '<table class="ayr-table"><thead><tr><th>n</th></tr></thead><tbody><tr><td class="num">1,200</td></tr></tbody></table>'
     """
     shown = format_table(frame, percent=percent)
     numeric = {c for c, t in frame.schema.items() if t.is_numeric()}
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    names = dict(headers or {})
+    head = "".join(f"<th>{html.escape(names.get(c, c))}</th>" for c in shown.columns)
     body = []
     for row in shown.iter_rows():
         cells = "".join(
             f'<td class="num">{html.escape(v)}</td>'
             if c in numeric
+            else f'<td class="notes">{html.escape(v)}</td>'
+            if c == "caveats"
             else f"<td>{html.escape(v)}</td>"
-            for c, v in zip(frame.columns, row, strict=True)
+            for c, v in zip(shown.columns, row, strict=True)
         )
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
@@ -153,29 +244,27 @@ def table_html(
 _STYLE = (
     "<style>table.ayr-table td,table.ayr-table th{text-align:left !important}"
     "table.ayr-table td.num{text-align:right !important;font-variant-numeric:tabular-nums}"
+    "table.ayr-table td.notes{font-size:smaller;color:#555;white-space:nowrap}"
     "</style>"
 )
 
 
 def caveat_notes(frame: Any) -> list[str]:
     """Footnotes for the ``caveats`` codes found in ``frame`` (a wide frame, or any frame with a
-    ``caveats`` list column): one line per code, in the order of first appearance, as
-    ``"[code] what the numbers may not say"``. Empty when the frame has no such column or no
+    ``caveats`` list column, such as the analysis results): one line per code, numbered in the
+    order of first appearance as the table's markers are (:func:`caveat_markers`), as
+    ``"[1] code: what the numbers may not say"``. Empty when the frame has no such column or no
     caveat applies. Report tables and the dashboard show these under their tables.
 
     >>> import polars as pl
-    >>> caveat_notes(pl.DataFrame({"caveats": [["pinterest_delayed"], [], None]}))[0][:35]
-    '[pinterest_delayed] Pinterest repor'
+    >>> caveat_notes(pl.DataFrame({"caveats": [["pinterest_delayed"], [], None]}))[0][:39]
+    '[1] pinterest_delayed: Pinterest report'
     """
     from .platforms import CAVEATS
 
-    if not isinstance(frame, pl.DataFrame) or "caveats" not in frame.columns:
-        return []
-    column = frame["caveats"]
-    if not isinstance(column.dtype, pl.List):
-        return []
-    codes = column.explode().drop_nulls().unique(maintain_order=True).to_list()
-    return [f"[{c}] {CAVEATS.get(c, 'see docs/METRICS.md')}" for c in codes]
+    return [
+        f"[{n}] {c}: {CAVEATS.get(c, 'see docs/METRICS.md')}" for c, n in _numbers(frame).items()
+    ]
 
 
 def caveat_notes_html(frame: Any) -> str:
@@ -189,4 +278,5 @@ def caveat_notes_html(frame: Any) -> str:
     if not notes:
         return ""
     items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-    return f'<ul class="ayr-notes" style="font-size:smaller">{items}</ul>'
+    style = "font-size:smaller;list-style:none;padding-left:0.5em;margin-top:4px"
+    return f'<ul class="ayr-notes" style="{style}">{items}</ul>'

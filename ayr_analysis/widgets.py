@@ -245,7 +245,8 @@ def html_table(
     integers, rates as percentages, 3 significant figures, no value as a dash).
 
     ``columns`` maps column names to headers (and picks and orders them); ``percent`` names
-    columns holding fractions to show as percentages.
+    columns holding fractions to show as percentages. A ``caveats`` column shows as footnote
+    markers, with the posts carrying each when the table has ``caveat_posts``.
 
     >>> import polars as pl
     >>> html_table(pl.DataFrame({"a": [1, None]}), {"a": "A"}).split("</style>")[1]
@@ -254,9 +255,11 @@ def html_table(
     from .formatting import table_html
 
     columns = dict(columns) if columns else {c: c for c in table.columns}
-    shown = table.select(list(columns)).rename(columns)
-    pct = [columns[c] for c in percent if c in columns]
-    return table_html(shown, percent=pct, caption=caption or None)
+    picked = list(columns)
+    if "caveats" in picked and "caveat_posts" in table.columns and "caveat_posts" not in picked:
+        picked.append("caveat_posts")  # folded into the caveats cell: "[1] 3 posts"
+    pct = [c for c in percent if c in columns]
+    return table_html(table.select(picked), percent=pct, caption=caption or None, headers=columns)
 
 
 _TABLE_CSS = (
@@ -696,11 +699,12 @@ class Dashboard:
                 "rate_high": "95% high",
                 "rate_n": "Posts in rate",
                 "why_excluded": "Left out",
+                "caveats": "Caveats",
             },
             percent=("rate", "rate_low", "rate_high"),
             caption=caption,
         )
-        self.table.value += caveat_notes_html(view)  # the caveats of the rows, as footnotes
+        self.table.value += caveat_notes_html(table)  # the footnotes of the Caveats column
 
     def _show_charts(self, drawn: list[alt.TopLevelMixin]) -> None:
         if self.chart_output is not None:

@@ -120,6 +120,12 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         assert bars == 4  # the four networks of the campaign reel-rush
         assert page.get_by_text("DEMO DATA", exact=False).count() >= 1
         assert page.locator("table.ayr-table th", has_text="Median likes").count() == 1
+        # the caveats of each network's posts: markers in the table, footnotes under it
+        assert page.locator("table.ayr-table th", has_text="Caveats").count() == 1
+        notes = page.locator("ul.ayr-notes li").all_text_contents()
+        assert any(n.startswith("[1] meta_comment_count: ") for n in notes), notes
+        markers = page.locator("table.ayr-table td.notes").all_text_contents()
+        assert any(m.startswith("[1] ") and "post" in m for m in markers), markers
         page.screenshot(path=str(artifacts / "dashboard-before.png"), full_page=True)
 
         # choose another metric in the dropdown, then press Refresh

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 import ayr_analysis as ayr
-from ayr_analysis.analysis import engagement_rate
+from ayr_analysis.analysis import AnalysisWarning, engagement_rate
 from ayr_analysis.analysis.selection import at_age, latest, values
 from ayr_analysis.client import AyrshareClient
 from ayr_analysis.normalize import DataQualityWarning, normalize
@@ -294,3 +294,120 @@ def test_latest_value_says_when_it_was_reported():
     v = values(tiktok_snapshots(), "reach")
     assert v.select("value", "status").row(0) == (150.0, "reported")
     assert v["reported_at"][0] == T0 - timedelta(days=15)
+
+
+# ------------------------------------------------------------------ caveats through the analysis
+def youtube_snapshots():
+    """Two videos: one observed at 20 h (processing zeros) and 100 h, one observed only later."""
+    pub = T0 - timedelta(days=10)
+    rows = [
+        ("v1", 20, 0, ["youtube_processing"]),
+        ("v1", 100, 400, []),
+        ("v2", 10, 0, ["youtube_processing"]),
+        ("v2", 30, 0, ["youtube_processing"]),
+        ("v2", 120, 900, []),
+    ]
+    return pl.DataFrame(
+        {
+            "post_id": [r[0] for r in rows],
+            "platform": ["youtube"] * len(rows),
+            "thread_position": [0] * len(rows),
+            "campaign": ["A", "A", "B", "B", "B"],
+            "published_at": [pub] * len(rows),
+            "observed_at": [pub + timedelta(hours=r[1]) for r in rows],
+            "views": [r[2] for r in rows],
+            "engagements": [r[2] // 10 for r in rows],
+            "impressions": [r[2] * 2 for r in rows],
+            "caveats": [r[3] for r in rows],
+        },
+        schema_overrides={"caveats": pl.List(pl.String)},
+    )
+
+
+def test_values_at_an_age_carry_the_caveats_of_the_snapshots_around_it():
+    snaps = youtube_snapshots()
+    at24 = values(snaps, "views", at_age="24h").sort("post_id")
+    assert at24["caveats"].to_list() == [["youtube_processing"], ["youtube_processing"]]
+    at4d = values(snaps, "views", at_age="4d").sort("post_id")
+    # v1 between 20 h (processing) and 100 h; v2 between 30 h (processing) and 120 h
+    assert at4d["caveats"].to_list() == [["youtube_processing"], ["youtube_processing"]]
+    assert values(snaps, "views", at_age="110h").sort("post_id")["caveats"].to_list() == [
+        [],
+        ["youtube_processing"],
+    ]
+    assert values(snaps, "views")["caveats"].to_list() == [[], []]  # latest: past processing
+
+
+def test_aggregated_rows_count_the_posts_behind_each_caveat():
+    from ayr_analysis.analysis import campaign_summary, compare, distribution, network_mix
+    from ayr_analysis.analysis import network_summary as summary
+
+    snaps = youtube_snapshots()
+    dist = distribution(snaps, "views", by="platform", at_age="110h")
+    assert dist.select("caveats", "caveat_posts").row(0) == (["youtube_processing"], [1])
+    net = summary(snaps, "views", at_age="24h")
+    assert net.select("caveats", "caveat_posts").row(0) == (["youtube_processing"], [2])
+    rate = engagement_rate(snaps, group_by="campaign", at_age="110h").sort("campaign")
+    assert rate["caveats"].to_list() == [[], ["youtube_processing"]]
+    assert rate["caveat_posts"].to_list() == [[], [1]]
+    assert engagement_rate(snaps)["caveats"].to_list() == [[]]  # latest values: none applies
+    with pytest.warns(AnalysisWarning, match="no post counted for A"):  # v1 not seen at 110 h
+        comp = compare(snaps, metric="views", at_age="110h", n_resamples=50)
+    got = {r["group"]: (r["caveats"], r["caveat_posts"]) for r in comp.table.iter_rows(named=True)}
+    assert got == {"A": ([], []), "B": (["youtube_processing"], [1])}
+    within = compare(snaps, metric="views", at_age="24h", within="platform", n_resamples=50)
+    assert within.table["caveat_posts"].to_list() == [[1], [1]]
+    s = campaign_summary(comp, network_mix(snaps))
+    assert dict(zip(s["campaign"], s["caveats"].to_list(), strict=True)) == {
+        "A": [],
+        "B": ["youtube_processing"],
+    }
+
+
+def test_fill_is_chosen_the_same_way_in_rates_and_comparisons():
+    from ayr_analysis.analysis import compare, distribution, network_summary, top_posts
+
+    snaps = tiktok_snapshots().with_columns(pl.lit("A").alias("campaign"))
+    assert engagement_rate(snaps, by="reach").select("n", "excluded").row(0) == (1, 0)
+    none = engagement_rate(snaps, by="reach", fill="none")
+    assert none.select("n", "excluded").row(0) == (0, 1)
+    comp = compare(snaps, metric="reach", at_age="10d", n_resamples=20)
+    assert comp.table.select("n", "estimate").row(0) == (1, 150.0)
+    with pytest.warns(AnalysisWarning, match="no post counted for A"):
+        comp_none = compare(snaps, metric="reach", at_age="10d", fill="none", n_resamples=20)
+    assert comp_none.table.select("n", "excluded").row(0) == (0, 1)
+    assert distribution(snaps, "reach", by="platform", fill="none")["n"].to_list() == [0]
+    assert network_summary(snaps, "reach")["median"].to_list() == [150.0]
+    assert top_posts(snaps, "reach", fill="none").height == 0
+    with pytest.raises(ValueError, match="fill='last'"):
+        engagement_rate(snaps, fill="last")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ caveats in report tables
+def test_report_tables_show_caveats_as_footnote_markers_not_python_lists():
+    from ayr_analysis.analysis import network_summary
+    from ayr_analysis.formatting import caveat_markers, caveat_notes, format_table
+    from ayr_analysis.reports import report_table_html
+
+    table = network_summary(youtube_snapshots(), "views", at_age="24h")
+    shown = format_table(table)
+    assert "caveat_posts" not in shown.columns  # folded into the caveats cell
+    assert shown["caveats"].to_list() == ["[1] 2 posts"] == caveat_markers(table)
+    assert caveat_notes(table) == [
+        "[1] youtube_processing: YouTube takes 24-48 h to report numbers for videos with few "
+        "views or a small channel: zeros before 48 h may not be real."
+    ]
+    html = report_table_html(table)
+    assert '<td class="notes">[1] 2 posts</td>' in html
+    assert "<li>[1] youtube_processing: YouTube takes" in html
+    assert "[&#x27;" not in html and "['" not in html
+    # a post's own row: markers only; other list columns as plain text
+    post = pl.DataFrame(
+        {"caveats": [["b", "a"], [], ["a"]], "carried": [["reach"], [], ["reach", "views"]]}
+    )
+    assert format_table(post).rows() == [
+        ("[1] [2]", "reach"),
+        ("", ""),
+        ("[2]", "reach, views"),
+    ]
+    assert [n[:6] for n in caveat_notes(post)] == ["[1] b:", "[2] a:"]

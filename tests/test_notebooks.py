@@ -289,7 +289,7 @@ def test_report_tables_equal_the_public_analysis_functions(runs, tmp_path):
     )
     top = analysis.top_posts(snaps, "likes", n=10, at_age=age)
     assert _shown(shown, "top = ") == html(
-        top.select("rank", "label", "value", "metric", "age", "unit")
+        top.select("rank", "label", "value", "metric", "age", "unit", "caveats")
     )
     curves = analysis.growth_curves(snaps, "likes", by="platform", max_age="7d")
     assert _shown(shown, "curves.table(") == html(curves.table(["1h", "6h", "24h", "72h", "7d"]))
@@ -297,7 +297,17 @@ def test_report_tables_equal_the_public_analysis_functions(runs, tmp_path):
     followers = ayr.followers(sorted(snaps["platform"].unique()), client=client)
     rates = analysis.rate_definitions(snaps, followers, at_age=age)
     assert _shown(shown, "followers = ") == html(
-        rates.select("platform", "definition", "n", "rate", "low", "high", "why_excluded")
+        rates.select(
+            "platform",
+            "definition",
+            "n",
+            "rate",
+            "low",
+            "high",
+            "why_excluded",
+            "caveats",
+            "caveat_posts",
+        )  # fmt: skip
     )
     assert _shown(shown, "analysis.engagement_rate(") == html(
         analysis.engagement_rate(snaps, group_by="platform", at_age=age)
@@ -329,8 +339,17 @@ def test_report_tables_equal_the_public_analysis_functions(runs, tmp_path):
                             relative_to="platform", demo=True)  # fmt: skip
     assert _shown(shown, "comparison = ") == html(
         fair.table.select(
-            "group", "rank", "n", "excluded", "estimate", "low", "high", "why_excluded"
-        )
+            "group",
+            "rank",
+            "n",
+            "excluded",
+            "estimate",
+            "low",
+            "high",
+            "why_excluded",
+            "caveats",
+            "caveat_posts",
+        )  # fmt: skip
     )
     within = analysis.compare(snaps, by="campaign", metric="likes", at_age=age,
                               within="platform", demo=True)  # fmt: skip
@@ -345,6 +364,8 @@ def test_report_tables_equal_the_public_analysis_functions(runs, tmp_path):
             "low",
             "high",
             "why_excluded",
+            "caveats",
+            "caveat_posts",
         )  # fmt: skip
     )
     assert _shown(shown, "reports.probability_table(") == html(reports.probability_table(fair))

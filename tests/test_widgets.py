@@ -266,9 +266,22 @@ def test_on_the_recorded_demo_history_24h_is_a_real_equal_age_view(tmp_path):
         shown = rows[r["platform"]]
         assert int(shown[1].replace(",", "")) == r["posts"]
         assert int(shown[2].replace(",", "")) == r["n"]
-        assert shown[-1] == r["why_excluded"]
+        assert shown[-2] == r["why_excluded"]
     # networks that report views are never said not to report them at 24 h
     why = " ".join(expected["why_excluded"].to_list())
     for net in ("facebook", "instagram", "tiktok", "youtube"):
         reason = expected.filter(pl.col("platform") == net)["why_excluded"]
         assert reason.len() == 0 or "not reported by the network" not in reason.item(), why
+    # the caveats of each network's posts: markers in the last column, footnotes under the table
+    assert table_headers(dash)[-1] == "Caveats"
+    from ayr_analysis.formatting import caveat_markers, caveat_notes
+
+    assert [rows[p][-1] for p in expected["platform"]] == caveat_markers(expected)
+    youtube = expected.filter(pl.col("platform") == "youtube").row(0, named=True)
+    assert "youtube_processing" in youtube["caveats"]  # the demo videos' zeros before 48 h
+    assert re.search(r"\[\d\] \d+ posts?", rows["youtube"][-1])
+    notes = caveat_notes(expected)
+    assert any(n.split(" ")[1] == "youtube_processing:" for n in notes)
+    for note in notes:
+        assert note in dash.table.value.replace("&#x27;", "'")
+    assert "[&#x27;" not in dash.table.value  # no list shown as a Python repr

@@ -42,7 +42,16 @@ from .posts import posts_per_group, recent_posts, widest_post
 from .rankings import distribution, network_summary, post_label, top_posts
 from .rates import engagement_rate, followers_by_network, rate_definitions
 from .reactions import reactions_by_type
-from .selection import ABSENCES, at_age, describe_exclusions, exclusions, latest, units, values
+from .selection import (
+    ABSENCES,
+    at_age,
+    caveat_counts,
+    describe_exclusions,
+    exclusions,
+    latest,
+    units,
+    values,
+)
 from .timing import WEEKDAYS, best_time_to_post, local_timezone, time_exclusions
 from .video import COMPLETION_MEASURES, PLAYBACK_FIELDS, VideoRetention, video_retention
 
@@ -72,6 +81,7 @@ __all__ = [
     "best_time_to_post",
     "bootstrap_median",
     "campaign_summary",
+    "caveat_counts",
     "compare",
     "describe_exclusions",
     "distribution",

@@ -27,7 +27,7 @@ from ._base import (
     seed_for,
     wilson_exprs,
 )
-from .selection import Unit, exclusions, values
+from .selection import Fill, Unit, exclusions, values, with_caveats
 
 __all__ = [
     "AnalysisWarning",
@@ -50,7 +50,8 @@ class Comparison:
     ``table``: one row per group (and ``within`` stratum): ``group``, ``rank`` (null for a group
     without data), ``n`` (posts counted), ``excluded``, ``why_excluded``, ``estimate``, ``low``,
     ``high`` (and for pooled rates ``numerator``/``denominator``), then ``metric``, ``age``,
-    ``unit``; best first. ``beats``: ``group_a``, ``group_b``, ``p_a_beats_b`` for every ordered
+    ``unit``, ``caveats`` and ``caveat_posts`` (the caveat codes of the group's posts and how
+    many posts carry each); best first. ``beats``: ``group_a``, ``group_b``, ``p_a_beats_b`` for every ordered
     pair (within a stratum). ``method``: how the estimates, intervals and probabilities were
     made. ``label``: what the estimate is, in words, for titles and axes.
     """
@@ -142,10 +143,13 @@ def compare(
     n_resamples: int = 2000,
     unit: Unit = "post",
     demo: bool | None = None,
+    fill: Fill = "last_reported",
 ) -> Comparison:
     """Compare groups of posts (campaigns, networks, media types) on one metric, honestly.
 
-    Posts are first taken at the same age (``at_age``, interpolated; ``None`` = latest).
+    Posts are first taken at the same age (``at_age``, interpolated; ``None`` = latest;
+    ``fill``: what to do when a network stopped reporting a field, as in
+    :func:`~.selection.values`).
 
     * ``metric="engagement_rate"`` (and no ``relative_to``): the estimate is the pooled rate
       (sum of ``numerator`` / sum of ``rate_by``) with a Wilson interval; P(A beats B) comes
@@ -181,7 +185,7 @@ def compare(
         need(frame, [relative_to], "compare(relative_to=...)")
     vals = values(
         frame, metric, at_age, rate_by=rate_by, numerator=numerator, followers=followers,
-        unit=unit,
+        unit=unit, fill=fill,
     )  # fmt: skip
     if relative_to is not None:
         vals = relative_values(vals, relative_to)
@@ -213,6 +217,7 @@ def compare(
         pl.lit(age or "latest").alias("age"),
         pl.lit(unit).alias("unit"),
     )
+    table = with_caveats(table, vals, [*strata, "group"])
     if strata:
         table = table.sort(within, pl.col("rank"), nulls_last=True, maintain_order=True)
     beats_schema = {s: pl.String for s in strata} | {
@@ -403,7 +408,8 @@ def network_mix(frame: pl.DataFrame | pl.LazyFrame, by: str = "campaign") -> pl.
 
 def campaign_summary(comparison: Comparison, mix: pl.DataFrame) -> pl.DataFrame:
     """One row per campaign, best first: rank, posts counted, estimate and interval, the
-    probability it beats the next-ranked campaign, its main network and what was excluded.
+    probability it beats the next-ranked campaign, its main network, what was excluded and the
+    caveats of its posts (``caveats``, ``caveat_posts``).
 
     >>> import polars as pl
     >>> f = pl.DataFrame({"post_id": list("abcdef"), "platform": ["x"] * 6,
@@ -446,5 +452,7 @@ def campaign_summary(comparison: Comparison, mix: pl.DataFrame) -> pl.DataFrame:
             "p_beats_next",
             "main_network",
             "why_excluded",
+            "caveats",
+            "caveat_posts",
         )  # fmt: skip
     )

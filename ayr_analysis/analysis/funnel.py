@@ -15,7 +15,7 @@ import polars as pl
 
 from ..schema import POST_KEY
 from ._base import age_text, eager, need
-from .selection import Unit, exclusions, unit_keys, values
+from .selection import Fill, Unit, exclusions, unit_keys, values
 
 __all__ = ["FUNNEL_STAGES", "funnel"]
 
@@ -29,6 +29,7 @@ def funnel(
     at_age: str | timedelta | None = None,
     *,
     unit: Unit = "post",
+    fill: Fill = "last_reported",
 ) -> pl.DataFrame:
     """Per network and stage: the stage summed over the posts that reported it.
 
@@ -37,7 +38,7 @@ def funnel(
     ``excluded`` and ``why_excluded`` (posts left out, with the reasons), ``of_first`` (the
     stage as a share of the first stage, over the posts that reported both), ``status``
     (``reported`` when ``n > 0``, else the main reason: ``not_reported``, ``not_observed``...),
-    ``age`` and ``unit``.
+    ``age`` and ``unit``. ``fill``: as in :func:`~.selection.values`.
 
     >>> import polars as pl
     >>> f = pl.DataFrame({"post_id": ["a", "b", "c"], "platform": ["x", "x", "y"],
@@ -53,12 +54,12 @@ def funnel(
     need(frame, [*POST_KEY, *stages], "funnel")
     first = stages[0]
     ok = pl.col("status") == "reported"
-    base = values(frame, first, at_age, unit=unit)
+    base = values(frame, first, at_age, unit=unit, fill=fill)
     keys = unit_keys(base)
     base_values = base.select(*keys, pl.when(ok).then(pl.col("value")).alias("__first"))
     parts = []
     for i, stage in enumerate(stages):
-        vals = base if stage == first else values(frame, stage, at_age, unit=unit)
+        vals = base if stage == first else values(frame, stage, at_age, unit=unit, fill=fill)
         vals = vals.join(base_values, on=keys, how="left", nulls_equal=True)
         both = ok & pl.col("__first").is_not_null()
         per = vals.group_by("platform").agg(

@@ -16,7 +16,16 @@ from datetime import timedelta
 import polars as pl
 
 from ._base import age_label, eager, is_demo, need, parse_duration
-from .selection import Unit, _age_seconds, at_age, describe_exclusions, latest, unit_keys, units
+from .selection import (
+    Fill,
+    Unit,
+    _age_seconds,
+    at_age,
+    describe_exclusions,
+    latest,
+    unit_keys,
+    units,
+)
 
 __all__ = ["GROWTH_AGES", "GrowthCurves", "growth", "growth_curves", "half_life"]
 
@@ -198,6 +207,7 @@ def growth_curves(
     min_posts: int = 3,
     tolerance: float = 0.1,
     unit: Unit = "post",
+    fill: Fill = "last_reported",
 ) -> GrowthCurves:
     """Per-post growth curves of ``metric`` and each ``by`` group's cohort median, by post age.
 
@@ -213,7 +223,7 @@ def growth_curves(
     Snapshots are never taken at exact ages (a tracker asks on its own schedule, networks publish
     seconds after Ayrshare): a post's first snapshot up to ``tolerance`` (a share of the age,
     default 10%) after a grid age, or its last one up to that much before, counts as taken at
-    that age.
+    that age. ``fill``: as in :func:`~.selection.at_age`.
 
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
@@ -232,7 +242,9 @@ def growth_curves(
     grid = _grid(ages, max_age)
     labels = [g[0] for g in grid]
     keys = unit_keys(frame)
-    aligned = _with_edges(at_age(frame, labels, [metric]), frame, keys, metric, tolerance)
+    aligned = _with_edges(
+        at_age(frame, labels, [metric], fill=fill), frame, keys, metric, tolerance
+    )
     aligned = aligned.with_columns(pl.col(by).cast(pl.String).fill_null("(unknown)").alias("group"))
     reported = frame.group_by(keys).agg(pl.col(metric).is_not_null().any().alias("__ever"))
     first_age = labels[0]

@@ -14,7 +14,7 @@ import polars as pl
 from ..schema import POST_KEY
 from ._base import age_text, eager, group_list, need
 from .rates import engagement_rate
-from .selection import Unit, exclusions, values
+from .selection import Fill, Unit, exclusions, values, with_caveats
 
 __all__ = ["distribution", "network_summary", "post_label", "top_posts"]
 
@@ -56,12 +56,14 @@ def top_posts(
     by: str | Sequence[str] | None = None,
     followers: pl.DataFrame | str | None = None,
     unit: Unit = "post",
+    fill: Fill = "last_reported",
 ) -> pl.DataFrame:
     """The ``n`` posts with the highest ``metric`` (latest, or at an equal age), per group.
 
     Posts whose metric was not reported (or not observed at that age) are left out, never
     ranked as 0. Ties are broken by post id and network. Adds ``rank``, ``value``, ``label``
-    (text snippet, network, day) and the columns of :func:`~.selection.values`.
+    (text snippet, network, day) and the columns of :func:`~.selection.values` (each post's
+    ``caveats`` among them; ``fill`` as there).
 
     >>> import polars as pl
     >>> f = pl.DataFrame({"post_id": ["a", "b", "c"], "platform": ["x"] * 3,
@@ -75,8 +77,9 @@ def top_posts(
     groups = group_list(by)
     need(frame, groups, "top_posts")
     vals = values(
-        frame, metric, at_age, rate_by=rate_by, numerator=numerator, followers=followers, unit=unit
-    )
+        frame, metric, at_age, rate_by=rate_by, numerator=numerator, followers=followers,
+        unit=unit, fill=fill,
+    )  # fmt: skip
     ranked = vals.filter(pl.col("status") == "reported").sort(
         ["value", *POST_KEY], descending=[True, False, False]
     )
@@ -97,10 +100,13 @@ def distribution(
     rate_by: str = "impressions",
     numerator: str = "engagements",
     unit: Unit = "post",
+    fill: Fill = "last_reported",
 ) -> pl.DataFrame:
     """Per group: posts with a value (``n``), those left out (``excluded``, ``why_excluded``),
     median, quartiles, mean and max of each post's value (latest reported, or at ``at_age``).
-    A null group reads ``"(unknown)"``. Nulls are never counted as 0.
+    A null group reads ``"(unknown)"``. Nulls are never counted as 0. ``caveats`` and
+    ``caveat_posts``: the caveat codes of the group's posts and how many carry each
+    (:func:`~.selection.caveat_counts`); ``fill`` as in :func:`~.selection.values`.
 
     >>> import polars as pl
     >>> f = pl.DataFrame({"post_id": list("abcd"), "platform": ["x", "x", "x", "y"],
@@ -111,7 +117,7 @@ def distribution(
     frame = eager(frame)
     groups = group_list(by)
     need(frame, groups, "distribution")
-    vals = values(frame, metric, at_age, rate_by=rate_by, numerator=numerator, unit=unit)
+    vals = values(frame, metric, at_age, rate_by=rate_by, numerator=numerator, unit=unit, fill=fill)
     vals = vals.with_columns(pl.col(g).cast(pl.String).fill_null("(unknown)") for g in groups)
     v = pl.col("value").filter(pl.col("status") == "reported")
     stats = vals.group_by(groups).agg(
@@ -123,7 +129,7 @@ def distribution(
     )
     age = age_text(at_age)
     return (
-        exclusions(vals, groups)
+        with_caveats(exclusions(vals, groups), vals, groups)
         .join(stats, on=groups, how="left")
         .with_columns(
             pl.lit(metric).alias("metric"), pl.lit(age).alias("age"), pl.lit(unit).alias("unit")
@@ -141,6 +147,8 @@ def distribution(
             "metric",
             "age",
             "unit",
+            "caveats",
+            "caveat_posts",
         )  # fmt: skip
         .sort(groups)
     )
@@ -155,10 +163,13 @@ def network_summary(
     rate_form: str = "ratio",
     followers: pl.DataFrame | str | None = None,
     unit: Unit = "post",
+    fill: Fill = "last_reported",
 ) -> pl.DataFrame:
     """One row per network: ``posts``, posts with a value of ``metric`` (``n``), ``median`` and
     ``total`` of it (a total only for counts), why posts were left out, and the engagement rate
-    (``rate_by``, ``rate_form``) with its interval and its own ``n``.
+    (``rate_by``, ``rate_form``) with its interval and its own ``n``; then ``caveats`` and
+    ``caveat_posts`` (the caveat codes of the network's posts, and how many posts carry each:
+    :func:`~.selection.caveat_counts`). ``fill`` as in :func:`~.selection.values`.
 
     >>> import polars as pl
     >>> f = pl.DataFrame({"post_id": ["a", "b", "c"], "platform": ["x", "x", "y"],
@@ -169,7 +180,7 @@ def network_summary(
     from ..schema import COUNT_METRICS
 
     frame = eager(frame)
-    vals = values(frame, metric, at_age, rate_by=rate_by, followers=followers, unit=unit)
+    vals = values(frame, metric, at_age, rate_by=rate_by, followers=followers, unit=unit, fill=fill)
     ok = pl.col("status") == "reported"
     is_count = metric in COUNT_METRICS
     per = vals.group_by("platform").agg(
@@ -188,7 +199,7 @@ def network_summary(
     if has_rate:
         rates = engagement_rate(
             frame, by=rate_by, form=rate_form, group_by="platform",  # type: ignore[arg-type]
-            followers=followers, at_age=at_age, unit=unit, n_resamples=500,
+            followers=followers, at_age=at_age, unit=unit, n_resamples=500, fill=fill,
         ).select(
             "platform", "definition", pl.col("n").alias("rate_n"), "rate",
             pl.col("low").alias("rate_low"), pl.col("high").alias("rate_high"),
@@ -200,9 +211,13 @@ def network_summary(
             *(pl.lit(None, pl.Float64).alias(c) for c in ("rate", "rate_low", "rate_high")),
         )  # fmt: skip
     age = age_text(at_age)
+    # the caveats of the posts behind the row: the metric's and the rate's (same posts, so the
+    # metric's values carry them)
+    out = with_caveats(out, vals, ["platform"])
     return out.with_columns(
         pl.lit(metric).alias("metric"), pl.lit(age).alias("age"), pl.lit(unit).alias("unit")
     ).select(
         "platform", "posts", "n", "excluded", "median", "total", "why_excluded", "definition",
-        "rate_n", "rate", "rate_low", "rate_high", "metric", "age", "unit",
+        "rate_n", "rate", "rate_low", "rate_high", "metric", "age", "unit", "caveats",
+        "caveat_posts",
     ).sort("platform")  # fmt: skip

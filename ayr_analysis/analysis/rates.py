@@ -25,7 +25,7 @@ from ._base import (
     seed_for,
     wilson_exprs,
 )
-from .selection import Unit, exclusions, values
+from .selection import Fill, Unit, exclusions, values, with_caveats
 
 __all__ = ["definition", "engagement_rate", "followers_by_network", "rate_definitions"]
 
@@ -49,6 +49,7 @@ def engagement_rate(
     n_resamples: int = 2000,
     seed: int = 0,
     unit: Unit = "post",
+    fill: Fill = "last_reported",
 ) -> pl.DataFrame:
     """Engagement rate per group, in one of two stated forms, with an interval.
 
@@ -57,14 +58,17 @@ def engagement_rate(
     * ``form="mean"``: the mean of each post's own rate ("mean of post rates"), with a
       percentile bootstrap interval over posts.
 
-    Each post's latest reported numbers are used (or those at ``at_age``). A post counts only
+    Each post's latest reported numbers are used (or those at ``at_age``; ``fill``: what to do
+    when a network stopped reporting a field, as in :func:`~.selection.values`). A post counts only
     when both its engagements and its base were reported and the base is above 0; the others
     are counted in ``excluded``, with the reasons in ``why_excluded``. With ``by="followers"``,
     ``followers`` is a frame of ``(platform, followers)`` or the name of a column.
 
     Output columns: the ``group_by`` columns, ``definition``, ``n`` (posts counted),
     ``excluded``, ``why_excluded``, ``numerator`` and ``denominator`` (sums over the counted
-    posts), ``rate``, ``low``, ``high``, ``interval`` (its method), ``age``, ``unit``. Wilson
+    posts), ``rate``, ``low``, ``high``, ``interval`` (its method), ``age``, ``unit``, then
+    ``caveats`` and ``caveat_posts`` (the caveat codes of the group's posts and how many posts
+    carry each: :func:`~.selection.caveat_counts`). Wilson
     bounds are null when engagements exceed the base (e.g. per follower), where a proportion's
     interval means nothing.
 
@@ -86,7 +90,7 @@ def engagement_rate(
     need(frame, groups, "engagement_rate")
     vals = values(
         frame, "engagement_rate", at_age, rate_by=by, numerator=numerator, followers=followers,
-        unit=unit,
+        unit=unit, fill=fill,
     )  # fmt: skip
     counted = exclusions(vals, groups)
     work = vals if groups else vals.with_columns(pl.lit(0).alias("__all"))
@@ -124,6 +128,7 @@ def engagement_rate(
             pl.lit("bootstrap").alias("interval"),
         )
     age = age_text(at_age)
+    out = with_caveats(out, vals, groups)
     return out.with_columns(
         pl.lit(definition(numerator, by, form)).alias("definition"),
         pl.when(has).then(pl.col("numerator")).alias("numerator"),
@@ -132,7 +137,7 @@ def engagement_rate(
         pl.lit(unit).alias("unit"),
     ).select(
         *groups, "definition", "n", "excluded", "why_excluded", "numerator", "denominator",
-        "rate", "low", "high", "interval", "age", "unit",
+        "rate", "low", "high", "interval", "age", "unit", "caveats", "caveat_posts",
     )  # fmt: skip
 
 
@@ -167,6 +172,7 @@ def rate_definitions(
     at_age: str | timedelta | None = None,
     n_resamples: int = 500,
     seed: int = 0,
+    fill: Fill = "last_reported",
 ) -> pl.DataFrame:
     """Engagement rate per group under every definition side by side: each base (impressions,
     reach, views, and followers when ``followers`` is given) in both forms. The columns of
@@ -197,6 +203,7 @@ def rate_definitions(
                     at_age=at_age,
                     n_resamples=n_resamples,
                     seed=seed,
+                    fill=fill,
                 )  # fmt: skip
             )
     return pl.concat(out).sort(group_by, "definition")

@@ -45,7 +45,11 @@ from ._base import age_label, eager, need, parse_duration
 
 __all__ = [
     "ABSENCES",
+    "Fill",
     "at_age",
+    "caveat_counts",
+    "check_fill",
+    "with_caveats",
     "describe_exclusions",
     "exclusions",
     "latest",
@@ -64,7 +68,8 @@ Unit = Literal["post", "tweet"]
 Fill = Literal["last_reported", "none"]
 
 
-def _check_fill(fill: str) -> None:
+def check_fill(fill: str) -> None:
+    """A clear ValueError unless ``fill`` is one of :data:`Fill`."""
     if fill not in ("last_reported", "none"):
         raise ValueError(f"fill={fill!r}: choose 'last_reported' or 'none'")
 
@@ -85,6 +90,14 @@ _SNAPSHOT_COLUMNS = (*SNAPSHOT_TIMES, "last_updated", "next_update")
 def unit_keys(frame: pl.DataFrame) -> list[str]:
     """The key columns of one unit present in ``frame`` (post, network, tweet)."""
     return [c for c in UNIT_KEY if c in frame.columns]
+
+
+def _unit_key(keys: list[str]) -> pl.Expr:
+    """One join key per unit, equal also where a key column is null (join_asof's ``by`` would
+    match no null)."""
+    return pl.concat_str(
+        [pl.col(k).cast(pl.String).fill_null("\x00") for k in keys], separator="\x1f"
+    ).alias("__key")
 
 
 def snapshot_times(frame: pl.DataFrame) -> list[str]:
@@ -183,7 +196,7 @@ def latest(frame: pl.DataFrame | pl.LazyFrame, fill: Fill = "last_reported") -> 
             )
     if "observed_at" not in frame.columns or not keys:
         return frame
-    _check_fill(fill)
+    check_fill(fill)
     metrics = [c for c in CANONICAL_METRICS if c in frame.columns]
     reported = pl.sum_horizontal(pl.col(c).is_not_null() for c in metrics) if metrics else pl.lit(0)
     order = [*snapshot_times(frame), "__n"]
@@ -254,7 +267,7 @@ def at_age(
     [('1h', None), ('6h', 30.0)]
     """
     snapshots = eager(snapshots)
-    _check_fill(fill)
+    check_fill(fill)
     need(snapshots, ["observed_at", "published_at"], "at_age")
     if isinstance(ages, (str, timedelta)):
         ages = [ages]
@@ -281,6 +294,8 @@ def at_age(
     )
     base = static.join(targets, how="cross").sort("age_s")
     out = _interpolate(snapshots, base, keys, metrics, fill == "last_reported")
+    if "caveats" in static_cols:
+        out = _caveats_at(snapshots, out, keys)
     if fill == "none":
         return out.select(*static_cols, "age", "age_s", *metrics)
     held = {m: pl.col(f"__held_{m}").fill_null(False) for m in metrics}
@@ -299,6 +314,83 @@ def at_age(
 _aligned = at_age  # for functions whose ``at_age`` argument hides this function
 
 
+def _caveats_at(snapshots: pl.DataFrame, out: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """``out`` with each row's ``caveats`` taken from the snapshots its values come from: the
+    union of the caveats of the unit's last snapshot at or before ``age_s`` and its first one at
+    or after it (a YouTube video's processing zeros at 24 h, not its latest snapshot's)."""
+    key = _unit_key(keys)
+    snaps = (
+        snapshots.sort(snapshot_times(snapshots), nulls_last=False)
+        .with_columns(_age_seconds().alias("__age"), key)
+        .filter(pl.col("__age").is_not_null())
+        .select("__key", "__age", pl.col("caveats").alias("__cav"))
+        .unique(subset=["__key", "__age"], keep="last", maintain_order=True)
+        .sort("__age")
+    )
+    rows = out.select(*keys, "age_s", key).sort("age_s")
+    sides: tuple[tuple[Literal["backward", "forward"], str], ...] = (
+        ("backward", "__before"),
+        ("forward", "__after"),
+    )
+    for strategy, name in sides:
+        rows = rows.join_asof(
+            snaps.rename({"__age": f"{name}_age", "__cav": name}), left_on="age_s",
+            right_on=f"{name}_age", by="__key", strategy=strategy, check_sortedness=False,
+        )  # fmt: skip
+    empty = pl.lit([], pl.List(pl.String))
+    union = (
+        pl.concat_list(pl.col("__before").fill_null(empty), pl.col("__after").fill_null(empty))
+        .list.unique(maintain_order=True)
+        .alias("caveats")
+    )
+    rows = rows.select(*keys, "age_s", union)
+    return (
+        out.drop("caveats")
+        .join(rows, on=[*keys, "age_s"], how="left", nulls_equal=True, maintain_order="left")
+        .select(out.columns)
+    )
+
+
+def caveat_counts(vals: pl.DataFrame, groups: Sequence[str] = ()) -> pl.DataFrame:
+    """Per group of a :func:`values` frame: ``caveats``, the caveat codes of the units behind the
+    group's row (their union, in alphabetical order; counted and left-out units alike, since a
+    caveat often says why a unit was left out), and ``caveat_posts``, how many units carry each
+    code (in the same order). Empty lists when no caveat applies or ``vals`` has no ``caveats``.
+
+    >>> import polars as pl
+    >>> v = pl.DataFrame({"platform": ["x", "x", "y"],
+    ...     "caveats": [["pinterest_delayed"], ["pinterest_delayed"], []]})
+    >>> caveat_counts(v, ["platform"]).rows()
+    [('x', ['pinterest_delayed'], [2]), ('y', [], [])]
+    """
+    groups = list(groups)
+    keys = groups or ["__all"]
+    work = vals if groups else vals.with_columns(pl.lit(0).alias("__all"))
+    out = work.select(keys).unique(maintain_order=True)
+    empty = {
+        "caveats": pl.lit([], pl.List(pl.String)),
+        "caveat_posts": pl.lit([], pl.List(pl.Int64)),
+    }
+    if "caveats" not in work.columns or not isinstance(work.schema["caveats"], pl.List):
+        out = out.with_columns(e.alias(c) for c, e in empty.items())
+    else:
+        per = (
+            work.select(*keys, pl.col("caveats").cast(pl.List(pl.String)).list.unique())
+            .explode("caveats")
+            .drop_nulls("caveats")
+            .group_by([*keys, "caveats"])
+            .len()
+            .sort([*keys, "caveats"])
+            .group_by(keys, maintain_order=True)
+            .agg(pl.col("caveats"), pl.col("len").cast(pl.Int64).alias("caveat_posts"))
+        )
+        out = out.join(per, on=keys, how="left", nulls_equal=True).with_columns(
+            pl.col(c).fill_null(e) for c, e in empty.items()
+        )
+    out = out.sort(keys, nulls_last=True)
+    return out.drop("__all") if not groups else out
+
+
 def _interpolate(
     snapshots: pl.DataFrame,
     base: pl.DataFrame,
@@ -307,11 +399,7 @@ def _interpolate(
     hold: bool = False,
 ) -> pl.DataFrame:
     """``base`` (keys and ``age_s``) with each metric interpolated at ``age_s`` (no extrapolation)."""
-    # one join key per unit, equal also where a key column is null (join_asof's ``by`` would
-    # match no null)
-    key = pl.concat_str(
-        [pl.col(k).cast(pl.String).fill_null("\x00") for k in keys], separator="\x1f"
-    ).alias("__key")
+    key = _unit_key(keys)
     order = snapshot_times(snapshots)
     snaps = (
         snapshots.sort(order, nulls_last=False)
@@ -437,7 +525,7 @@ def values(
     >>> values(f, "likes").select("post_id", "value", "status").rows()
     [('a', 0.0, 'reported'), ('b', 4.0, 'reported'), ('c', None, 'not_reported')]
     """
-    _check_fill(fill)
+    check_fill(fill)
     frame = units(eager(frame), unit)
     cols = _check_metric(frame, metric, rate_by, numerator)
     keys = unit_keys(frame)
@@ -466,7 +554,9 @@ def values(
                 pl.when(reported).then(pl.col("observed_at")).alias("reported_at")
             )
         label = "latest"
-        status = pl.when(never).then(pl.lit("not_reported"))
+        # never reported, or (fill="none") not in the latest observation: not reported there
+        unreported = never | pl.any_horizontal(pl.col(c).is_null() for c in cols)
+        status = pl.when(unreported).then(pl.lit("not_reported"))
     else:
         need(frame, ["observed_at", "published_at"], f"values at age {at_age!r}")
         rows = _aligned(frame, [at_age], cols, fill=fill).drop("age")
@@ -554,3 +644,25 @@ def exclusions(vals: pl.DataFrame, groups: Sequence[str] = ()) -> pl.DataFrame:
     }
     out = pl.DataFrame(rows, schema=schema, orient="row").sort(keys)
     return out.drop("__all") if not groups else out
+
+
+def with_caveats(
+    table: pl.DataFrame, vals: pl.DataFrame, groups: Sequence[str] = ()
+) -> pl.DataFrame:
+    """``table`` (one row per group of ``vals``, or one row when there are no groups) with the
+    ``caveats`` and ``caveat_posts`` columns of :func:`caveat_counts` appended; a group without
+    posts gets empty lists."""
+    groups = list(groups)
+    flagged = caveat_counts(vals, groups)
+    empty = {
+        "caveats": pl.lit([], pl.List(pl.String)),
+        "caveat_posts": pl.lit([], pl.List(pl.Int64)),
+    }
+    table = table.drop([c for c in empty if c in table.columns])
+    if groups:
+        out = table.join(flagged, on=groups, how="left", nulls_equal=True, maintain_order="left")
+    elif flagged.height:
+        out = table.join(flagged, how="cross")
+    else:
+        out = table.with_columns(e.alias(c) for c, e in empty.items())
+    return out.with_columns(pl.col(c).fill_null(e) for c, e in empty.items())

@@ -18,7 +18,7 @@ import polars as pl
 
 from ._base import age_text, eager, need
 from .comparison import relative_values
-from .selection import Unit, exclusions, values
+from .selection import Fill, Unit, exclusions, values
 
 __all__ = ["WEEKDAYS", "best_time_to_post", "local_timezone", "time_exclusions"]
 
@@ -63,6 +63,7 @@ def best_time_to_post(
     rate_by: str = "impressions",
     numerator: str = "engagements",
     unit: Unit = "post",
+    fill: Fill = "last_reported",
 ) -> pl.DataFrame:
     """Median ``metric`` (at an equal post age) by weekday and hour of publication.
 
@@ -72,7 +73,8 @@ def best_time_to_post(
     ``platforms``). Columns: ``weekday`` (1 = Monday), ``weekday_name``, ``hour``, ``n`` (posts
     with a value), ``median``, ``rank`` (1 = best; null when ``n < min_n``), ``tz``,
     ``measure`` (what ``median`` is), ``metric``, ``age``, ``unit``. Only cells with at least one
-    post appear; :func:`time_exclusions` counts the posts left out, with the reasons.
+    post appear; :func:`time_exclusions` counts the posts left out, with the reasons. ``fill``:
+    as in :func:`~.selection.values`.
 
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 8, 3, 9, tzinfo=dt.timezone.utc)  # a Monday
@@ -97,7 +99,7 @@ def best_time_to_post(
         ) from None
     if platforms:
         frame = frame.filter(pl.col("platform").is_in(list(platforms)))
-    vals = values(frame, metric, at_age, rate_by=rate_by, numerator=numerator, unit=unit)
+    vals = values(frame, metric, at_age, rate_by=rate_by, numerator=numerator, unit=unit, fill=fill)
     if relative_to is not None:
         vals = relative_values(vals, relative_to)
         measure = f"{metric} relative to the median post of its {relative_to} (1 = typical)"

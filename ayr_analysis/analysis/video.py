@@ -25,6 +25,7 @@ from ..schema import POST_KEY
 from ._base import age_text, eager, is_demo, need
 from .rankings import _with_label
 from .selection import (
+    Fill,
     Unit,
     describe_exclusions,
     exclusions,
@@ -112,11 +113,13 @@ def video_retention(
     at_age: str | timedelta | None = None,
     measures: Sequence[str] | None = None,
     unit: Unit = "post",
+    fill: Fill = "last_reported",
 ) -> VideoRetention:
     """X's playback retention curves (from ``long``) and completion measures per network (from
     ``wide``); see the module. ``at_age`` applies to the completion measures (default: each
     post's latest reported value); the playback counts are each video's latest observation.
-    ``wide`` also gives the videos' labels (text, day).
+    ``wide`` also gives the videos' labels (text, day). ``fill``: as in
+    :func:`~.selection.values`.
 
     >>> import polars as pl
     >>> fields = list(PLAYBACK_FIELDS)
@@ -197,7 +200,7 @@ def video_retention(
             if m not in wide_f.columns:
                 continue
             need(wide_f, POST_KEY, "video_retention")
-            vals = values(wide_f, m, at_age, unit=unit)
+            vals = values(wide_f, m, at_age, unit=unit, fill=fill)
             parts.append(
                 _spread(vals, "value", exclusions(vals, ["platform"])).with_columns(
                     pl.lit(COMPLETION_MEASURES.get(m, m)).alias("measure"),

@@ -345,6 +345,10 @@ def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
             exprs.append(pl.col(name).cast(pl.String))
         elif dtype.is_float():
             exprs.append(pl.col(name).fill_nan(None))
+        elif isinstance(dtype, pl.List) and not isinstance(dtype.inner, pl.List | pl.Struct):
+            # e.g. the caveat codes of a row: "youtube_processing, pinterest_delayed"
+            items = pl.col(name).list.eval(pl.element().cast(pl.String, strict=False))
+            exprs.append(items.list.join(", ").alias(name))
         elif isinstance(dtype, pl.List | pl.Struct | pl.Object):
             exprs.append(pl.col(name).cast(pl.String, strict=False))
     if exprs:
