@@ -50,6 +50,7 @@ def backtest_table(metric: str, smoke: bool) -> None:
         t0 = time.perf_counter()
         bt = analysis.backtest(wide, metric, horizon="7d")
         took = time.perf_counter() - t0
+        pooled = analysis.backtest(wide, metric, horizon="7d", report_by=())
     posts = wide.select("post_id", "platform").unique().height
     print(
         f"demo store: {wide.height:,} snapshots of {posts:,} posts on a network "
@@ -67,6 +68,14 @@ def backtest_table(metric: str, smoke: bool) -> None:
         )  # fmt: skip
     headers = ["network", "from", "n", "model", "typical", "stays", "scaled", "coverage", "enough"]
     print(_common.table(rows, headers))
+    rows = [
+        [r["from_age"], r["n"], *(_pct(r[k]) for k in
+         ("model", "typical", "stays", "scaled", "coverage")),
+         "yes" if r["model_best"] else "no"]
+        for r in pooled.summary.iter_rows(named=True)
+    ]  # fmt: skip
+    print("all networks together (each post forecast by its own network's model):")
+    print(_common.table(rows, ["from", "n", *headers[3:8], "model best"]))
     day = bt.summary.filter((pl.col("from_age") == "24h") & pl.col("enough"))
     if day.is_empty():
         print("targets at 24h -> 7d: no network with enough held-out posts")

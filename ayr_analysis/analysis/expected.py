@@ -571,9 +571,10 @@ def _fit(
 ) -> pl.DataFrame:
     """Per group and from-age: the log-linear model on the training units (``train``: ``__u``).
 
-    ``y = log1p(v_horizon) - log1p(v_from)``; ``b`` is its mean (Szabo and Huberman's
-    intercept), ``__qlo``/``__qhi`` its empirical quantiles for the interval; ``typical_from``
-    and ``typical_h`` are the medians of the same posts at both ages (the baselines)."""
+    ``y = log1p(v_horizon) - log1p(v_from)``; ``b`` is its median (Szabo and Huberman's
+    intercept, estimated robustly: a few late take-offs would pull a mean up), ``__qlo`` and
+    ``__qhi`` its empirical quantiles for the interval; ``typical_from`` and ``typical_h`` are the
+    medians of the same posts at both ages (the baselines)."""
     cur = curves.join(train, on="__u", how="semi").filter(pl.col("value").is_not_null())
     at_h = cur.filter(pl.col("age_s") == horizon_s).select("__u", pl.col("value").alias("__vh"))
     pairs = (
@@ -588,7 +589,7 @@ def _fit(
         pairs.group_by("__g", "from_s")
         .agg(
             pl.len().cast(pl.Int64).alias("n_train"),
-            y.mean().alias("__b"),
+            y.median().alias("__b"),
             y.quantile(alpha, "linear").alias("__qlo"),
             y.quantile(1 - alpha, "linear").alias("__qhi"),
             pl.col("__va").median().alias("__typ_from"),
@@ -653,7 +654,7 @@ def forecast(
     age) + b + noise``, fitted per ``by`` group and pair of ages (a grid age before the horizon,
     the horizon) on the past posts observed at both (published in the ``lookback`` window before
     ``now``, at least ``min_posts`` of them). ``log1p`` keeps a reported 0 usable. The forecast
-    is ``expm1(log1p(value) + b)`` with ``b`` the mean of the training posts' log growth; the
+    is ``expm1(log1p(value) + b)`` with ``b`` the median of the training posts' log growth; the
     ``coverage`` prediction interval (default 80%) puts the empirical 10th and 90th percentiles
     of that growth around it.
 
