@@ -15,7 +15,13 @@ from ayr_analysis.client import AyrshareClient
 from ayr_analysis.metrics import compare
 from ayr_analysis.normalize import normalize
 from ayr_analysis.reports import check_parameters
-from ayr_analysis.sandbox import DEMO_API_KEY, SandboxTransport, VirtualClock, build_world
+from ayr_analysis.sandbox import (
+    DEMO_API_KEY,
+    UNLIMITED,
+    SandboxTransport,
+    VirtualClock,
+    build_world,
+)
 from ayr_analysis.sandbox.history import ASK_DELAY, DEFAULT_AGES, demo_store
 from ayr_analysis.store import TABLES, SnapshotStore, StoreError
 
@@ -259,9 +265,9 @@ def test_cli_demo_store(tmp_path, capsys):
 
 
 def _private_client(profile_key: str | None = None) -> AyrshareClient:
-    transport = SandboxTransport(clock=VirtualClock(start=NOW), rate_limit=10**9)
+    transport = SandboxTransport(clock=VirtualClock(start=NOW), rate_limit=UNLIMITED)
     return AyrshareClient(source="demo", transport=transport, profile_key=profile_key,
-                          rate_limit=10**9, rate_window=1.0)  # fmt: skip
+                          rate_limit=UNLIMITED, rate_window=1.0)  # fmt: skip
 
 
 def test_frames_fill_metadata_of_rows_fetched_without_history(tmp_path):

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from ayr_analysis import AyrshareClient, SnapshotStore, history, track
-from ayr_analysis.sandbox import Demo, VirtualClock
+from ayr_analysis.sandbox import UNLIMITED, Demo, VirtualClock
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "ayr_analysis"
@@ -130,6 +130,17 @@ def test_tracking_runs_on_the_demos_clock(tmp_path):
     later = VirtualClock(start=clock.now() + timedelta(hours=7))
     again = track(ids, store=store, client=client, rounds=1, progress=False, clock=later)
     assert again.requests == len(ids)
+
+
+def test_a_frozen_demos_headers_are_believed_without_a_warning(caplog):
+    # its "no limit" is the highest limit a client believes: a larger x-ratelimit-max would be
+    # ignored with a warning on every report and dashboard run on demo data
+    client = AyrshareClient(demo=Demo.frozen())
+    with caplog.at_level("WARNING", logger="ayr_analysis"):
+        client.history(limit=1)
+    assert not [r for r in caplog.records if "ignored the server" in r.getMessage()]
+    assert client.rate_limiter.limit == UNLIMITED
+    client.close()
 
 
 def test_clients_of_one_demo_share_its_world_and_clock():

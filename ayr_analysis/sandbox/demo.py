@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from ..ratelimit import MAX_HEADER_COUNT
 from .app import RateLimiter, SandboxApp
 from .clock import VirtualClock
 from .transport import DEMO_RATE_WINDOW, SandboxTransport
@@ -34,8 +35,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["UNLIMITED", "Demo"]
 
-#: A request count no run reaches: the rate limit of :meth:`Demo.frozen` demos.
-UNLIMITED = 10**9
+#: A request count no run reaches: the rate limit of :meth:`Demo.frozen` demos. It is the
+#: highest limit a client believes from a server (a larger ``x-ratelimit-max`` is ignored with
+#: a warning: :data:`~ayr_analysis.ratelimit.MAX_HEADER_COUNT`).
+UNLIMITED = MAX_HEADER_COUNT
 
 
 class Demo:
