@@ -268,6 +268,42 @@ def _register_track(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handler)
 
 
+def _register_compact(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compact",
+        help="merge the small files of each partition of a snapshot store into one",
+        description=(
+            "Merge each partition's files (platform and day) into one file, then delete the "
+            "merged ones. Safe while trackers write to the store: files younger than --min-age "
+            "are left for the next run, and reads count each row once meanwhile."
+        ),
+    )
+    p.add_argument("store", type=_store, metavar="STORE", help="snapshot store folder or URL")
+    p.add_argument("--tables", nargs="+", metavar="TABLE", help="only these tables")
+    p.add_argument("--min-age", type=float, default=None, metavar="SECONDS",
+                   help="leave files written less than this long ago; default 60")  # fmt: skip
+    p.add_argument("--min-files", type=int, default=2, metavar="N",
+                   help="merge a partition once it has at least N files; default 2")  # fmt: skip
+
+    def handler(args: argparse.Namespace) -> int:
+        from .store import COMPACT_MIN_AGE_S, SnapshotStore
+
+        store = SnapshotStore(args.store)
+        before = store.summary().select("table", "files").rows()
+        merged = store.compact(
+            args.tables,
+            min_age=COMPACT_MIN_AGE_S if args.min_age is None else args.min_age,
+            min_files=args.min_files,
+        )
+        after = dict(store.summary().select("table", "files").rows())
+        for table, files in before:
+            if table in merged:
+                print(f"{table}: {files} -> {after[table]} files ({merged[table]} merged away)")
+        return 0
+
+    p.set_defaults(handler=handler)
+
+
 def _register_report(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report",
@@ -356,6 +392,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _register_demo_store,
     _register_campaigns,
     _register_track,
+    _register_compact,
     _register_report,
     _register_notebooks,
 ]
