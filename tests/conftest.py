@@ -86,6 +86,7 @@ TEST_KINDS: dict[str, str] = {
     "test_sandbox_http.py": "integration",
     "test_secrets.py": "integration",
     "test_store_s3.py": "integration",
+    "test_scale_e2e.py": "integration",
     "test_tracking.py": "integration",
     "test_live_monitor_notebook.py": "notebooks",
     "test_notebooks.py": "notebooks",
