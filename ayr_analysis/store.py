@@ -28,7 +28,7 @@ Guarantees (local folders):
   twice writes nothing the second time. An append that fails part-way (one file per table and
   partition) leaves every file either complete or absent; running the same append again writes
   exactly what is missing.
-* **One writer at a time.** Each append holds the store's writer lock (``.writer.lock``, an
+* **One writer at a time (local folders).** Each append holds the store's writer lock (``.writer.lock``, an
   ``flock`` that the system releases when its holder ends, even when killed) from reading the
   stored keys to renaming its last file, so two processes appending to one store (a tracker and
   a dashboard, two trackers) are serialised and never store a row twice. A writer waits up to
@@ -45,12 +45,60 @@ Guarantees (local folders):
   ``AnalyticsFrames``: ``"demo"`` or ``"live"``) mark the store on first write (``_store.json``);
   appending data from the other source raises :class:`StoreError`. (Local folders only.)
 
-For URLs (``s3://...``, ``gs://...``, ``az://...``) files are written directly with
-:meth:`polars.DataFrame.write_parquet` and ``storage_options``: object stores have no atomic
-rename, but a single object upload is all-or-nothing on those services, so readers still never
-see half a file. Duplicates are dropped in the same way, but the writer lock is local only: run
-one writer per URL store. A URL store that cannot be reached (no endpoint, no credentials, a
-refused connection) raises :class:`StoreError` naming the URL; an empty prefix reads as empty.
+**Object storage.** A store may live under ``s3://bucket/prefix``, ``gs://bucket/prefix`` or
+``az://container/prefix`` (``file:///path`` is a local folder). Objects are listed, written and
+deleted through ``pyarrow.fs`` (pyarrow is already a dependency: no extra library, and its S3,
+GCS and Azure clients take credentials from each cloud's usual places: ``AWS_*`` variables and
+``~/.aws`` profiles (``AWS_PROFILE``), ``GOOGLE_APPLICATION_CREDENTIALS``, ``AZURE_STORAGE_*``);
+reads scan the listed files with polars, which takes the same ``storage_options`` (polars'
+names: ``aws_access_key_id``, ``aws_secret_access_key``, ``aws_region``, ``aws_endpoint_url``,
+...) or the same environment variables (polars reads ``~/.aws`` profiles only where ``boto3``
+is installed: with profiles and no boto3, pass ``storage_options`` or export the variables). A file is one object uploaded whole, so readers never see half a
+file. Credentials are never written into the store, and ``repr``, :attr:`storage_options` and
+error messages mask them. A URL store that cannot be reached raises :class:`StoreError` naming
+the URL; an empty prefix reads as empty. Quarantine, stray temporary files and the demo/live
+mark are local-folder features. Tested against an S3-compatible server (moto); the ``gs://`` and
+``az://`` paths use the same code through pyarrow's own clients but have not been run against a
+server here.
+
+**Many writers.** Object stores have no lock, and trackers on several machines write one store
+at once. The design: each tracker owns a share of the posts (its profile, and ``--shard i/N``
+of :func:`~ayr_analysis.tracking.shard_of` within a profile), so writers never write the same
+key, and the write-time deduplication of each writer (its own keys, read back from the
+partitions it writes) is enough; file names carry the writer (host and pid) and a uuid, so they
+never collide. The local ``flock`` stays for local folders (it costs nothing there and keeps two
+writers of the same share apart); on URL stores writers of the same share are not serialised:
+give every post to one tracker.
+
+**Each row once, on read.** Reads (:meth:`SnapshotStore.read`, :meth:`~SnapshotStore.scan`,
+:meth:`~SnapshotStore.latest`, :meth:`~SnapshotStore.frames`, :meth:`~SnapshotStore.summary`,
+:meth:`~SnapshotStore.known_next_updates`) keep each key of :data:`TABLE_KEYS` once (errors:
+rows equal in every column once, then one row per error), after the filters, so a row found in
+two files is counted once. Two copies exist while :meth:`~SnapshotStore.compact` runs (it
+writes the merged file before it deletes the sources), after a compaction or an error rewrite is
+killed between its two steps, or if two writers were given the same share. A read whose listed
+file vanishes under it (compacted away) starts again from a fresh listing.
+
+**Compaction.** :meth:`SnapshotStore.compact` (``ayr-analysis compact STORE``) merges each
+partition's files into one while trackers write: files younger than ``min_age`` are left alone,
+the merged file is written first and its sources deleted after, and files written meanwhile are
+never among the sources. See its docstring.
+
+**Why not an open table format.** Delta Lake (``deltalake``) or Apache Iceberg (``pyiceberg``)
+would give transactions (a commit log: a compaction swaps files atomically, so readers never see
+both), compaction and vacuum built in, time travel, and schema evolution recorded in metadata.
+They cost: a second storage engine next to polars (the ``deltalake`` wheel is tens of MB; Iceberg
+needs a catalog, a REST service, Glue, or a SQL database, to commit at all), concurrent writers
+on S3 that need a locking provider or conditional writes of their own (Delta) or a catalog
+(Iceberg), and readers that must understand the format: DuckDB, Spark and polars read both, but
+a plain ``read_parquet('.../**/*.parquet')`` (and every other Parquet tool) would then see
+deleted and superseded files. Here each writer owns disjoint keys and a compaction's only
+hazard, a row seen twice for a moment, is removed by deduplicating on the key at read time, so
+plain Hive-partitioned Parquet keeps the guarantees the tracker needs and stays readable by any
+engine without a catalog. A reader that is not this class should deduplicate on
+:data:`TABLE_KEYS` too, or read after a compaction has finished. If time travel or
+multi-table transactions become needs, converting the store to Delta is one
+``write_deltalake`` per table.
 """
 
 from __future__ import annotations
