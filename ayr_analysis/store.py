@@ -923,7 +923,7 @@ class SnapshotStore:
         old = self._guarded(
             ["errors"],
             lambda: (
-                self._scan("errors", file_column="__file")
+                self._scan("errors", file_column="__file", dedup=False)
                 .join(frame.lazy().select(key), on=key, how="semi", nulls_equal=True)
                 .collect()
             ),
@@ -1155,11 +1155,14 @@ class SnapshotStore:
     # ----------------------------------------------------------------- reading
 
     def scan(self, table: str = "long") -> pl.LazyFrame:
-        """All stored rows of ``table`` as a LazyFrame with the table's exact schema.
+        """All stored rows of ``table`` as a LazyFrame with the table's exact schema, each key
+        of :data:`TABLE_KEYS` once (see "Each row once, on read" above).
 
         Empty (but fully typed) when nothing is stored yet. Files that cannot be read as the
         table are set aside first (:class:`StoreWarning`); an unreachable URL store raises
-        :class:`StoreError`.
+        :class:`StoreError`. The files are listed when ``scan`` is called: collect soon, or use
+        :meth:`read` (with its filters, applied before the deduplication, so partitions are
+        pruned), which lists again if a compaction removed a file meanwhile.
 
         >>> import tempfile
         >>> SnapshotStore(tempfile.mkdtemp()).scan("long").collect().height
