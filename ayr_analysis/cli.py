@@ -67,6 +67,23 @@ def _store(text: str) -> str:
     return text
 
 
+def _shard(text: str) -> str:
+    """``i/N``: this tracker's shard of N (i from 0 to N-1)."""
+    from .errors import ValidationError
+    from .tracking import parse_shard
+
+    try:
+        parse_shard(text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _keys(values: Sequence[str] | None) -> list[str]:
+    """Profile-Keys given as ``A,B`` and/or ``A B`` (empty parts dropped)."""
+    return [k.strip() for v in values or () for k in v.split(",") if k.strip()]
+
+
 def _register_version(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("version", help="print the installed version")
     p.set_defaults(handler=lambda args: print(__version__) or 0)
@@ -230,39 +247,99 @@ def _register_track(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--demo-speed", type=_speed, metavar="X",
                    help="demo sandbox only: simulated seconds per real second (e.g. 3600)")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--profiles", nargs="+", metavar="KEY",
+                   help="Profile-Keys to track, each at its own rate limit, in one process "
+                   "(KEY,KEY or KEY KEY); default: AYRSHARE_PROFILE_KEY, else the primary "
+                   "profile")  # fmt: skip
+    p.add_argument("--shard", type=_shard, metavar="I/N",
+                   help="track only shard I of N of the posts (I from 0): run N trackers, "
+                   "0/N to N-1/N, on one store")  # fmt: skip
 
     def handler(args: argparse.Namespace) -> int:
         from .client import AyrshareClient
         from .tracking import track
 
-        client = AyrshareClient()
+        keys = _keys(args.profiles)
+        clients = [AyrshareClient(profile_key=k) for k in keys] or [AyrshareClient()]
         if args.demo_speed is not None:
-            if client.demo is None:
-                print("--demo-speed only applies to the demo sandbox", file=sys.stderr)
-                return 2
-            client.demo.clock.set_speed(args.demo_speed)
+            for client in clients:
+                if client.demo is None:
+                    print("--demo-speed only applies to the demo sandbox", file=sys.stderr)
+                    return 2
+                client.demo.clock.set_speed(args.demo_speed)
 
         def report(result: object) -> None:
             if not args.quiet:
                 print(f"  {result.summary()}", flush=True)  # type: ignore[attr-defined]
 
-        result = track(
-            args.ids,
-            store=args.store,
-            campaign=args.campaign,
-            campaigns=args.campaigns,
-            last_days=args.last_days,
-            platforms=args.platforms,
-            client=client,
-            rounds=args.rounds,
-            duration=args.duration,
-            min_interval=args.min_interval,
-            max_interval=args.max_interval,
-            thrift=not args.no_thrift,
-            progress=False if args.quiet else None,
-            on_batch=report,
+        options = dict(
+            store=args.store, campaign=args.campaign, campaigns=args.campaigns,
+            last_days=args.last_days, platforms=args.platforms, rounds=args.rounds,
+            duration=args.duration, min_interval=args.min_interval,
+            max_interval=args.max_interval, thrift=not args.no_thrift,
+            progress=False if args.quiet else None, on_batch=report, shard=args.shard,
+        )  # fmt: skip
+        if len(clients) == 1:
+            result = track(args.ids, client=clients[0], **options)  # type: ignore[call-overload]
+            print(f"tracking ended: {result.summary()}; store: {args.store}")
+            return 0
+        # one tracker per profile, each in its thread at its profile's own rate limit
+        handles = [
+            track(args.ids, client=client, background=True, **options)  # type: ignore[call-overload]
+            for client in clients
+        ]
+        try:
+            while any(h.running for h in handles):
+                handles[0].join(0.2)
+                for h in handles:
+                    h.join(0.01)
+        except KeyboardInterrupt:
+            print("stopping after the batches in flight", file=sys.stderr)
+            for h in handles:
+                h.stop(wait=False)
+            for h in handles:
+                h.join()
+        failed = 0
+        for n, h in enumerate(handles, 1):
+            print(f"profile {n} of {len(handles)}: tracking ended: {h.result.summary()}")
+            failed += h.error is not None
+        print(f"store: {args.store}")
+        return 1 if failed else 0
+
+    p.set_defaults(handler=handler)
+
+
+def _register_compact(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compact",
+        help="merge the small files of each partition of a snapshot store into one",
+        description=(
+            "Merge each partition's files (platform and day) into one file, then delete the "
+            "merged ones. Safe while trackers write to the store: files younger than --min-age "
+            "are left for the next run, and reads count each row once meanwhile."
+        ),
+    )
+    p.add_argument("store", type=_store, metavar="STORE", help="snapshot store folder or URL")
+    p.add_argument("--tables", nargs="+", metavar="TABLE", help="only these tables")
+    p.add_argument("--min-age", type=float, default=None, metavar="SECONDS",
+                   help="leave files written less than this long ago; default 60")  # fmt: skip
+    p.add_argument("--min-files", type=int, default=2, metavar="N",
+                   help="merge a partition once it has at least N files; default 2")  # fmt: skip
+
+    def handler(args: argparse.Namespace) -> int:
+        from .store import COMPACT_MIN_AGE_S, SnapshotStore
+
+        store = SnapshotStore(args.store)
+        before = store.summary().select("table", "files").rows()
+        merged = store.compact(
+            args.tables,
+            min_age=COMPACT_MIN_AGE_S if args.min_age is None else args.min_age,
+            min_files=args.min_files,
         )
-        print(f"tracking ended: {result.summary()}; store: {args.store}")  # type: ignore[union-attr]
+        after = dict(store.summary().select("table", "files").rows())
+        for table, files in before:
+            if table in merged:
+                print(f"{table}: {files} -> {after[table]} files ({merged[table]} merged away)")
         return 0
 
     p.set_defaults(handler=handler)
@@ -356,6 +433,7 @@ REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = [
     _register_demo_store,
     _register_campaigns,
     _register_track,
+    _register_compact,
     _register_report,
     _register_notebooks,
 ]

@@ -28,7 +28,7 @@ Guarantees (local folders):
   twice writes nothing the second time. An append that fails part-way (one file per table and
   partition) leaves every file either complete or absent; running the same append again writes
   exactly what is missing.
-* **One writer at a time.** Each append holds the store's writer lock (``.writer.lock``, an
+* **One writer at a time (local folders).** Each append holds the store's writer lock (``.writer.lock``, an
   ``flock`` that the system releases when its holder ends, even when killed) from reading the
   stored keys to renaming its last file, so two processes appending to one store (a tracker and
   a dashboard, two trackers) are serialised and never store a row twice. A writer waits up to
@@ -45,12 +45,60 @@ Guarantees (local folders):
   ``AnalyticsFrames``: ``"demo"`` or ``"live"``) mark the store on first write (``_store.json``);
   appending data from the other source raises :class:`StoreError`. (Local folders only.)
 
-For URLs (``s3://...``, ``gs://...``, ``az://...``) files are written directly with
-:meth:`polars.DataFrame.write_parquet` and ``storage_options``: object stores have no atomic
-rename, but a single object upload is all-or-nothing on those services, so readers still never
-see half a file. Duplicates are dropped in the same way, but the writer lock is local only: run
-one writer per URL store. A URL store that cannot be reached (no endpoint, no credentials, a
-refused connection) raises :class:`StoreError` naming the URL; an empty prefix reads as empty.
+**Object storage.** A store may live under ``s3://bucket/prefix``, ``gs://bucket/prefix`` or
+``az://container/prefix`` (``file:///path`` is a local folder). Objects are listed, written and
+deleted through ``pyarrow.fs`` (pyarrow is already a dependency: no extra library, and its S3,
+GCS and Azure clients take credentials from each cloud's usual places: ``AWS_*`` variables and
+``~/.aws`` profiles (``AWS_PROFILE``), ``GOOGLE_APPLICATION_CREDENTIALS``, ``AZURE_STORAGE_*``);
+reads scan the listed files with polars, which takes the same ``storage_options`` (polars'
+names: ``aws_access_key_id``, ``aws_secret_access_key``, ``aws_region``, ``aws_endpoint_url``,
+...) or the same environment variables (polars reads ``~/.aws`` profiles only where ``boto3``
+is installed: with profiles and no boto3, pass ``storage_options`` or export the variables). A file is one object uploaded whole, so readers never see half a
+file. Credentials are never written into the store, and ``repr``, :attr:`storage_options` and
+error messages mask them. A URL store that cannot be reached raises :class:`StoreError` naming
+the URL; an empty prefix reads as empty. Quarantine, stray temporary files and the demo/live
+mark are local-folder features. Tested against an S3-compatible server (moto); the ``gs://`` and
+``az://`` paths use the same code through pyarrow's own clients but have not been run against a
+server here.
+
+**Many writers.** Object stores have no lock, and trackers on several machines write one store
+at once. The design: each tracker owns a share of the posts (its profile, and ``--shard i/N``
+of :func:`~ayr_analysis.tracking.shard_of` within a profile), so writers never write the same
+key, and the write-time deduplication of each writer (its own keys, read back from the
+partitions it writes) is enough; file names carry the writer (host and pid) and a uuid, so they
+never collide. The local ``flock`` stays for local folders (it costs nothing there and keeps two
+writers of the same share apart); on URL stores writers of the same share are not serialised:
+give every post to one tracker.
+
+**Each row once, on read.** Reads (:meth:`SnapshotStore.read`, :meth:`~SnapshotStore.scan`,
+:meth:`~SnapshotStore.latest`, :meth:`~SnapshotStore.frames`, :meth:`~SnapshotStore.summary`,
+:meth:`~SnapshotStore.known_next_updates`) keep each key of :data:`TABLE_KEYS` once (errors:
+rows equal in every column once, then one row per error), after the filters, so a row found in
+two files is counted once. Two copies exist while :meth:`~SnapshotStore.compact` runs (it
+writes the merged file before it deletes the sources), after a compaction or an error rewrite is
+killed between its two steps, or if two writers were given the same share. A read whose listed
+file vanishes under it (compacted away) starts again from a fresh listing.
+
+**Compaction.** :meth:`SnapshotStore.compact` (``ayr-analysis compact STORE``) merges each
+partition's files into one while trackers write: files younger than ``min_age`` are left alone,
+the merged file is written first and its sources deleted after, and files written meanwhile are
+never among the sources. See its docstring.
+
+**Why not an open table format.** Delta Lake (``deltalake``) or Apache Iceberg (``pyiceberg``)
+would give transactions (a commit log: a compaction swaps files atomically, so readers never see
+both), compaction and vacuum built in, time travel, and schema evolution recorded in metadata.
+They cost: a second storage engine next to polars (the ``deltalake`` wheel is tens of MB; Iceberg
+needs a catalog, a REST service, Glue, or a SQL database, to commit at all), concurrent writers
+on S3 that need a locking provider or conditional writes of their own (Delta) or a catalog
+(Iceberg), and readers that must understand the format: DuckDB, Spark and polars read both, but
+a plain ``read_parquet('.../**/*.parquet')`` (and every other Parquet tool) would then see
+deleted and superseded files. Here each writer owns disjoint keys and a compaction's only
+hazard, a row seen twice for a moment, is removed by deduplicating on the key at read time, so
+plain Hive-partitioned Parquet keeps the guarantees the tracker needs and stays readable by any
+engine without a catalog. A reader that is not this class should deduplicate on
+:data:`TABLE_KEYS` too, or read after a compaction has finished. If time travel or
+multi-table transactions become needs, converting the store to Delta is one
+``write_deltalake`` per table.
 """
 
 from __future__ import annotations
@@ -61,6 +109,7 @@ import io
 import json
 import math
 import os
+import re
 import socket
 import stat
 import sys
@@ -83,6 +132,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .normalize import AnalyticsFrames
 
 __all__ = [
+    "COMPACT_MIN_AGE_S",
     "DEFAULT_LOCK_TIMEOUT_S",
     "STALE_TEMP_AGE_S",
     "TABLE_KEYS",
@@ -103,6 +153,10 @@ _QUARANTINE_LOG = "quarantine.log"
 #: Temporary files older than this (seconds) are left over by a killed writer and are removed by
 #: the next append. A live write keeps its temporary file for the time it takes to write one file.
 STALE_TEMP_AGE_S = 3600.0
+#: :meth:`SnapshotStore.compact` leaves alone the files written less than this long ago (s).
+COMPACT_MIN_AGE_S = 60.0
+_STAMP = re.compile(r"part-(\d{8}T\d{12})[^/\\]*\.parquet$")
+_READ_ATTEMPTS = 8  # a read whose files vanish under it (compaction) starts again this often
 #: How long (seconds) an append waits for another writer's lock before it gives up.
 DEFAULT_LOCK_TIMEOUT_S = 60.0
 
@@ -164,10 +218,165 @@ TABLES: dict[str, _Table] = {
 TABLE_KEYS: dict[str, tuple[str, ...]] = {name: t.key for name, t in TABLES.items()}
 
 _HIVE_SCHEMA = {"platform": pl.String, "date": pl.Date}
+#: storage option names that hold credentials (masked in reprs and error messages)
+_SECRET_OPTION = re.compile(r"secret|token|password|key|sas|credential", re.IGNORECASE)
+_SECRET_ENV = (
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_ACCOUNT_KEY",
+    "AZURE_STORAGE_SAS_TOKEN", "GOOGLE_SERVICE_ACCOUNT_KEY",
+)  # fmt: skip
 
 
 def _is_url(path: str) -> bool:
     return "://" in path and not path.startswith("file://")
+
+
+#: URL schemes a store can live under (``file://`` is a local folder).
+URL_SCHEMES = ("s3", "gs", "az")
+
+# storage_options keys (polars' names, from the object_store crate) -> pyarrow.fs arguments
+_S3_KEYS = {
+    "aws_access_key_id": "access_key",
+    "access_key_id": "access_key",
+    "aws_secret_access_key": "secret_key",
+    "secret_access_key": "secret_key",
+    "aws_session_token": "session_token",
+    "session_token": "session_token",
+    "aws_token": "session_token",
+    "token": "session_token",
+    "aws_region": "region",
+    "region": "region",
+    "aws_default_region": "region",
+}
+_ENDPOINT_KEYS = ("aws_endpoint_url", "aws_endpoint", "endpoint_url", "endpoint")
+_AZURE_KEYS = {
+    "azure_storage_account_name": "account_name",
+    "account_name": "account_name",
+    "azure_storage_account_key": "account_key",
+    "account_key": "account_key",
+    "azure_storage_sas_token": "sas_token",
+    "sas_token": "sas_token",
+}
+
+
+def _writer_id() -> str:
+    """This process's name in the files it writes: host (letters and digits) and pid."""
+    host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:16] or "host"
+    return f"{host}{os.getpid()}"
+
+
+class _Remote:
+    """The object-store side of a URL store: list, put and delete objects through
+    ``pyarrow.fs`` (already a dependency; the clouds' own SDK credential chains)."""
+
+    def __init__(self, url: str, options: Mapping[str, Any] | None) -> None:
+        scheme, _, rest = url.partition("://")
+        self.scheme = scheme.lower()
+        if self.scheme not in URL_SCHEMES:
+            raise StoreError(
+                f"snapshot store URL scheme {scheme!r} is not supported: use one of "
+                f"{', '.join(s + '://' for s in URL_SCHEMES)}, file:// or a local folder"
+            )
+        if not rest.strip("/"):
+            raise StoreError(f"snapshot store URL {url!r} names no bucket")
+        self.url = url
+        self.root = rest.strip("/")  # bucket/prefix, as pyarrow.fs names it
+        self._options = dict(options or {})
+        self._fs: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def fs(self) -> Any:
+        with self._lock:
+            if self._fs is None:
+                self._fs = self._open()
+            return self._fs
+
+    def _open(self) -> Any:
+        import pyarrow.fs as pafs
+
+        opts = {str(k).lower(): v for k, v in self._options.items()}
+        if self.scheme == "s3":
+            kwargs: dict[str, Any] = {}
+            for key, arg in _S3_KEYS.items():
+                if opts.get(key) is not None:
+                    kwargs.setdefault(arg, str(opts[key]))
+            endpoint = next((str(opts[k]) for k in _ENDPOINT_KEYS if opts.get(k)), None)
+            endpoint = (
+                endpoint
+                or os.environ.get("AWS_ENDPOINT_URL_S3")
+                or os.environ.get("AWS_ENDPOINT_URL")
+            )
+            if endpoint:
+                scheme, sep, host = endpoint.partition("://")
+                kwargs["endpoint_override"] = host if sep else endpoint
+                kwargs["scheme"] = scheme if sep else "https"
+            if "region" not in kwargs and (
+                region := os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+            ):
+                kwargs["region"] = region
+            retries = opts.get("max_retries")
+            if retries is not None:
+                kwargs["retry_strategy"] = pafs.AwsStandardS3RetryStrategy(
+                    max_attempts=int(retries) + 1
+                )
+            kwargs.setdefault("connect_timeout", 10.0)
+            kwargs.setdefault("request_timeout", 60.0)
+            return pafs.S3FileSystem(**kwargs)
+        if self.scheme == "gs":
+            return pafs.GcsFileSystem()  # credentials: GOOGLE_APPLICATION_CREDENTIALS, gcloud
+        kwargs = {
+            arg: str(opts[key]) for key, arg in _AZURE_KEYS.items() if opts.get(key) is not None
+        }
+        kwargs.setdefault("account_name", os.environ.get("AZURE_STORAGE_ACCOUNT_NAME") or "")
+        if not kwargs["account_name"]:
+            raise StoreError(
+                f"snapshot store {self.url!r}: name the Azure storage account "
+                "(AZURE_STORAGE_ACCOUNT_NAME or storage_options={'account_name': ...})"
+            )
+        if "account_key" not in kwargs and (secret := os.environ.get("AZURE_STORAGE_ACCOUNT_KEY")):
+            kwargs["account_key"] = secret
+        return pafs.AzureFileSystem(**kwargs)
+
+    def key(self, url: str) -> str:
+        """The object path (bucket/key) of a URL of this store."""
+        return url.partition("://")[2]
+
+    def url_of(self, key: str) -> str:
+        return f"{self.scheme}://{key}"
+
+    def files(self, prefix_url: str, *, recursive: bool = True) -> list[tuple[str, int]]:
+        """(URL, size) of the data files under ``prefix_url`` (``part-*.parquet``), sorted."""
+        import pyarrow.fs as pafs
+
+        selector = pafs.FileSelector(
+            self.key(prefix_url), recursive=recursive, allow_not_found=True
+        )
+        found = []
+        for info in self.fs.get_file_info(selector):
+            name = info.base_name
+            if (
+                info.type == pafs.FileType.File
+                and name.startswith("part-")
+                and name.endswith(".parquet")
+            ):
+                found.append((self.url_of(info.path), int(info.size or 0)))
+        return sorted(found)
+
+    def put(self, url: str, data: bytes) -> None:
+        """One object, uploaded whole: readers see all of it or nothing."""
+        with self.fs.open_output_stream(self.key(url)) as out:
+            out.write(data)
+
+    def delete(self, url: str) -> None:
+        import pyarrow.fs as pafs
+
+        info = self.fs.get_file_info(self.key(url))
+        if info.type == pafs.FileType.File:
+            self.fs.delete_file(self.key(url))
+
+    def read(self, url: str) -> bytes:
+        with self.fs.open_input_stream(self.key(url)) as src:
+            return bytes(src.read())
 
 
 class SnapshotStore:
@@ -200,8 +409,14 @@ class SnapshotStore:
         if raw.startswith("file://"):
             raw = raw[len("file://") :]
         self.is_url = _is_url(raw)
+        if self.is_url and not raw.partition("://")[2].strip("/"):
+            raise StoreError(f"snapshot store URL {raw!r} names no bucket")
         self.path = raw.rstrip("/") if self.is_url else str(Path(raw).expanduser())
-        self.storage_options = dict(storage_options) if storage_options else None
+        if storage_options is not None and not isinstance(storage_options, Mapping):
+            raise TypeError("storage_options must be a mapping of option name -> value")
+        # kept private: the values are credentials; only masked copies are shown
+        self._storage_options = dict(storage_options) if storage_options else None
+        self._remote = _Remote(self.path, self._storage_options) if self.is_url else None
         if (
             isinstance(lock_timeout, bool)
             or not isinstance(lock_timeout, (int, float))
@@ -222,6 +437,27 @@ class SnapshotStore:
 
     def __repr__(self) -> str:
         return f"SnapshotStore({self.path!r})"
+
+    @property
+    def storage_options(self) -> dict[str, Any] | None:
+        """The options given for a URL store, with every credential masked (``'***'``)."""
+        if self._storage_options is None:
+            return None
+        return {
+            k: "***" if _SECRET_OPTION.search(str(k)) else v
+            for k, v in self._storage_options.items()
+        }
+
+    def _redact(self, text: str) -> str:
+        """``text`` with every storage option value that is a credential replaced by ``***``."""
+        for k, v in (self._storage_options or {}).items():
+            if _SECRET_OPTION.search(str(k)) and isinstance(v, str) and len(v) >= 3:
+                text = text.replace(v, "***")
+        for name in _SECRET_ENV:
+            value = os.environ.get(name)
+            if value and len(value) >= 3:
+                text = text.replace(value, "***")
+        return text
 
     # ------------------------------------------------------------------ paths
 
@@ -363,53 +599,52 @@ class SnapshotStore:
 
     def _guarded(self, tables: Sequence[str], run: Callable[[], _T]) -> _T:
         """Run a read; a failure is a :class:`StoreError` naming the store, after setting aside
-        (and retrying without) any file whose data turns out to be unreadable."""
-        try:
-            return run()
-        except StoreError:
-            raise
-        except (pl.exceptions.PolarsError, OSError) as exc:
-            if self.is_url:
-                raise self._url_error(exc) from exc
-            retry = self._deep_check(tables) > 0 or isinstance(exc, FileNotFoundError)
-            if not retry:
-                raise StoreError(
-                    f"cannot read {', '.join(tables)} of snapshot store {self.path!r}: "
-                    f"{_first_line(exc)}"
-                ) from exc
-        try:
-            return run()
-        except StoreError:
-            raise
-        except (pl.exceptions.PolarsError, OSError) as exc:
-            raise StoreError(
-                f"cannot read {', '.join(tables)} of snapshot store {self.path!r}: "
-                f"{_first_line(exc)}"
-            ) from exc
+        (and retrying without) any file whose data turns out to be unreadable.
+
+        A file listed and then gone before it was read (merged away by :meth:`compact`, or
+        rewritten by another writer) makes the read start again from a fresh listing."""
+        for attempt in range(_READ_ATTEMPTS):
+            last = attempt == _READ_ATTEMPTS - 1
+            try:
+                return run()
+            except StoreError:
+                raise
+            except (pl.exceptions.PolarsError, OSError) as exc:
+                if _is_gone(exc) and not last:
+                    time.sleep(min(0.01 * 2**attempt, 1.0))  # let the compaction finish
+                    continue
+                if self.is_url:
+                    raise self._url_error(exc) from exc
+                if last or self._deep_check(tables) == 0:
+                    raise StoreError(
+                        f"cannot read {', '.join(tables)} of snapshot store {self.path!r}: "
+                        f"{self._redact(_first_line(exc))}"
+                    ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _url_error(self, exc: BaseException) -> StoreError:
         return StoreError(
-            f"snapshot store {self.path!r} cannot be reached or read: {_first_line(exc)} "
-            "(check the URL, the credentials and the endpoint in storage_options or the "
-            "environment)"
+            f"snapshot store {self.path!r} cannot be reached or read: "
+            f"{self._redact(_first_line(exc))} (check the URL, the credentials and the endpoint "
+            "in storage_options or the environment)"
         )
 
-    def _url_listing(
-        self, pattern: str, columns: Sequence[str] | None = None
-    ) -> pl.DataFrame | None:
-        """Rows (``columns`` of them, or none) under a URL glob; None when nothing is there."""
+    def _url_files(self, table: str, folders: Sequence[str] | None = None) -> list[tuple[str, int]]:
+        """(URL, size) of the table's data files in a URL store (``folders``: only those)."""
+        assert self._remote is not None
         try:
-            lf = pl.scan_parquet(pattern, storage_options=self.storage_options)
-            return (lf.select(columns) if columns else lf.head(0)).collect()
-        except Exception as exc:
-            if _is_empty_listing(exc):
-                return None
+            if folders is None:
+                return self._remote.files(self._table_dir(table))
+            return sorted(f for d in folders for f in self._remote.files(d, recursive=False))
+        except StoreError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure to list is the store's
             raise self._url_error(exc) from exc
 
-    def _sources(self, table: str) -> list[str] | str | None:
-        """What to scan for ``table``: checked local files, the URL glob, or None (no data)."""
+    def _sources(self, table: str) -> list[str] | None:
+        """The files to scan for ``table`` (checked local files, or listed objects), or None."""
         if self.is_url:
-            return self._glob(table) if self._url_listing(self._glob(table)) is not None else None
+            return [url for url, _ in self._url_files(table)] or None
         return [str(f) for f in self._files(table)] or None
 
     def _has_data(self, table: str) -> bool:
@@ -688,13 +923,13 @@ class SnapshotStore:
         old = self._guarded(
             ["errors"],
             lambda: (
-                self._scan("errors", file_column="__file")
+                self._scan("errors", file_column="__file", dedup=False)
                 .join(frame.lazy().select(key), on=key, how="semi", nulls_equal=True)
                 .collect()
             ),
         )
         if old.height:
-            newest = _errors_merge(old.drop("__file").lazy()).collect()
+            newest = _errors_merge(_errors_seen(old.drop("__file").lazy())).collect()
             joined = frame.join(newest, on=key, how="left", nulls_equal=True, suffix="__old")
             joined = joined.filter(
                 pl.col("last_seen__old").is_null()
@@ -715,7 +950,7 @@ class SnapshotStore:
             for platform, day in frame.select("platform", "__date").unique().iter_rows()
         }
         written = self._write_parts(frame, folders)
-        if old.height and not self.is_url:
+        if old.height:
             merged = frame.select(key)
             for file in old["__file"].unique().to_list():
                 self._rewrite_without(file, merged, key)
@@ -724,14 +959,31 @@ class SnapshotStore:
     def _rewrite_without(self, file: str, keys: pl.DataFrame, key: list[str]) -> None:
         """Write ``file`` again without the rows of ``keys`` (remove it when none is left)."""
         try:
-            rows = pl.read_parquet(file, hive_partitioning=False)
-        except FileNotFoundError:
-            return
+            rows = pl.read_parquet(
+                file, hive_partitioning=False, storage_options=self._storage_options
+            )
+        except Exception as exc:  # noqa: BLE001 - gone (compacted) or unreadable: leave it
+            if _is_gone(exc):
+                return
+            raise
         kept = rows.join(keys, on=key, how="anti", nulls_equal=True, maintain_order="left")
         if kept.height == rows.height:
             return
+        folder = file.rsplit("/", 1)[0] if self.is_url else os.path.dirname(file)
         if kept.height:
-            self._write_file(kept, os.path.dirname(file))
+            self._write_file(kept, folder)
+        self._remove(file)
+
+    def _remove(self, file: str) -> None:
+        """Delete one data file (a file already gone is fine)."""
+        if self._remote is not None:
+            try:
+                self._remote.delete(file)
+            except Exception as exc:
+                raise StoreError(
+                    f"could not delete {file!r} in snapshot store: {self._redact(_first_line(exc))}"
+                ) from exc
+            return
         with contextlib.suppress(FileNotFoundError):
             os.unlink(file)
         self._checked.pop(file, None)
@@ -740,32 +992,44 @@ class SnapshotStore:
     def _existing_keys(
         self, table: str, folders: list[str], key: Sequence[str]
     ) -> pl.DataFrame | None:
-        if self.is_url:
-            found = [
-                keys
-                for folder in folders
-                if (keys := self._url_listing(f"{folder}/*.parquet", key)) is not None
-            ]
-            return pl.concat(found) if found else None
-
         def read() -> pl.DataFrame | None:
-            files = [str(f) for f in self._files(table, folders)]
+            if self.is_url:
+                files = [url for url, _ in self._url_files(table, folders)]
+            else:
+                files = [str(f) for f in self._files(table, folders)]
             if not files:
                 return None
-            return pl.scan_parquet(files, hive_partitioning=False).select(key).collect()
+            return (
+                pl.scan_parquet(
+                    files, hive_partitioning=False, storage_options=self._storage_options
+                )
+                .select(key)
+                .collect()
+            )
 
         return self._guarded([table], read)
 
-    def _write_file(self, frame: pl.DataFrame, folder: str) -> None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        name = f"part-{stamp}-{uuid.uuid4().hex[:12]}.parquet"
-        if self.is_url:
+    def _write_file(self, frame: pl.DataFrame, folder: str, *, stamp: str | None = None) -> str:
+        """Write ``frame`` as one new file of ``folder``; return its path (or URL).
+
+        Its name is ``part-<UTC time>-<writer>-<uuid>.parquet``: the time orders the files
+        (:meth:`latest` of ``posts``), the writer (host and pid) and a random uuid keep the
+        names of writers on many machines apart. ``stamp`` replaces the time (:meth:`compact`
+        gives its merged file the time of its newest source)."""
+        stamp = stamp or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        name = f"part-{stamp}-{_writer_id()}-{uuid.uuid4().hex[:12]}.parquet"
+        if self._remote is not None:
             target = f"{folder}/{name}"
+            buf = io.BytesIO()
+            frame.write_parquet(buf, compression="zstd", statistics=True)
             try:
-                frame.write_parquet(target, storage_options=self.storage_options, statistics=True)
+                self._remote.put(target, buf.getvalue())
             except Exception as exc:
-                raise StoreError(f"could not write {target!r} in snapshot store: {exc}") from exc
-            return
+                raise StoreError(
+                    f"could not write {target!r} in snapshot store: "
+                    f"{self._redact(_first_line(exc))}"
+                ) from exc
+            return target
         buf = io.BytesIO()
         frame.write_parquet(buf, compression="zstd", statistics=True)
         try:
@@ -790,15 +1054,115 @@ class SnapshotStore:
         with contextlib.suppress(OSError):  # written here: no need to check it on the next read
             st = os.stat(final)
             self._checked[final] = (st.st_size, st.st_mtime_ns)
+        return final
+
+    # -------------------------------------------------------------- compaction
+
+    def compact(
+        self,
+        tables: Iterable[str] | str | None = None,
+        *,
+        min_age: float = COMPACT_MIN_AGE_S,
+        min_files: int = 2,
+    ) -> dict[str, int]:
+        """Merge the small files of each partition into one; return the files merged away per
+        table.
+
+        Safe while trackers append (in other processes or machines, local folder or URL): in
+        each partition (platform and day) the files written more than ``min_age`` seconds ago
+        (by the time in their names), when there are at least ``min_files`` of them, are read,
+        written again as one file, and only then deleted. No row is lost: a file written
+        meanwhile is not among the sources and stays. None is counted twice: between the write
+        and the deletes a reader may see a row in both the merged file and its source, and
+        reads keep each key once (:data:`TABLE_KEYS`; errors: rows equal in every column). A
+        compaction killed half-way leaves exactly that state, which the next one merges.
+        The merged file takes the time of its newest source, so the order of writes that
+        :meth:`latest` of ``posts`` relies on is kept.
+
+        >>> import tempfile, datetime as dt, polars as pl
+        >>> from ayr_analysis import schema
+        >>> store = SnapshotStore(tempfile.mkdtemp())
+        >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
+        >>> for h in range(3):
+        ...     row = {"post_id": "p1", "platform": "tiktok", "thread_position": 0,
+        ...            "observed_at": t + dt.timedelta(hours=h), "likes": h}
+        ...     _ = store.append({"wide": pl.DataFrame([row], schema=schema.WIDE_SCHEMA)})
+        >>> store.compact("wide", min_age=0), store.summary().row(1)[:3]
+        ({'wide': 2}, ('wide', 3, 1))
+        """
+        if isinstance(min_age, bool) or not isinstance(min_age, (int, float)) or min_age < 0:
+            raise ValueError(f"min_age must be a number of seconds >= 0, got {min_age!r}")
+        if isinstance(min_files, bool) or not isinstance(min_files, int) or min_files < 2:
+            raise ValueError(f"min_files must be a whole number >= 2, got {min_files!r}")
+        names = list(TABLES) if tables is None else _as_list(tables, "tables")
+        for name in names:
+            _spec(name)
+        self._require_writable()
+        cutoff = datetime.now(UTC).timestamp() - float(min_age)
+        merged: dict[str, int] = {}
+        for name in names:
+            merged[name] = 0
+            for folder, files in self._partitions(name).items():
+                old = [f for f in files if (_stamp_time(f) or 0.0) <= cutoff]
+                if len(old) >= min_files:
+                    merged[name] += self._merge(name, folder, old)
+        return merged
+
+    def _partitions(self, table: str) -> dict[str, list[str]]:
+        """Each partition folder (or URL prefix) of ``table`` with its data files, sorted."""
+        if self.is_url:
+            files = [url for url, _ in self._url_files(table)]
+            split = "/"
+        else:
+            files = [str(f) for f in self._files(table)]
+            split = os.sep
+        out: dict[str, list[str]] = {}
+        for f in sorted(files):
+            out.setdefault(f.rsplit(split, 1)[0], []).append(f)
+        return out
+
+    def _merge(self, table: str, folder: str, files: list[str]) -> int:
+        """Write ``files`` as one file of ``folder``, then delete them; files merged away."""
+        spec = _spec(table)
+        subset = spec.schema.names() if table == "errors" else list(spec.key)
+        try:
+            rows = (
+                pl.scan_parquet(
+                    files,
+                    hive_partitioning=False,
+                    schema=spec.schema,
+                    missing_columns="insert",
+                    extra_columns="ignore",
+                    storage_options=self._storage_options,
+                )  # fmt: skip
+                .unique(subset=subset, keep="first", maintain_order=True)
+                .collect()
+            )
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            if _is_gone(exc):  # another compaction got there first: its turn
+                return 0
+            raise StoreError(
+                f"cannot compact {folder!r} of snapshot store {self.path!r}: "
+                f"{self._redact(_first_line(exc))}"
+            ) from exc
+        stamps = [m.group(1) for f in files if (m := _STAMP.search(f))]
+        if rows.height:
+            self._write_file(rows, folder, stamp=max(stamps) if stamps else None)
+        for f in files:
+            self._remove(f)
+        return len(files) - (1 if rows.height else 0)
 
     # ----------------------------------------------------------------- reading
 
     def scan(self, table: str = "long") -> pl.LazyFrame:
-        """All stored rows of ``table`` as a LazyFrame with the table's exact schema.
+        """All stored rows of ``table`` as a LazyFrame with the table's exact schema, each key
+        of :data:`TABLE_KEYS` once (see "Each row once, on read" above).
 
         Empty (but fully typed) when nothing is stored yet. Files that cannot be read as the
         table are set aside first (:class:`StoreWarning`); an unreachable URL store raises
-        :class:`StoreError`.
+        :class:`StoreError`. The files are listed when ``scan`` is called: collect soon, or use
+        :meth:`read` (with its filters, applied before the deduplication, so partitions are
+        pruned), which lists again if a compaction removed a file meanwhile.
 
         >>> import tempfile
         >>> SnapshotStore(tempfile.mkdtemp()).scan("long").collect().height
@@ -808,7 +1172,14 @@ class SnapshotStore:
             return _errors_merge(_errors_seen(self._scan(table)))
         return self._scan(table)
 
-    def _scan(self, table: str, *, file_column: str | None = None) -> pl.LazyFrame:
+    def _scan(
+        self, table: str, *, file_column: str | None = None, dedup: bool = True
+    ) -> pl.LazyFrame:
+        """The table's rows; ``dedup``: each key once (see :func:`_dedup`)."""
+        lf = self._scan_files(table, file_column)
+        return _dedup(table, lf) if dedup else lf
+
+    def _scan_files(self, table: str, file_column: str | None) -> pl.LazyFrame:
         spec = _spec(table)
         sources = self._sources(table)
         if sources is None:
@@ -824,7 +1195,7 @@ class SnapshotStore:
             missing_columns="insert",
             extra_columns="ignore",
             include_file_paths=file_column,
-            storage_options=self.storage_options,
+            storage_options=self._storage_options,
         )
         return lf.select(*spec.schema.names(), *([file_column] if file_column else []))
 
@@ -867,7 +1238,8 @@ class SnapshotStore:
         file_column: str | None = None,
     ) -> pl.LazyFrame:
         spec = _spec(table)
-        lf = self._scan(table, file_column=file_column)
+        # filters first, on the files' rows (partition pruning, pushdown), then each key once
+        lf = self._scan(table, file_column=file_column, dedup=False)
         if platforms is not None:
             lf = lf.filter(pl.col("platform").is_in(_as_list(platforms, "platforms")))
         if post_ids is not None:
@@ -876,7 +1248,7 @@ class SnapshotStore:
             lf = lf.filter(pl.col(spec.time) >= _as_utc(since, end=False))
         if until is not None:
             lf = lf.filter(pl.col(spec.time) <= _as_utc(until, end=True))
-        return lf
+        return _dedup(table, lf)
 
     def frames(
         self,
@@ -1005,7 +1377,7 @@ class SnapshotStore:
 
     def summary(self) -> pl.DataFrame:
         """One row per table: rows, files, posts, platforms, time span, bytes, stray temp files
-        and files set aside in ``_quarantine/`` (file counts are null for URL stores).
+        and files set aside in ``_quarantine/`` (the last two are null for URL stores).
 
         >>> import tempfile
         >>> SnapshotStore(tempfile.mkdtemp()).summary()["rows"].to_list()
@@ -1035,7 +1407,9 @@ class SnapshotStore:
 
             stats = self._guarded([name], stats_of)
             if self.is_url:
-                files = size = stray = quarantined = None
+                listed = self._url_files(name)
+                files, size = len(listed), sum(n for _, n in listed)
+                stray = quarantined = None
             else:
                 found = self._files(name)
                 files, size = len(found), sum(_size(f) for f in found)
@@ -1118,6 +1492,24 @@ def _conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
         raise ValueError(f"table {name!r}: columns cannot be cast to the schema: {exc}") from exc
 
 
+def _stamp_time(path: str) -> float | None:
+    """The time (epoch seconds) in a data file's name, or None for a name without one."""
+    m = _STAMP.search(path)
+    if m is None:
+        return None
+    return datetime.strptime(m.group(1), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC).timestamp()
+
+
+def _dedup(table: str, lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Each stored row once, on read: the rows of one key (:data:`TABLE_KEYS`) found in two
+    files are one row (errors: rows equal in every column). Two copies exist only for a moment
+    (:meth:`SnapshotStore.compact` writes its merged file before it deletes the sources) or
+    after a crash between the two steps of a rewrite; appends never store a key twice."""
+    spec = _spec(table)
+    subset = spec.schema.names() if table == "errors" else list(spec.key)
+    return lf.unique(subset=subset, keep="any", maintain_order=False)
+
+
 def _errors_seen(frame: _F) -> _F:
     """Fill the times of errors rows that lack them (seen once, when fetched); their ``count``
     stays null: one answer, added up by :func:`_errors_merge`."""
@@ -1129,9 +1521,10 @@ def _errors_seen(frame: _F) -> _F:
 
 def _errors_merge(lf: pl.LazyFrame) -> pl.LazyFrame:
     """One row per error key: the latest answer's columns, the first and last time it was
-    seen, and how often. A row with a ``count`` is cumulative (the largest one counts: a copy
-    left by a crash is not counted twice); a row without one is one answer (new answers, and the
-    rows of stores written one per answer) and adds one."""
+    seen, and how often. A row with a ``count`` is cumulative up to its ``last_seen`` (the
+    largest one counts: a copy left by a crash or by a compaction is not counted twice); a row
+    without one is one answer (new answers, and the rows of stores written one per answer) and
+    adds one, unless a cumulative row seen later already counts it."""
     key = list(TABLES["errors"].key)
     cols = S.STORED_ERRORS_SCHEMA.names()
     rest = [c for c in cols if c not in (*key, "first_seen", "last_seen", "count")]
@@ -1144,7 +1537,15 @@ def _errors_merge(lf: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("last_seen").max(),
             (
                 pl.col("count").max().fill_null(0).cast(pl.Int64)
-                + pl.col("count").null_count().cast(pl.Int64)
+                + (
+                    pl.col("count").is_null()
+                    & (
+                        pl.col("last_seen")
+                        > pl.col("last_seen").filter(pl.col("count").is_not_null()).max()
+                    ).fill_null(True)
+                )
+                .sum()
+                .cast(pl.Int64)
             ).alias("count"),
         )
         .select(cols)
@@ -1254,15 +1655,15 @@ def _file_problem(path: Path, st: os.stat_result, table: str, spec: _Table) -> s
     return None
 
 
-_EMPTY_LISTING = ("expanded paths were empty", "at least 1 source", "no matching files")
+_GONE = ("not found", "no such file", "does not exist", "nosuchkey", "404")
 
 
-def _is_empty_listing(exc: BaseException) -> bool:
-    """Whether a scan of a URL glob failed only because nothing is stored there yet."""
+def _is_gone(exc: BaseException) -> bool:
+    """Whether a read failed because a file it had listed is no longer there."""
     if isinstance(exc, FileNotFoundError):
         return True
     text = str(exc).lower()
-    return isinstance(exc, pl.exceptions.ComputeError) and any(m in text for m in _EMPTY_LISTING)
+    return any(m in text for m in _GONE)
 
 
 if sys.platform != "win32":

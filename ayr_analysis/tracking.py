@@ -22,6 +22,7 @@ paced to the profile's rate limit by the client, and appends every answer to a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import re
 import signal
@@ -51,7 +52,9 @@ __all__ = [
     "Tracker",
     "after_error",
     "decision_table",
+    "parse_shard",
     "resolve_targets",
+    "shard_of",
     "simulate",
     "track",
 ]
@@ -208,6 +211,59 @@ class TrackHandle:
 
     def __repr__(self) -> str:
         return f"<TrackHandle {self.status}>"
+
+
+def shard_of(post_id: str, shards: int) -> int:
+    """The shard (``0`` to ``shards - 1``) a post belongs to when ``shards`` trackers share the
+    work: the first 8 bytes of the SHA-256 of its Ayrshare id, read as a big-endian number,
+    modulo ``shards``. Stable across processes, machines, versions and Python's hash seeds, so
+    every tracker started with ``--shard i/N`` agrees on who tracks which post.
+
+    >>> shard_of("Hx2AbC9", 4)
+    2
+    >>> sorted({shard_of(f"post{i}", 3) for i in range(30)})
+    [0, 1, 2]
+    """
+    if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
+        raise ValidationError(f"the number of shards must be a whole number >= 1, got {shards!r}")
+    digest = hashlib.sha256(post_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % shards
+
+
+def parse_shard(value: str | tuple[int, int]) -> tuple[int, int]:
+    """``"i/N"`` (or ``(i, N)``) as ``(i, N)``: this tracker's shard ``i`` of ``N``, counted
+    from 0.
+
+    >>> parse_shard("1/4")
+    (1, 4)
+    >>> parse_shard("4/4")
+    Traceback (most recent call last):
+    ...
+    ayr_analysis.errors.ValidationError: shard '4/4': i must be from 0 to N-1 (0 to 3)
+    """
+    if isinstance(value, tuple) and len(value) == 2:
+        i, n = value
+        text = f"{i}/{n}"
+    elif isinstance(value, str):
+        text = value.strip()
+        head, sep, tail = text.partition("/")
+        if not sep or not head.strip().isdigit() or not tail.strip().isdigit():
+            raise ValidationError(f"shard {value!r}: write it as i/N, e.g. 0/4 (i from 0 to N-1)")
+        i, n = int(head), int(tail)
+    else:
+        raise ValidationError(f"shard must be 'i/N' or (i, N), got {value!r}")
+    if (
+        isinstance(i, bool)
+        or isinstance(n, bool)
+        or not isinstance(i, int)
+        or not isinstance(n, int)
+    ):
+        raise ValidationError(f"shard {value!r}: i and N must be whole numbers")
+    if n < 1:
+        raise ValidationError(f"shard {text!r}: N must be at least 1")
+    if not 0 <= i < n:
+        raise ValidationError(f"shard {text!r}: i must be from 0 to N-1 (0 to {n - 1})")
+    return i, n
 
 
 def resolve_targets(
@@ -932,6 +988,7 @@ def track(
     on_alert: Callable[[dict[str, Any]], Any] | None = None,
     alert_metric: str = "likes",
     alert_band: str = "10-90",
+    shard: str | tuple[int, int] | None = None,
 ) -> TrackResult: ...
 
 
@@ -959,6 +1016,7 @@ def track(
     on_alert: Callable[[dict[str, Any]], Any] | None = None,
     alert_metric: str = "likes",
     alert_band: str = "10-90",
+    shard: str | tuple[int, int] | None = None,
 ) -> TrackHandle: ...
 
 
@@ -986,6 +1044,7 @@ def track(
     on_alert: Callable[[dict[str, Any]], Any] | None = None,
     alert_metric: str = "likes",
     alert_band: str = "10-90",
+    shard: str | tuple[int, int] | None = None,
 ) -> TrackResult | TrackHandle: ...
 
 
@@ -1012,6 +1071,7 @@ def track(
     on_alert: Callable[[dict[str, Any]], Any] | None = None,
     alert_metric: str = "likes",
     alert_band: str = "10-90",
+    shard: str | tuple[int, int] | None = None,
 ) -> TrackResult | TrackHandle:
     """Poll posts into ``store`` until stopped, ``rounds`` rounds are done or ``duration`` (of
     real time) has passed.
@@ -1046,6 +1106,12 @@ def track(
     ``on_alert`` is logged and counted (``alert_errors``) and tracking goes on: the snapshots
     are stored before alerts are looked for.
 
+    Many trackers, one store: give each its profile (a client with its ``profile_key``) and,
+    to split one profile's posts, ``shard="i/N"``: this run keeps only the posts whose
+    :func:`shard_of` is ``i``. Trackers on disjoint shards write disjoint keys, so each one's
+    write-time deduplication is enough and they never wait for each other (see
+    :mod:`ayr_analysis.store` on many writers).
+
     >>> import tempfile
     >>> from ayr_analysis import SnapshotStore, track
     >>> run = track(last_days=2, store=SnapshotStore(tempfile.mkdtemp()), rounds=1,
@@ -1078,12 +1144,19 @@ def track(
     wanted = check_platforms(platforms)
     if on_alert is not None:
         _check_alerting(on_alert, alert_metric, alert_band)
+    part = parse_shard(shard) if shard is not None else None
     client = client if client is not None else AyrshareClient()
     if ids is not None:  # checked before any request; fetched in batches: no upper bound
         ids = check_ids([ids] if isinstance(ids, str) else list(ids), limit=None)
     post_ids, posts = _resolve(
         ids, campaign=campaign, campaigns=campaigns, last_days=last_days, client=client
     )
+    if part is not None:
+        i, n = part
+        post_ids = [p for p in post_ids if shard_of(p, n) == i]
+        if posts.height and "post_id" in posts.columns:
+            posts = posts.filter(pl.col("post_id").is_in(post_ids))
+        log.info("shard %d/%d: %d posts", i, n, len(post_ids))
     tracker = Tracker(
         client, store, post_ids, posts=posts, platforms=wanted, min_interval=interval,
         max_interval=longest, thrift=thrift, batch_size=batch_size, concurrency=concurrency, progress=progress, clock=clock,

@@ -85,6 +85,8 @@ TEST_KINDS: dict[str, str] = {
     "test_readme.py": "integration",
     "test_sandbox_http.py": "integration",
     "test_secrets.py": "integration",
+    "test_store_s3.py": "integration",
+    "test_scale_e2e.py": "integration",
     "test_tracking.py": "integration",
     "test_caveat_notebooks.py": "notebooks",
     "test_live_monitor_notebook.py": "notebooks",

@@ -258,6 +258,9 @@ class SandboxApp:
         self._stats_lock = threading.Lock()
         self._quirk_lock = threading.Lock()
         self.quirks = quirks if quirks is not None else Quirks()
+        #: called with every request and its answer once answered (tests count what was
+        #: served with it: ``server.app.on_answer = ...``); it must be quick and thread-safe
+        self.on_answer: Callable[[ApiRequest, ApiAnswer], None] | None = None
 
     # ---------------------------------------------------------------- quirks
     @property
@@ -350,6 +353,8 @@ class SandboxApp:
         answer = self._handle(req)
         with self._stats_lock:
             self._status_counts[answer.status] = self._status_counts.get(answer.status, 0) + 1
+        if self.on_answer is not None:
+            self.on_answer(req, answer)
         return answer
 
     def _handle(self, req: ApiRequest) -> ApiAnswer:
