@@ -8,6 +8,7 @@ titles and marks can be read from the page.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -120,6 +121,18 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         assert bars == 4  # the four networks of the campaign reel-rush
         assert page.get_by_text("DEMO DATA", exact=False).count() >= 1
         assert page.locator("table.ayr-table th", has_text="Median likes").count() == 1
+        # alerts: the campaign's posts running outside their typical band, marked by direction
+        alerts = page.locator("table.ayr-alerts")
+        assert alerts.count() == 1
+        caption = alerts.locator("caption").inner_text()
+        assert re.match(r"\d+ alerts?: posts with their likes outside the 10th-90th", caption)
+        marks = alerts.locator("span.alert")
+        assert marks.count() >= 1
+        for text in marks.all_inner_texts():
+            assert text in ("▲ above its band", "▼ below its band")
+        colors = {page.evaluate("e => getComputedStyle(e).color", m.element_handle())
+                  for m in marks.all()}  # fmt: skip
+        assert colors <= {"rgb(21, 128, 61)", "rgb(185, 28, 28)"}  # green above, red below
         page.screenshot(path=str(artifacts / "dashboard-before.png"), full_page=True)
 
         # choose another metric in the dropdown, then press Refresh
@@ -145,7 +158,7 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
             ".ayr-chart svg .role-title-text:has-text('at post age 24h')", timeout=60_000
         )
         assert page.locator(".ayr-chart svg").count() == 2  # network comparison and growth
-        table = page.locator("table.ayr-table").inner_text()
+        table = page.locator("table.ayr-table:not(.ayr-alerts)").inner_text()
         assert "at post age 24h" in table and "not reported by the network" not in table
         page.screenshot(path=str(artifacts / "dashboard-24h.png"), full_page=True)
     except Exception:
