@@ -14,7 +14,7 @@ from ayr_analysis.sandbox.analytics import (
     cache_window,
     tiktok_inactive_since_h,
 )
-from ayr_analysis.sandbox.world import build_world, growth
+from ayr_analysis.sandbox.world import build_world
 
 W = build_world(7)
 
@@ -78,9 +78,10 @@ def test_tiktok_extended_fields_vanish_after_7_inactive_days():
     post = find_post(lambda p: "tiktok" in p.networks)
     np_ = post.networks["tiktok"]
     inactive = tiktok_inactive_since_h(np_)
-    # inactive: growth per day below 1 % of the final views
-    g = lambda h: 1 - math.exp(-h / (36.0 * np_.curve_scale))  # noqa: E731
-    assert g(inactive + 24) - g(inactive) < 0.01 < g(inactive) - g(inactive - 24)
+    # inactive: growth per day below 1 % of the final views, from then on
+    g = np_.share
+    assert g(inactive - 1 + 24) - g(inactive - 1) >= 0.01
+    assert all(g(h + 24) - g(h) < 0.01 for h in range(int(inactive), int(inactive) + 60 * 24))
     before = _at(post, inactive + 7 * 24 - 7, platforms=["tiktok"], net="tiktok").json()["tiktok"]
     after = _at(post, inactive + 7 * 24 + 7, platforms=["tiktok"], net="tiktok").json()["tiktok"]
     a, b = before["analytics"], after["analytics"]
@@ -103,7 +104,7 @@ def test_instagram_story_small_numbers_are_zero_and_expire_after_24h():
         a = _at(post, 20, platforms=["instagram"], net="instagram").json()["instagram"]["analytics"]
         assert a["mediaProductType"] == "STORY"
         age_h = cache_window(20 * 3600)[0] / 3600
-        raw = {k: math.floor(v * growth("instagram", age_h)) for k, v in np_.finals.items()}
+        raw = {k: math.floor(v * np_.share(age_h)) for k, v in np_.finals.items()}
         for k, v in raw.items():
             assert a[k] == (v if v >= 5 else 0), k
             zeros += 0 < v < 5

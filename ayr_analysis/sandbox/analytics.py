@@ -31,13 +31,14 @@ Instagram's own rate limit (code 435) in place of a network.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import iso_ms
 from .faults import EUROPE_JAPAN, Quirks
-from .world import CURVES, NetworkPost, Post, World, growth, hash_str
+from .world import NetworkPost, Post, Shape, World, hash_str, typical_shape
 
 HOUR = 3600
 #: (from age, to age, refresh step), all in seconds.
@@ -98,16 +99,33 @@ def cache_window(age_s: int) -> tuple[int, int]:
 
 
 def tiktok_inactive_since_h(np_: NetworkPost) -> float:
-    """Age (h) from which a TikTok video grows by less than 1 % of its final views per day.
+    """Age (h, on the hour) from which a TikTok video grows by less than 1 % of its final views
+    per day, for good (a delayed push or a late surge keeps it active).
 
     >>> from ayr_analysis.sandbox.world import build_world
     >>> w = build_world(7)
     >>> np_ = next(p.networks["tiktok"] for p in w.posts if "tiktok" in p.networks)
-    >>> 100 < tiktok_inactive_since_h(np_) < 300
+    >>> 24 < tiktok_inactive_since_h(np_) < 400
     True
     """
-    tau = CURVES["tiktok"][1] * np_.curve_scale
-    return tau * math.log(2400.0 / tau)
+    return _inactive_since_h(np_.shape) if np_.shape is not None else _typical_inactive_h()
+
+
+@functools.lru_cache(maxsize=4096)
+def _inactive_since_h(shape: Shape) -> float:
+    last_active = 0
+    for h in range(0, INACTIVE_HORIZON_H):
+        if shape.share(h + 24) - shape.share(h) >= 0.01:
+            last_active = h + 1
+    return float(last_active)
+
+
+def _typical_inactive_h() -> float:
+    return _inactive_since_h(typical_shape("tiktok"))
+
+
+#: Ages (h) searched for a TikTok video's last active day.
+INACTIVE_HORIZON_H = 120 * 24
 
 
 def x_error() -> dict[str, Any]:
@@ -260,7 +278,7 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
 
 def counts_at(np_: NetworkPost, age_h: float) -> dict[str, int]:
     """Cumulative counts (floored) of a network post at ``age_h``; non-decreasing in age."""
-    f = growth(np_.platform, age_h, scale=np_.curve_scale)
+    f = np_.share(age_h)
     return {k: int(math.floor(v * f)) for k, v in np_.finals.items()}
 
 
@@ -374,8 +392,7 @@ def analytics_at(
                                    "videoViews")}  # fmt: skip
         if age_h <= tiktok_inactive_since_h(np_) + 7 * 24:
             views = c["videoViews"]
-            watched = math.floor(np_.finals["totalTimeWatched"]
-                                 * growth("tiktok", age_h, scale=np_.curve_scale) * 10) / 10  # fmt: skip
+            watched = math.floor(np_.finals["totalTimeWatched"] * np_.share(age_h) * 10) / 10
             flat |= {
                 "reach": c["reach"],
                 "fullVideoWatchedRate": np_.rates["fullVideoWatchedRate"],
@@ -393,7 +410,7 @@ def analytics_at(
             flat |= {"views": 0, "likes": 0, "dislikes": 0, "comments": 0}
         else:
             flat |= {k: c[k] for k in ("views", "likes", "dislikes", "comments", "shares")}
-            f = growth("youtube", age_h)
+            f = np_.share(age_h)
             minutes = math.floor(np_.finals["estimatedMinutesWatched"] * f * 100) / 100
             flat["estimatedMinutesWatched"] = minutes
             flat["averageViewDuration"] = round(minutes * 60 / c["views"], 1) if c["views"] else 0.0

@@ -51,20 +51,172 @@ MEDIA_NETWORKS: dict[str, tuple[str, ...]] = {
     "thread": ("twitter", "threads", "bluesky"),
 }  # fmt: skip
 
-#: Growth curve per network: ("exp", tau hours) saturates like 1 - exp(-age/tau);
-#: ("hyp", k hours) keeps growing for weeks like age / (age + k).
-CURVES: dict[str, tuple[str, float]] = {
-    "twitter": ("exp", 2.0),  # X: done within hours
-    "bluesky": ("exp", 3.0),
-    "threads": ("exp", 5.0),
-    "reddit": ("exp", 6.0),
-    "facebook": ("exp", 10.0),  # ~2 days
-    "instagram": ("exp", 10.0),
-    "linkedin": ("exp", 14.0),
-    "tiktok": ("exp", 36.0),  # ~a week
-    "youtube": ("hyp", 240.0),  # weeks
-    "pinterest": ("hyp", 336.0),  # weeks
+#: Hours over which the slow tail of a post's counts arrives (log-logistic, half at this age):
+#: late shares, search, recommendations, links found weeks later.
+TAIL_TAU_H = 96.0
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A network's typical growth curve: the share of a post's final totals reached by age ``t``.
+
+    The fast part is ``1 - exp(-(t/tau)^k)`` (``kind="weibull"``, saturating) or
+    ``t^k / (t^k + tau^k)`` (``kind="loglogistic"``, a long tail over weeks); a share ``tail`` of
+    the totals arrives through a slow log-logistic tail (:data:`TAIL_TAU_H`). ``push`` is the
+    chance that a post gets a delayed algorithmic push (TikTok). The values are illustrative,
+    chosen from published orders of magnitude of post "half-lives" (docs/DEMO_WORLD.md), not
+    fitted to any account.
+
+    >>> round(CURVES["twitter"].half_life_h, 2), round(CURVES["youtube"].half_life_h)
+    (0.89, 192)
+    """
+
+    kind: str
+    tau_h: float
+    k: float
+    tail: float = 0.0
+    push: float = 0.0
+
+    def fast(self, age_h: float, tau_h: float | None = None, k: float | None = None) -> float:
+        """The fast part alone (0-1) at ``age_h`` with time scale ``tau_h`` and shape ``k``
+        (the network's when None)."""
+        if age_h <= 0:
+            return 0.0
+        x = age_h / (tau_h or self.tau_h)
+        k = k or self.k
+        if self.kind == "weibull":
+            return 1.0 - math.exp(-(x**k))
+        return x**k / (1.0 + x**k)
+
+    @property
+    def half_life_h(self) -> float:
+        """Age at which the fast part reaches half of its totals."""
+        if self.kind == "weibull":
+            return self.tau_h * math.log(2.0) ** (1.0 / self.k)
+        return self.tau_h
+
+
+#: Growth curve per network. X and Bluesky saturate within hours, Threads and Reddit within
+#: half a day, Facebook, Instagram and LinkedIn within a day or two, TikTok within days (with a
+#: possible delayed push), YouTube and Pinterest keep growing for weeks.
+CURVES: dict[str, Curve] = {
+    "twitter": Curve("weibull", 1.5, 0.7, tail=0.06),
+    "bluesky": Curve("weibull", 2.0, 0.7, tail=0.06),
+    "threads": Curve("weibull", 4.0, 0.7, tail=0.08),
+    "reddit": Curve("weibull", 6.0, 0.8, tail=0.06),
+    "facebook": Curve("weibull", 12.0, 0.8, tail=0.08),
+    "instagram": Curve("weibull", 16.0, 0.8, tail=0.08),
+    "linkedin": Curve("weibull", 20.0, 0.9, tail=0.08),
+    "tiktok": Curve("weibull", 30.0, 1.0, tail=0.05, push=0.25),
+    "youtube": Curve("loglogistic", 192.0, 1.1),
+    "pinterest": Curve("loglogistic", 240.0, 1.0),
 }
+
+#: The declared shape of each network's median post, as the share of its 7-day value that it
+#: has at 24 h (low, high): what tests/test_sandbox_world.py checks on the built world.
+SHARE_24H_OF_7D: dict[str, tuple[float, float]] = {
+    "twitter": (0.9, 1.0), "bluesky": (0.9, 1.0), "threads": (0.85, 1.0), "reddit": (0.85, 1.0),
+    "facebook": (0.65, 0.9), "instagram": (0.6, 0.85), "linkedin": (0.55, 0.8),
+    "tiktok": (0.35, 0.65), "youtube": (0.1, 0.35), "pinterest": (0.1, 0.35),
+}  # fmt: skip
+
+#: Per-post timing jitter: the post's time scale is the network's tau times log-normal(0, this).
+TIMING_SIGMA = 0.35
+#: Per-post spread of the curve's steepness: the network's k times log-normal(0, this).
+SHAPE_SIGMA = 0.12
+#: Per-post spread of the tail share: the network's tail times log-normal(0, this), at most 0.5.
+TAIL_SIGMA = 0.6
+#: Share of network posts that take off late / stall (each network post draws its own).
+OUTLIER_RATES: dict[str, float] = {"late_takeoff": 0.03, "stall": 0.04}
+SHAPE_KINDS: tuple[str, ...] = ("typical", "late_takeoff", "stall")
+
+
+def _surge(age_h: float, start_h: float, tau_h: float) -> float:
+    """A wave starting at ``start_h`` (Weibull, k = 1.5): 0 before, 1 long after."""
+    if age_h <= start_h:
+        return 0.0
+    return 1.0 - math.exp(-(((age_h - start_h) / tau_h) ** 1.5))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How one network post grows: its network's :class:`Curve` with the post's own variation.
+
+    ``kind`` is ``"typical"``, ``"late_takeoff"`` (a share ``surge`` of the totals arrives in a
+    second wave from ``surge_at_h``, days after posting) or ``"stall"`` (counts stop growing at
+    ``stall_at_h``, short of the totals). ``tau_h`` is the post's time scale (the network's
+    times a timing jitter), ``k`` its steepness, ``tail`` its tail share, ``push`` / ``push_at_h`` a TikTok delayed
+    push. :meth:`share` never decreases with age. Built by :func:`post_shape`, read with
+    :meth:`World.post_shape`; never part of an API answer.
+
+    >>> s = Shape("twitter", "stall", tau_h=1.5, tail=0.06, stall_at_h=0.5)
+    >>> s.share(0.5) == s.share(500) < growth("twitter", 500)
+    True
+    """
+
+    platform: str
+    kind: str
+    tau_h: float
+    tail: float
+    k: float = 0.0  # 0: the network's
+    push: float = 0.0
+    push_at_h: float = math.inf
+    surge: float = 0.0
+    surge_at_h: float = math.inf
+    surge_tau_h: float = 48.0
+    stall_at_h: float = math.inf
+
+    def share(self, age_h: float) -> float:
+        """Share (0-1) of the post's final totals reached at ``age_h`` hours."""
+        t = min(age_h, self.stall_at_h)
+        if t <= 0:
+            return 0.0
+        curve = CURVES[self.platform]
+        f = (1.0 - self.tail) * curve.fast(t, self.tau_h, self.k) + self.tail * t / (t + TAIL_TAU_H)
+        if self.push:
+            f = (1.0 - self.push) * f + self.push * _surge(t, self.push_at_h, 24.0)
+        if self.surge:
+            f = (1.0 - self.surge) * f + self.surge * _surge(t, self.surge_at_h, self.surge_tau_h)
+        return f
+
+
+def typical_shape(platform: str) -> Shape:
+    """The shape of a network's median post: no jitter, no push, no outlier."""
+    curve = CURVES[platform]
+    return Shape(platform, "typical", tau_h=curve.tau_h, tail=curve.tail)
+
+
+def post_shape(seed: int, platform: str, social_id: str) -> Shape:
+    """The growth shape of one network post: a deterministic function of the world's seed, the
+    network and the post's social id (its own random stream, so the rest of the world does not
+    depend on it).
+
+    >>> post_shape(7, "tiktok", "123") == post_shape(7, "tiktok", "123")
+    True
+    """
+    rng = random.Random(f"ayr-shape-{seed}-{platform}-{social_id}")
+    curve = CURVES[platform]
+    tau = curve.tau_h * rng.lognormvariate(0.0, TIMING_SIGMA)
+    tail = min(0.5, curve.tail * rng.lognormvariate(0.0, TAIL_SIGMA))
+    k = curve.k * rng.lognormvariate(0.0, SHAPE_SIGMA)
+    extra: dict[str, Any] = {}
+    if rng.random() < curve.push:  # TikTok: the algorithm picks the video up a day or more later
+        extra |= {"push": rng.uniform(0.3, 0.6), "push_at_h": rng.uniform(24.0, 72.0)}
+    u = rng.random()
+    kind = "typical"
+    if u < OUTLIER_RATES["late_takeoff"]:
+        kind = "late_takeoff"
+        extra |= {
+            "surge": rng.uniform(0.6, 0.8),  # grows 2.5-5 times over after the surge
+            "surge_at_h": rng.uniform(72.0, 240.0),  # 3-10 days after posting
+            "surge_tau_h": rng.uniform(24.0, 72.0),
+        }
+    elif u < OUTLIER_RATES["late_takeoff"] + OUTLIER_RATES["stall"]:
+        kind = "stall"
+        half = tau * math.log(2.0) ** (1.0 / k) if curve.kind == "weibull" else tau
+        extra["stall_at_h"] = half * rng.uniform(0.3, 0.8)  # before its half-life
+    return Shape(platform, kind, tau_h=tau, tail=tail, k=k, **extra)
+
 
 #: Share of followers a typical post reaches, per network (before quality and campaign factors).
 REACH_RATE: dict[str, float] = {
@@ -100,21 +252,14 @@ def timing_factor(hour: int) -> float:
     return 1.0
 
 
-def growth(platform: str, age_h: float, *, scale: float = 1.0) -> float:
-    """Share (0-1) of a post's final totals reached at ``age_h`` hours; non-decreasing in age.
+def growth(platform: str, age_h: float) -> float:
+    """Share (0-1) of its final totals that a network's median post reaches at ``age_h`` hours
+    (:func:`typical_shape`); non-decreasing in age. Each post grows by its own :class:`Shape`.
 
-    ``scale`` stretches the curve (per-post variation of TikTok's tau).
-
-    >>> growth("twitter", 24) > 0.999, round(growth("youtube", 240), 2)
-    (True, 0.5)
+    >>> growth("twitter", 24) > 0.9, round(growth("youtube", 192), 2), growth("twitter", 0)
+    (True, 0.5, 0.0)
     """
-    if age_h <= 0:
-        return 0.0
-    kind, k = CURVES[platform]
-    k *= scale
-    if kind == "exp":
-        return 1.0 - math.exp(-age_h / k)
-    return age_h / (age_h + k)
+    return typical_shape(platform).share(age_h)
 
 
 @dataclass(frozen=True)
@@ -180,8 +325,12 @@ class NetworkPost:
     username: str = ""  # the account's handle
     display_name: str = ""  # the account's display name
     delay_h: float = 0.0  # YouTube / Pinterest: hours before numbers appear
-    curve_scale: float = 1.0  # TikTok: per-video stretch of the growth curve
     rates: dict[str, Any] = field(default_factory=dict)  # non-cumulative per-post constants
+    shape: Shape | None = None  # how its counts grow (:func:`post_shape`); None: the typical one
+
+    def share(self, age_h: float) -> float:
+        """Share (0-1) of :attr:`finals` reached at post age ``age_h`` hours."""
+        return (self.shape or typical_shape(self.platform)).share(age_h)
 
 
 @dataclass
@@ -241,6 +390,26 @@ class World:
     def ayrshare_posts(self) -> list[Post]:
         """Posts sent through Ayrshare (they have an Ayrshare id), oldest first."""
         return [p for p in self.posts if p.id is not None]
+
+    def post_shape(self, post_id: str, platform: str) -> Shape:
+        """How the post ``post_id`` (Ayrshare id, or a social id) grows on ``platform``:
+        its :class:`Shape`, whose ``kind`` tells a typical post from a late take-off or a stall.
+        A deterministic function of the seed; the API never shows it.
+
+        >>> w = build_world(7)
+        >>> p = w.ayrshare_posts()[0]
+        >>> net = sorted(p.networks)[0]
+        >>> w.post_shape(p.id, net) == w.post_shape(p.networks[net].social_id, net)
+        True
+        """
+        post = self.posts_by_id.get(post_id)
+        if post is not None and platform in post.networks:
+            np_ = post.networks[platform]
+        elif (platform, post_id) in self.by_social_id:
+            np_ = self.by_social_id[(platform, post_id)][1]
+        else:
+            raise KeyError(f"no post {post_id!r} on {platform!r} in the demo world")
+        return np_.shape or typical_shape(platform)
 
     def campaign(self, name: str) -> Campaign:
         for c in self.campaigns:
@@ -593,6 +762,7 @@ class _Builder:
             personal=acc.personal,
             username=acc.username,
             display_name=acc.display_name,
+            shape=post_shape(self.seed, net, sid),
         )
         if net == "youtube":
             np_.delay_h = rng.uniform(24.0, 48.0)
@@ -600,7 +770,7 @@ class _Builder:
         elif net == "pinterest":
             np_.delay_h = rng.uniform(24.0, 72.0)
         elif net == "tiktok":
-            np_.curve_scale = rng.uniform(0.7, 1.3)
+            rng.uniform(0.7, 1.3)  # a draw kept in sequence: the world's ids stay stable
             weights = [rng.random() ** 2 for _ in TIKTOK_SOURCES]
             weights[0] += 2.0
             cw = [rng.random() ** 3 for _ in COUNTRIES]
@@ -626,6 +796,7 @@ class _Builder:
                         username=acc.username,
                         display_name=acc.display_name,
                         rates={"thread_len": n},
+                        shape=np_.shape,  # a thread is read together: its tweets grow alike
                     )
                 )
             np_.rates = {"thread_len": n}
@@ -964,6 +1135,11 @@ __all__ = [
     "World",
     "build_world",
     "growth",
+    "post_shape",
+    "typical_shape",
+    "Curve",
+    "Shape",
+    "CURVES",
     "timing_factor",
     "write_demo_data",
     "UTC",
