@@ -88,6 +88,7 @@ TEST_KINDS: dict[str, str] = {
     "test_tracking.py": "integration",
     "test_live_monitor_notebook.py": "notebooks",
     "test_notebooks.py": "notebooks",
+    "test_post_performance_notebook.py": "notebooks",
     "test_dashboard_browser.py": "browser",
 }
 
