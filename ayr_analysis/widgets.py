@@ -303,7 +303,7 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
         return f'<div class="ayr-alerts"><span class="alert none">{html.escape(text)}</span></div>'
     from .formatting import format_value
 
-    shown = alerts.sort(["active", "since"], descending=True).head(MAX_ALERTS)
+    shown = alerts.sort(["active", "since"], descending=True, maintain_order=True).head(MAX_ALERTS)
     n = alerts.height
     head = f"{n} alert{'s' if n != 1 else ''}: posts with their {what}"
     head += f" ({MAX_ALERTS} shown: still outside first, then the newest)" if n > MAX_ALERTS else ""
@@ -512,7 +512,8 @@ class Dashboard:
     ``alerts_view``); the Altair charts drawn last are ``current_chart`` (network comparison) and
     ``current_charts``. With a store, ``alerts_view`` lists the selected posts running outside
     their typical band (:func:`ayr_analysis.analysis.alerts` over the account's stored posts;
-    the frame is ``current_alerts``)."""
+    the frame is ``current_alerts``), and the first of them is drawn over its band with its
+    forecast (:func:`ayr_analysis.charts.expected_curve`), after the other charts."""
 
     def __init__(
         self,
@@ -766,6 +767,14 @@ class Dashboard:
             view, metric, at_age=at, rate_by=self.rate_by.value, rate_form=self.rate_form.value,
             followers=self._followers(platforms),
         )  # fmt: skip
+        alerts = self._alerts(view, metric)
+        if alerts is not None and alerts.height:  # the first alert listed, over its band
+            first = alerts.row(0, named=True)
+            outlook = analysis.post_outlook(
+                self.history if self.history is not None else view, metric, first["post_id"],
+                first["platform"],
+            )  # fmt: skip
+            drawn.append(charts.expected_curve(outlook))
         self.current_chart, self.current_charts = comparison, drawn
         self._show_charts(drawn)
         definition = table["definition"].drop_nulls()
@@ -793,17 +802,17 @@ class Dashboard:
             caption=caption,
         )
         self.table.value += caveat_notes_html(view)  # the caveats of the rows, as footnotes
-        self._show_alerts(view, metric, demo)
+        self.current_alerts = alerts
+        self.alerts_view.value = alerts_html(alerts, metric, demo=demo)
 
-    def _show_alerts(self, view: pl.DataFrame, metric: str, demo: bool) -> None:
-        """The alerts of the posts in ``view``: :func:`ayr_analysis.analysis.alerts` over the
-        account's stored history (so the bands are the account's own posts), kept for the posts
-        shown; none without a store."""
+    def _alerts(self, view: pl.DataFrame, metric: str) -> pl.DataFrame | None:
+        """The alerts of the posts in ``view``, as listed (still outside first, then the newest):
+        :func:`ayr_analysis.analysis.alerts` over the account's stored history (so the bands are
+        the account's own posts), kept for the posts shown; None without a store."""
         from . import analysis
 
         if self.history is None or self.store is None:
-            self.alerts_view.value = alerts_html(None, metric)
-            return
+            return None
         found = analysis.alerts(self.history, metric)
         keys = [k for k in ("post_id", "platform", "thread_position")
                 if k in found.columns and k in view.columns]  # fmt: skip
@@ -812,8 +821,7 @@ class Dashboard:
         if "text" in view.columns:
             texts = view.select(*keys, "text").unique(subset=keys, keep="last")
             found = found.join(texts, on=keys, how="left", nulls_equal=True)
-        self.current_alerts = found
-        self.alerts_view.value = alerts_html(found, metric, demo=demo)
+        return found.sort(["active", "since"], descending=True)
 
     def _show_charts(self, drawn: list[alt.TopLevelMixin]) -> None:
         if self.chart_output is not None:

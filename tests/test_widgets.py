@@ -258,7 +258,12 @@ def test_on_the_recorded_demo_history_24h_is_a_real_equal_age_view(tmp_path):
     dash.picker.value = ("campaign", "reel-rush")
     dash.age.value = "24h"
     assert "⚠" not in dash.status.value
-    assert len(dash.current_charts) == 2  # growth curves: the posts were followed from 1 h on
+    # growth curves (the posts were followed from 1 h on), and the first alert's post over its
+    # typical band
+    assert dash.current_alerts is not None and dash.current_alerts.height > 0
+    assert len(dash.current_charts) == 3
+    title = dash.current_charts[2].to_dict()["title"]["text"]
+    assert title.startswith("Views of one ") and title.endswith(" post against its typical band")
     rows = {r[0]: r for r in table_rows(dash)}
     # the table is the analysis layer's answer for the same arguments
     expected = analysis.network_summary(dash.snapshots, "views", "24h")
@@ -337,3 +342,15 @@ def test_alerts_are_the_analysis_answer_for_the_posts_shown(tmp_path):
             assert dash.alerts_view.value.count(mark) == n
     # an alert from a post outside the selection is not listed
     assert set(dash.current_alerts["post_id"]) <= ids
+    # the first alert listed is drawn over its band: the outlook of that post on that network
+    first = dash.current_alerts.row(0, named=True)
+    assert first["active"] or not dash.current_alerts["active"].any()
+    spec = dash.current_charts[-1].to_dict()
+    group = first["platform"] + (f" {first['media_type']}" if first["media_type"] else "")
+    assert spec["title"]["text"] == f"Views of one {group} post against its typical band"
+    expected = analysis.post_outlook(history, "views", first["post_id"], first["platform"])
+    drawn = {tuple(r["value"] for r in d) for d in spec["datasets"].values() if d
+             and "value" in d[0] and "observed_at" in d[0]}  # fmt: skip
+    # its snapshots up to the horizon (7d, with 5% of room) are the line drawn
+    shown = expected.points.filter((pl.col("age_h") > 0) & (pl.col("age_h") <= 168 * 1.05))
+    assert drawn == {tuple(shown["value"].to_list())}
