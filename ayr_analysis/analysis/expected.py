@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from ..schema import DEFAULT_AGES
+from ..schema import DEFAULT_AGES, POST_KEY
 from ._base import age_label, eager, is_demo, need, parse_duration
 from .growth import _with_edges
 from .selection import Unit, _age_seconds, at_age, unit_keys, units
@@ -1167,7 +1167,7 @@ def post_outlook(
             ``platform`` is not given; and as :func:`forecast`.
     """
     frame = units(eager(snapshots))
-    need(frame, ["post_id", "platform"], "post_outlook")
+    need(frame, list(POST_KEY), "post_outlook")
     mine = frame.filter(pl.col("post_id") == post_id)
     if platform is not None:
         mine = mine.filter(pl.col("platform") == platform)
@@ -1192,7 +1192,7 @@ def post_outlook(
     info = row.select(
         *(
             c
-            for c in dict.fromkeys(("post_id", "platform", *by_cols, "published_at", *_EXTRAS))
+            for c in dict.fromkeys((*POST_KEY, *by_cols, "published_at", *_EXTRAS))
             if c in row.columns
         )
     ).row(0, named=True)
