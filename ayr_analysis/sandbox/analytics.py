@@ -108,24 +108,26 @@ def tiktok_inactive_since_h(np_: NetworkPost) -> float:
     >>> 24 < tiktok_inactive_since_h(np_) < 400
     True
     """
-    return _inactive_since_h(np_.shape) if np_.shape is not None else _typical_inactive_h()
-
-
-@functools.lru_cache(maxsize=4096)
-def _inactive_since_h(shape: Shape) -> float:
-    last_active = 0
-    for h in range(0, INACTIVE_HORIZON_H):
-        if shape.share(h + 24) - shape.share(h) >= 0.01:
-            last_active = h + 1
-    return float(last_active)
-
-
-def _typical_inactive_h() -> float:
-    return _inactive_since_h(typical_shape("tiktok"))
+    return _inactive_since_h(np_.shape or typical_shape(np_.platform))
 
 
 #: Ages (h) searched for a TikTok video's last active day.
 INACTIVE_HORIZON_H = 120 * 24
+
+
+@functools.lru_cache(maxsize=4096)
+def _inactive_since_h(shape: Shape) -> float:
+    def active(h: int) -> bool:
+        return shape.share(h + 24) - shape.share(h) >= 0.01
+
+    # the last active age on a 12 h grid, from the end (every wave of a shape lasts a day or
+    # more, so no active stretch hides between two grid points), then to the hour
+    step = 12
+    coarse = next((h for h in range(INACTIVE_HORIZON_H, -1, -step) if active(h)), None)
+    if coarse is None:
+        return 0.0
+    last = max(h for h in range(coarse, coarse + 3 * step) if h == coarse or active(h))
+    return float(last + 1)
 
 
 def x_error() -> dict[str, Any]:
