@@ -53,11 +53,11 @@ __all__ = [
     "notebooks_dir",
     "parse_parameter",
     "published_since",
-    "report_now",
-    "same_posts",
     "report_client",
+    "report_now",
     "resolve_campaigns_file",
     "run_report",
+    "same_posts",
     "report_table_html",
     "use_report_display",
     "use_static_charts",
@@ -827,8 +827,9 @@ def same_posts(frame: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
     >>> same_posts(f, pl.DataFrame({"post_id": ["a"], "platform": ["x"]})).rows()
     [('a', 'x')]
     """
-    keys = [k for k in ("post_id", "platform", "thread_position")
-            if k in frame.columns and k in posts.columns]  # fmt: skip
+    from .schema import UNIT_KEY
+
+    keys = [k for k in UNIT_KEY if k in frame.columns and k in posts.columns]
     return frame.join(posts.select(keys).unique(), on=keys, how="semi", nulls_equal=True)
 
 

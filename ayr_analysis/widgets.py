@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import polars as pl
 
-from .schema import CANONICAL_METRICS, DEFAULT_AGES, PLATFORMS, RATE_BASES
+from .schema import CANONICAL_METRICS, DEFAULT_AGES, PLATFORMS, RATE_BASES, UNIT_KEY
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
@@ -814,8 +814,7 @@ class Dashboard:
         if self.history is None or self.store is None:
             return None
         found = analysis.alerts(self.history, metric)
-        keys = [k for k in ("post_id", "platform", "thread_position")
-                if k in found.columns and k in view.columns]  # fmt: skip
+        keys = [k for k in UNIT_KEY if k in found.columns and k in view.columns]
         shown = view.select(keys).unique()
         found = found.join(shown, on=keys, how="semi", nulls_equal=True)
         if "text" in view.columns:
