@@ -372,6 +372,7 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
             available_reports,
             canonical_parameters,
             check_parameters,
+            check_report_parameters,
             parse_parameter,
             run_report,
         )
@@ -389,6 +390,8 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
             params = canonical_parameters({k: parse_parameter(k, v) for k, v in args.parameter})
             known = {k: v for k, v in params.items() if k in DEFAULT_PARAMETERS}
             check_parameters(**{**known, "output_dir": args.output})
+            for name in names:  # a report's own parameters (e.g. post_performance's days)
+                check_report_parameters(name, {**params, "output_dir": args.output})
         except ReportParameterError as exc:
             print(f"ayr-analysis report: error: {exc}", file=sys.stderr)
             return 2

@@ -36,20 +36,28 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CURATED_REPORTS",
     "DEFAULT_PARAMETERS",
+    "PERFORMANCE_PARAMETERS",
+    "REPORT_PARAMETERS",
     "SNAPSHOT_AGES",
+    "PerformanceParameters",
     "ReportParameterError",
     "ReportParameters",
     "available_reports",
     "canonical_parameters",
     "check_parameters",
+    "check_performance_parameters",
+    "check_report_parameters",
     "collect_snapshots",
     "copy_notebooks",
     "load_posts",
     "notebooks_dir",
     "parse_parameter",
+    "published_since",
     "report_client",
+    "report_now",
     "resolve_campaigns_file",
     "run_report",
+    "same_posts",
     "report_table_html",
     "use_report_display",
     "use_static_charts",
@@ -58,7 +66,12 @@ __all__ = [
 ]
 
 #: The reports ``make report`` runs, in order.
-CURATED_REPORTS: tuple[str, ...] = ("quickstart", "engagement_analysis", "campaign_comparison")
+CURATED_REPORTS: tuple[str, ...] = (
+    "quickstart",
+    "engagement_analysis",
+    "campaign_comparison",
+    "post_performance",
+)
 
 #: Every report parameter and its default (what the notebooks' ``parameters`` cells hold).
 DEFAULT_PARAMETERS: dict[str, Any] = {
@@ -330,6 +343,162 @@ def check_parameters(**params: Any) -> ReportParameters:
         tz=tz,
         output_dir=Path(out).expanduser(),
     )
+
+
+#: The post-performance report's own parameters and their defaults (besides ``source``,
+#: ``profile_key``, ``platforms``, ``metric`` and ``output_dir`` of :data:`DEFAULT_PARAMETERS`).
+PERFORMANCE_PARAMETERS: dict[str, Any] = {
+    "days": 7,
+    "post": None,
+    "horizon": "7d",
+    "band": "10-90",
+    "lookback": "90d",
+}
+
+#: Parameters a report has besides :data:`DEFAULT_PARAMETERS`: report -> name -> default.
+REPORT_PARAMETERS: dict[str, dict[str, Any]] = {"post_performance": PERFORMANCE_PARAMETERS}
+
+#: The bands a post is judged against (as ``analysis.alerts`` names them).
+_BANDS = ("10-90", "25-75")
+#: The common parameters the post-performance report uses (shown at its top).
+_PERFORMANCE_COMMON = ("source", "profile_key", "platforms", "metric")
+
+
+@dataclass(frozen=True)
+class PerformanceParameters:
+    """Checked parameters of the post-performance report (see
+    :func:`check_performance_parameters`)."""
+
+    common: ReportParameters
+    days: int
+    post: str | None  # a post id, or None: the post furthest above its typical value
+    post_platform: str | None  # the post's network, when given as "id:network"
+    horizon: str
+    band: str
+    lookback: str | None  # None: every earlier post
+
+    def table(self) -> pl.DataFrame:
+        """The parameters the report uses, as a two-column frame; no secrets shown."""
+        import polars as pl
+
+        common = self.common.table().filter(pl.col("parameter").is_in(_PERFORMANCE_COMMON))
+        post = self.post if self.post_platform is None else f"{self.post}:{self.post_platform}"
+        own = {"days": self.days, "post": post, "horizon": self.horizon, "band": self.band,
+               "lookback": self.lookback}  # fmt: skip
+        rows = [
+            {"parameter": k, "value": "(none)" if v is None else str(v)} for k, v in own.items()
+        ]
+        return pl.concat([common, pl.DataFrame(rows)])
+
+
+def _duration(name: str, value: Any, example: str, most: timedelta) -> str:
+    from .analysis._base import age_label, parse_duration
+
+    try:
+        span = parse_duration(value)
+    except (ValueError, TypeError):
+        raise ReportParameterError(
+            f"{name} {value!r} is not a duration; write it like {example}"
+        ) from None
+    if span <= timedelta(0) or span > most:
+        raise ReportParameterError(f"{name} {value!r} must be above 0 and at most {most.days} days")
+    return age_label(value)
+
+
+def check_performance_parameters(common: ReportParameters, **params: Any) -> PerformanceParameters:
+    """Check the post-performance report's own parameters (missing ones take
+    :data:`PERFORMANCE_PARAMETERS`), together with the common ones already checked.
+
+    ``days``: the posts published in the last ``days`` days are judged (1 to 365). ``post``: the
+    post drawn against its band, as ``"ID"`` or ``"ID:network"`` (needed when the post is on
+    several networks); None: the post furthest above its typical value. ``horizon``: the age
+    forecast (up to 30 days). ``band``: ``"10-90"`` or ``"25-75"`` (percentiles of the past
+    posts), what an alert means by outside. ``lookback``: the window of past posts the typical
+    curves are built from (None: every earlier post). The metric must be a count that grows
+    with age: ``engagement_rate`` is refused.
+
+    >>> q = check_performance_parameters(check_parameters(), days="3", post="abc:x")
+    >>> q.days, q.post, q.post_platform, q.horizon
+    (3, 'abc', 'twitter', '7d')
+    >>> check_performance_parameters(check_parameters(), band="5-95")
+    Traceback (most recent call last):
+    ...
+    ayr_analysis.reports.ReportParameterError: band '5-95' is not allowed; choose '10-90' (10th to 90th percentile of past posts) or '25-75'
+    """
+    unknown = sorted(set(params) - set(PERFORMANCE_PARAMETERS))
+    if unknown:
+        raise ReportParameterError(
+            f"unknown parameter(s) {', '.join(unknown)}; this report's own parameters are "
+            f"{', '.join(PERFORMANCE_PARAMETERS)}"
+        )
+    p = {**PERFORMANCE_PARAMETERS, **params}
+    # a post id stays text (an id of digits is not a number); "none" still means None
+    p = {k: (parse_parameter(k, v) if isinstance(v, str) and (k != "post" or v.strip().lower()
+             in ("", "none", "null")) else v) for k, v in p.items()}  # fmt: skip
+    if common.metric == "engagement_rate":
+        raise ReportParameterError(
+            "metric 'engagement_rate' is a rate, not a count that grows with post age; "
+            "choose a count such as likes, engagements or views"
+        )
+    if common.profile_key is not None and len(common.profile_key) > 1:
+        raise ReportParameterError(
+            "profile_key: post_performance judges one account against its own past posts; give "
+            "one Profile-Key (or None for the primary profile), not several"
+        )
+    days = p["days"]
+    if isinstance(days, str) and re.fullmatch(r"[+-]?\d+", days.strip()):
+        days = int(days)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+        raise ReportParameterError(f"days {days!r} must be a whole number from 1 to 365")
+    band = p["band"]
+    if band not in _BANDS:
+        raise ReportParameterError(
+            f"band {band!r} is not allowed; choose '10-90' (10th to 90th percentile of past "
+            "posts) or '25-75'"
+        )
+    horizon = _duration("horizon", p["horizon"], "'7d' or '72h'", timedelta(days=30))
+    lookback = p["lookback"]
+    if lookback is not None:
+        lookback = _duration("lookback", lookback, "'90d', or None for every earlier post",
+                             timedelta(days=3650))  # fmt: skip
+    post, network = p["post"], None
+    if post is not None:
+        text = str(post).strip()
+        if ":" in text:
+            text, name = (part.strip() for part in text.rsplit(":", 1))
+            from .platforms import UnknownPlatformError, resolve
+
+            try:
+                network = resolve(name)
+            except UnknownPlatformError as exc:
+                raise ReportParameterError(f"post: {exc}") from None
+        if not text or any(c.isspace() for c in text):
+            raise ReportParameterError(
+                f"post {post!r} is not a post id; give an Ayrshare post id, optionally with its "
+                "network ('ID:tiktok'), or None for the post furthest above typical"
+            )
+        post = text
+    return PerformanceParameters(
+        common=common, days=days, post=post, post_platform=network, horizon=horizon, band=band,
+        lookback=lookback,
+    )  # fmt: skip
+
+
+def check_report_parameters(name: str, params: Mapping[str, Any]) -> None:
+    """Check every parameter report ``name`` takes (the common ones, then its own, if any);
+    raises :class:`ReportParameterError` on the first wrong one. Parameters the report does not
+    know are left to the notebook (papermill passes them on).
+
+    >>> check_report_parameters("post_performance", {"days": "0"})
+    Traceback (most recent call last):
+    ...
+    ayr_analysis.reports.ReportParameterError: days 0 must be a whole number from 1 to 365
+    """
+    params = canonical_parameters(params)
+    common = check_parameters(**{k: v for k, v in params.items() if k in DEFAULT_PARAMETERS})
+    own = REPORT_PARAMETERS.get(name)
+    if own is not None and name == "post_performance":
+        check_performance_parameters(common, **{k: v for k, v in params.items() if k in own})
 
 
 def parse_parameter(name: str, value: str) -> Any:
@@ -620,6 +789,50 @@ def snapshot_frames(
     return store.frames(post_ids=ids, platforms=list(networks) if networks else None)
 
 
+def report_now(params: ReportParameters, client: AyrshareClient) -> datetime:
+    """The report's "now": the demo world's frozen clock (the same every run), else the time of
+    this machine (UTC).
+
+    >>> p = check_parameters()
+    >>> report_now(p, report_client(p)).isoformat()
+    '2026-11-20T12:00:00+00:00'
+    """
+    if params.is_demo and client.demo is not None:
+        return client.demo.clock.now()
+    return datetime.now(UTC)
+
+
+def published_since(frame: pl.DataFrame, since: datetime) -> pl.DataFrame:
+    """The rows of ``frame`` whose post was published at or after ``since`` (rows without a
+    publication time are left out).
+
+    >>> import polars as pl
+    >>> t = datetime(2026, 11, 1, tzinfo=UTC)
+    >>> f = pl.DataFrame({"post_id": ["a", "b", "c"],
+    ...     "published_at": [t, t + timedelta(days=5), None]})
+    >>> published_since(f, t + timedelta(days=1))["post_id"].to_list()
+    ['b']
+    """
+    import polars as pl
+
+    return frame.filter(pl.col("published_at") >= since)
+
+
+def same_posts(frame: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` about the posts of ``posts`` (the same post on the same network,
+    and tweet of a thread, when both have those columns), in ``frame``'s order.
+
+    >>> import polars as pl
+    >>> f = pl.DataFrame({"post_id": ["a", "a", "b"], "platform": ["x", "tiktok", "x"]})
+    >>> same_posts(f, pl.DataFrame({"post_id": ["a"], "platform": ["x"]})).rows()
+    [('a', 'x')]
+    """
+    from .schema import UNIT_KEY
+
+    keys = [k for k in UNIT_KEY if k in frame.columns and k in posts.columns]
+    return frame.join(posts.select(keys).unique(), on=keys, how="semi", nulls_equal=True)
+
+
 # --------------------------------------------------------------------------- rendering
 
 
@@ -774,7 +987,8 @@ def run_report(
         raise ValueError(f"unknown report {name!r}; available: {', '.join(available)}")
     params = canonical_parameters(parameters or {})
     params["output_dir"] = str(Path(output_dir).resolve())
-    # a notebook may have parameters of its own: those are passed through unchecked
+    # a notebook's own parameters (REPORT_PARAMETERS) are checked too; others pass unchecked
+    check_report_parameters(name, params)
     checked = check_parameters(**{k: v for k, v in params.items() if k in DEFAULT_PARAMETERS})
     out = checked.output_dir
     out.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import polars as pl
 
-from .schema import CANONICAL_METRICS, DEFAULT_AGES, PLATFORMS, RATE_BASES
+from .schema import CANONICAL_METRICS, DEFAULT_AGES, PLATFORMS, RATE_BASES, UNIT_KEY
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
@@ -48,6 +48,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "AGES",
+    "DIRECTIONS",
+    "MAX_ALERTS",
     "RATE_BASES",
     "RATE_FORMS",
     "Controls",
@@ -55,6 +57,7 @@ __all__ = [
     "build_controls",
     "build_layout",
     "campaigns_without_posts",
+    "alerts_html",
     "html_table",
     "picker_options",
     "selected_post_ids",
@@ -262,6 +265,76 @@ def html_table(
     return table_html(table.select(picked), percent=pct, caption=caption or None, headers=columns)
 
 
+#: How the dashboard names an alert's direction.
+DIRECTIONS: dict[str, str] = {"above": "▲ above its band", "below": "▼ below its band"}
+#: At most this many alerts are listed (the newest first; the count says how many there are).
+MAX_ALERTS = 12
+_ALERT_STYLE = (
+    "<style>.ayr-alerts .above{color:#15803d;font-weight:600}"
+    ".ayr-alerts .below{color:#b91c1c;font-weight:600}"
+    ".ayr-alerts td:not(:first-child){white-space:nowrap}</style>"
+)
+
+
+def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90",
+                demo: bool = False) -> str:  # fmt: skip
+    """The dashboard's alerts: one row per post and crossing of its typical band, from
+    :func:`ayr_analysis.analysis.alerts` (posts above or below the ``band`` percentiles of the
+    past posts of their network and media type at the same age). ``None``: no snapshot store,
+    so no history to build the bands from.
+
+    >>> import polars as pl, datetime as dt
+    >>> t = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
+    >>> a = pl.DataFrame({"post_id": ["p"], "platform": ["tiktok"], "text": ["Hi"],
+    ...     "direction": ["above"], "since": [t], "age": ["30h"], "value": [900.0],
+    ...     "low": [10.0], "high": [400.0], "typical": [100.0], "index": [9.0], "active": [True]})
+    >>> html = alerts_html(a, "likes")
+    >>> "1 alert:" in html and "▲ above its band" in html and 'class="alert above"' in html
+    True
+    """
+    label = metric.replace("_", " ")
+    lo, hi = band.split("-")
+    what = (f"{label} outside the {lo}th-{hi}th percentile band of the past posts of the same "
+            "network and media type at the same age")  # fmt: skip
+    if alerts is None:
+        text = ("Alerts need history: give the dashboard a snapshot store "
+                "(Dashboard(store=...)) so posts can be judged against their typical band.")  # fmt: skip
+        return f'<div class="ayr-alerts"><span>{html.escape(text)}</span></div>'
+    if alerts.is_empty():
+        text = (f"No alert: no selected post has run with its {what} (ages with fewer than 5 "
+                "past posts are not judged).")  # fmt: skip
+        return f'<div class="ayr-alerts"><span class="alert none">{html.escape(text)}</span></div>'
+    from .formatting import format_value
+
+    shown = alerts.sort(["active", "since"], descending=True, maintain_order=True).head(MAX_ALERTS)
+    n = alerts.height
+    head = f"{n} alert{'s' if n != 1 else ''}: posts with their {what}"
+    head += f" ({MAX_ALERTS} shown: still outside first, then the newest)" if n > MAX_ALERTS else ""
+    head += " (demo data)" if demo else ""
+    cols = ["Post", "Network", "Alert", "Since", "Post age", f"{label.capitalize()}",
+            "Typical", "Band low", "Band high", "Index", "Still outside"]  # fmt: skip
+    rows = []
+    for r in shown.iter_rows(named=True):
+        text = str(r.get("text") or r["post_id"])
+        cells = [
+            html.escape(text if len(text) <= 60 else text[:59] + "…"),
+            html.escape(str(r["platform"])),
+            f'<span class="alert {html.escape(r["direction"])}">'
+            f"{html.escape(DIRECTIONS.get(r['direction'], r['direction']))}</span>",
+            html.escape(format_value(r["since"])),
+            html.escape(str(r["age"])),
+            *(html.escape(format_value(r[c])) for c in ("value", "typical", "low", "high")),
+            html.escape(format_value(r["index"])),
+            "yes" if r["active"] else "no",
+        ]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    header = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    return (
+        f'{_ALERT_STYLE}<table class="ayr-table ayr-alerts"><caption>{html.escape(head)}'
+        f"</caption><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 _TABLE_CSS = (
     "<style>.ayr-table{border-collapse:collapse;font-size:12px;margin-top:6px}"
     ".ayr-table th,.ayr-table td{border:1px solid #ddd;padding:3px 8px;text-align:right}"
@@ -289,6 +362,7 @@ class Controls:
     banner: w.HTML
     chart_view: w.HTML
     table: w.HTML
+    alerts: w.HTML
 
 
 def build_controls(
@@ -381,11 +455,13 @@ def build_controls(
         banner=w.HTML(value=""),
         chart_view=w.HTML(value="", layout=w.Layout(min_height="120px")),
         table=w.HTML(value=""),
+        alerts=w.HTML(value=""),
     )
 
 
 def build_layout(c: Controls) -> w.VBox:
-    """Arrange the controls: pickers on top, buttons and status, then chart and table.
+    """Arrange the controls: pickers on top, buttons and status, then the alerts, charts and
+    table.
 
     >>> box = build_layout(build_controls([("All posts", ("recent", 7))]))
     >>> type(box).__name__
@@ -394,7 +470,7 @@ def build_layout(c: Controls) -> w.VBox:
     left = w.VBox([c.picker, c.metric, c.age, c.rate_by, c.rate_form])
     top = w.HBox([left, c.platforms])
     buttons = w.HBox([c.refresh_button, c.tracking])
-    box = w.VBox([c.banner, top, buttons, c.status, c.chart_view, c.table])
+    box = w.VBox([c.banner, top, buttons, c.status, c.alerts, c.chart_view, c.table])
     box.add_class("ayr-dashboard")
     return box
 
@@ -435,9 +511,12 @@ class Dashboard:
     until then). The arguments are checked at once.
 
     Controls are attributes (``picker``, ``platforms``, ``metric``, ``rate_by``, ``rate_form``,
-    ``age``, ``refresh_button``, ``tracking``, ``status``, ``chart_view``, ``table``); the
-    Altair charts drawn last are ``current_chart`` (network comparison) and ``current_charts``.
-    """
+    ``age``, ``refresh_button``, ``tracking``, ``status``, ``chart_view``, ``table``,
+    ``alerts_view``); the Altair charts drawn last are ``current_chart`` (network comparison) and
+    ``current_charts``. With a store, ``alerts_view`` lists the selected posts running outside
+    their typical band (:func:`ayr_analysis.analysis.alerts` over the account's stored posts;
+    the frame is ``current_alerts``), and the first of them is drawn over its band with its
+    forecast (:func:`ayr_analysis.charts.expected_curve`), after the other charts."""
 
     def __init__(
         self,
@@ -470,6 +549,11 @@ class Dashboard:
         self.posts: pl.DataFrame | None = None  # the post history, read by load()
         self._load_tried = False
         self.snapshots: pl.DataFrame | None = None
+        #: every stored snapshot of the account's posts (the history the typical bands of the
+        #: alerts come from); None without a store
+        self.history: pl.DataFrame | None = None
+        #: the alerts shown last (:func:`ayr_analysis.analysis.alerts` of the selected posts)
+        self.current_alerts: pl.DataFrame | None = None
         self.source: str | None = None
         self.current_chart: alt.TopLevelMixin | None = None
         self.current_charts: list[alt.TopLevelMixin] = []
@@ -489,7 +573,7 @@ class Dashboard:
         self.picker, self.platforms, self.metric = c.picker, c.platforms, c.metric
         self.rate_by, self.rate_form, self.age = c.rate_by, c.rate_form, c.age
         self.refresh_button, self.tracking, self.status = c.refresh_button, c.tracking, c.status
-        self.chart_view, self.table = c.chart_view, c.table
+        self.chart_view, self.table, self.alerts_view = c.chart_view, c.table, c.alerts
         self.chart_output = w.Output() if render == "vega" else None
         self.widget = build_layout(c)
         if self.chart_output is not None:
@@ -544,7 +628,8 @@ class Dashboard:
         except Exception as exc:
             # no stale charts next to an error: what is on screen must match the controls
             self.current_chart, self.current_charts = None, []
-            self.chart_view.value, self.table.value = "", ""
+            self.chart_view.value, self.table.value, self.alerts_view.value = "", "", ""
+            self.current_alerts = None
             if self.chart_output is not None:
                 self.chart_output.clear_output()
             self.show_error(f"Could not {what}: {_message(exc)}")
@@ -626,6 +711,13 @@ class Dashboard:
         if self.store is not None:  # every snapshot, with publication time and text from history
             self.snapshots = self.store.frames(post_ids=ids).wide
             self.source = self.store.source or self.source
+            # the account's posts (not only the selected ones): the alerts' typical bands
+            own = (
+                self.posts["post_id"].drop_nulls().unique().to_list()
+                if self.posts is not None
+                else None
+            )
+            self.history = self.store.frames(post_ids=own).wide
         self.redraw()
         when = datetime.now(UTC).strftime("%H:%M:%S UTC")
         seen = self.snapshots.height if self.snapshots is not None else 0
@@ -661,7 +753,8 @@ class Dashboard:
         from .formatting import caveat_notes_html
 
         self.current_chart, self.current_charts = None, []
-        self.chart_view.value, self.table.value = "", ""
+        self.chart_view.value, self.table.value, self.alerts_view.value = "", "", ""
+        self.current_alerts = None
         view = self._view()
         metric, age, demo = self.metric.value, self.age.value, self.source == "demo"
         at = None if age == "latest" else age
@@ -677,6 +770,14 @@ class Dashboard:
             view, metric, at_age=at, rate_by=self.rate_by.value, rate_form=self.rate_form.value,
             followers=self._followers(platforms),
         )  # fmt: skip
+        alerts = self._alerts(view, metric)
+        if alerts is not None and alerts.height:  # the first alert listed, over its band
+            first = alerts.row(0, named=True)
+            outlook = analysis.post_outlook(
+                self.history if self.history is not None else view, metric, first["post_id"],
+                first["platform"],
+            )  # fmt: skip
+            drawn.append(charts.expected_curve(outlook))
         self.current_chart, self.current_charts = comparison, drawn
         self._show_charts(drawn)
         definition = table["definition"].drop_nulls()
@@ -705,6 +806,25 @@ class Dashboard:
             caption=caption,
         )
         self.table.value += caveat_notes_html(table)  # the footnotes of the Caveats column
+        self.current_alerts = alerts
+        self.alerts_view.value = alerts_html(alerts, metric, demo=demo)
+
+    def _alerts(self, view: pl.DataFrame, metric: str) -> pl.DataFrame | None:
+        """The alerts of the posts in ``view``, as listed (still outside first, then the newest):
+        :func:`ayr_analysis.analysis.alerts` over the account's stored history (so the bands are
+        the account's own posts), kept for the posts shown; None without a store."""
+        from . import analysis
+
+        if self.history is None or self.store is None:
+            return None
+        found = analysis.alerts(self.history, metric)
+        keys = [k for k in UNIT_KEY if k in found.columns and k in view.columns]
+        shown = view.select(keys).unique()
+        found = found.join(shown, on=keys, how="semi", nulls_equal=True)
+        if "text" in view.columns:
+            texts = view.select(*keys, "text").unique(subset=keys, keep="last")
+            found = found.join(texts, on=keys, how="left", nulls_equal=True)
+        return found.sort(["active", "since"], descending=True)
 
     def _show_charts(self, drawn: list[alt.TopLevelMixin]) -> None:
         if self.chart_output is not None:

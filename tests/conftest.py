@@ -91,6 +91,7 @@ TEST_KINDS: dict[str, str] = {
     "test_caveat_notebooks.py": "notebooks",
     "test_live_monitor_notebook.py": "notebooks",
     "test_notebooks.py": "notebooks",
+    "test_post_performance_notebook.py": "notebooks",
     "test_dashboard_browser.py": "browser",
 }
 

@@ -39,7 +39,10 @@ def test_bench_script_help(name):
 
 def test_reports_bench_knows_the_curated_reports():
     out = _run("bench_reports", "--smoke")
-    assert "(quickstart, engagement_analysis, campaign_comparison); nothing timed" in out
+    assert (
+        "(quickstart, engagement_analysis, campaign_comparison, post_performance); nothing timed"
+        in out
+    )
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ titles and marks can be read from the page.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -115,7 +116,8 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         page.goto(url, wait_until="domcontentloaded", timeout=120_000)
         page.wait_for_selector(".ayr-chart svg .role-axis-title", timeout=120_000)
         assert "Median likes (count)" in axis_titles(page)
-        assert page.locator(".ayr-chart svg").count() == 2  # networks, and growth with age
+        # networks, growth with age, and the first alert's post over its typical band
+        assert page.locator(".ayr-chart svg").count() == 3
         bars = page.locator(".ayr-chart svg .mark-rect.layer_0_marks path").count()
         assert bars == 4  # the four networks of the campaign reel-rush
         assert page.get_by_text("DEMO DATA", exact=False).count() >= 1
@@ -126,6 +128,24 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         assert any(n.startswith("[1] meta_comment_count: ") for n in notes), notes
         markers = page.locator("table.ayr-table td.notes").all_text_contents()
         assert any(m.startswith("[1] ") and "post" in m for m in markers), markers
+        # alerts: the campaign's posts running outside their typical band, marked by direction
+        alerts = page.locator("table.ayr-alerts")
+        assert alerts.count() == 1
+        caption = alerts.locator("caption").inner_text()
+        assert re.match(r"\d+ alerts?: posts with their likes outside the 10th-90th", caption)
+        marks = alerts.locator("span.alert")
+        assert marks.count() >= 1
+        for text in marks.all_inner_texts():
+            assert text in ("▲ above its band", "▼ below its band")
+        colors = {page.evaluate("e => getComputedStyle(e).color", m.element_handle())
+                  for m in marks.all()}  # fmt: skip
+        assert colors <= {"rgb(21, 128, 61)", "rgb(185, 28, 28)"}  # green above, red below
+        third = page.locator(".ayr-chart").nth(2)
+        band = third.locator("svg .role-title-text").first.text_content()
+        assert re.fullmatch(r"Likes of one [a-z]+( [a-z]+)? post against its typical band", band)
+        first = alerts.locator("tbody tr").first.locator("td").first.inner_text()
+        subtitle = " ".join(third.locator("svg .role-title-subtitle").all_text_contents())
+        assert f"post: {first.rstrip('…')}" in subtitle  # the chart is the first alert's post
         page.screenshot(path=str(artifacts / "dashboard-before.png"), full_page=True)
 
         # choose another metric in the dropdown, then press Refresh
@@ -150,8 +170,8 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         page.wait_for_selector(
             ".ayr-chart svg .role-title-text:has-text('at post age 24h')", timeout=60_000
         )
-        assert page.locator(".ayr-chart svg").count() == 2  # network comparison and growth
-        table = page.locator("table.ayr-table").inner_text()
+        assert page.locator(".ayr-chart svg").count() == 3  # comparison, growth, an alert
+        table = page.locator("table.ayr-table:not(.ayr-alerts)").inner_text()
         assert "at post age 24h" in table and "not reported by the network" not in table
         page.screenshot(path=str(artifacts / "dashboard-24h.png"), full_page=True)
     except Exception:

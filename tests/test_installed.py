@@ -33,7 +33,12 @@ REPO = Path(__file__).resolve().parent.parent
 #: What a wheel is built from (pyproject.toml's packages, package-dir, readme and license).
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "ayr_analysis", "notebooks")
 #: Charts each curated report shows (at least), as in test_notebooks.py.
-EXPECTED_CHARTS = {"quickstart": 1, "engagement_analysis": 5, "campaign_comparison": 3}
+EXPECTED_CHARTS = {
+    "quickstart": 1,
+    "engagement_analysis": 5,
+    "campaign_comparison": 3,
+    "post_performance": 2,
+}
 #: What ipykernel and jupyter_client print when a kernel's channel is not encrypted or its
 #: connection file is not private: none of it may reach the user's terminal. (Not checked: an
 #: ERROR "KeyboardInterrupt caught in kernel." that a loaded machine may show at the end of a

@@ -249,7 +249,7 @@ def test_cli_unknown_report_lists_the_available_ones(capsys):
     assert cli.main(["report", "nope"]) == 2
     err = capsys.readouterr().err
     assert "unknown report 'nope'; available: " in err
-    for name in ("quickstart", "engagement_analysis", "campaign_comparison"):
+    for name in ("quickstart", "engagement_analysis", "campaign_comparison", "post_performance"):
         assert name in err
 
 
@@ -322,7 +322,12 @@ def test_cli_all_means_the_curated_reports(capsys, tmp_path):
     # a bad value stops before anything runs, also for 'all' (and 'all' is a known name)
     assert cli.main(["report", "all", "-o", str(tmp_path), "-p", "metric", "lieks"]) == 2
     assert "metric 'lieks' is not a canonical metric" in capsys.readouterr().err
-    assert reports.CURATED_REPORTS == ("quickstart", "engagement_analysis", "campaign_comparison")
+    assert reports.CURATED_REPORTS == (
+        "quickstart",
+        "engagement_analysis",
+        "campaign_comparison",
+        "post_performance",
+    )
     assert set(reports.CURATED_REPORTS) <= set(reports.available_reports())
     makefile = Path(__file__).resolve().parent.parent / "Makefile"
     assert "ayr-analysis report all -o reports" in makefile.read_text()
@@ -439,3 +444,51 @@ def test_cli_report_runs_in_the_working_folder_without_kernel_warnings(tmp_path)
     assert "mine.toml" in executed and "DEMO data" not in executed
     assert (work / "out" / "quickstart.html").stat().st_size > 10_000
     assert sorted(p.name for p in work.iterdir()) == [".env", "mine.toml", "out"]
+
+
+def test_post_performance_parameters_are_checked_before_anything_runs(capsys, tmp_path):
+    """The report's own parameters (days, post, horizon, band, lookback) are checked by the CLI
+    with the common ones: a wrong value stops before any notebook runs."""
+    cases = [
+        (["-p", "days", "0"], "days 0 must be a whole number from 1 to 365"),
+        (["-p", "band", "5-95"], "band '5-95' is not allowed; choose '10-90'"),
+        (["-p", "horizon", "soon"], "horizon 'soon' is not a duration"),
+        (["-p", "horizon", "40d"], "horizon '40d' must be above 0 and at most 30 days"),
+        (["-p", "post", "abc:myspace"], "post: unknown platform 'myspace'"),
+        (["-p", "metric", "engagement_rate"], "metric 'engagement_rate' is a rate"),
+        (["-p", "profile_key", "all"], "post_performance judges one account"),
+    ]
+    for args, message in cases:
+        assert cli.main(["report", "post_performance", "-o", str(tmp_path), *args]) == 2, args
+        err = capsys.readouterr().err
+        assert message in err, (args, err)
+    # 'all' includes it: its parameters are checked too
+    assert cli.main(["report", "all", "-o", str(tmp_path), "-p", "days", "-3"]) == 2
+    assert "days -3 must be a whole number" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.html")) and not list(tmp_path.glob("*.ipynb"))
+    with pytest.raises(reports.ReportParameterError, match="lookback 'ever' is not a duration"):
+        reports.run_report("post_performance", {"lookback": "ever"}, tmp_path)
+
+
+def test_post_performance_parameters_are_normalised():
+    p = reports.check_parameters(platforms="x,tiktok", metric="views")
+    q = reports.check_performance_parameters(
+        p, days="14", post="0123:X", horizon="72h", band="25-75", lookback="none"
+    )
+    assert (q.days, q.post, q.post_platform, q.horizon, q.band, q.lookback) == (
+        14, "0123", "twitter", "72h", "25-75", None,
+    )  # fmt: skip
+    assert reports.check_performance_parameters(p, post="0123").post == "0123"  # stays text
+    assert dict(q.table().rows()) == {
+        "source": "demo", "profile_key": "(none)", "platforms": "twitter, tiktok",
+        "metric": "views", "days": "14", "post": "0123:twitter", "horizon": "72h",
+        "band": "25-75", "lookback": "(none)",
+    }  # fmt: skip
+    defaults = reports.check_performance_parameters(p)
+    assert (defaults.days, defaults.post, defaults.horizon, defaults.band, defaults.lookback) == (
+        7, None, "7d", "10-90", "90d",
+    )  # fmt: skip
+    with pytest.raises(reports.ReportParameterError, match="unknown parameter"):
+        reports.check_performance_parameters(p, dayz=3)
+    with pytest.raises(reports.ReportParameterError, match="is not a post id"):
+        reports.check_performance_parameters(p, post="two words")

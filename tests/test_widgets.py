@@ -258,7 +258,12 @@ def test_on_the_recorded_demo_history_24h_is_a_real_equal_age_view(tmp_path):
     dash.picker.value = ("campaign", "reel-rush")
     dash.age.value = "24h"
     assert "⚠" not in dash.status.value
-    assert len(dash.current_charts) == 2  # growth curves: the posts were followed from 1 h on
+    # growth curves (the posts were followed from 1 h on), and the first alert's post over its
+    # typical band
+    assert dash.current_alerts is not None and dash.current_alerts.height > 0
+    assert len(dash.current_charts) == 3
+    title = dash.current_charts[2].to_dict()["title"]["text"]
+    assert title.startswith("Views of one ") and title.endswith(" post against its typical band")
     rows = {r[0]: r for r in table_rows(dash)}
     # the table is the analysis layer's answer for the same arguments
     expected = analysis.network_summary(dash.snapshots, "views", "24h")
@@ -285,3 +290,80 @@ def test_on_the_recorded_demo_history_24h_is_a_real_equal_age_view(tmp_path):
     for note in notes:
         assert note in dash.table.value.replace("&#x27;", "'")
     assert "[&#x27;" not in dash.table.value  # no list shown as a Python repr
+
+
+def test_alerts_table_says_what_an_alert_is_and_marks_its_direction():
+    from datetime import UTC, datetime
+
+    from ayr_analysis.widgets import MAX_ALERTS, alerts_html
+
+    t = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    row = {"post_id": "p", "platform": "tiktok", "text": "<b>Hi</b>", "direction": "above",
+           "since": t, "age": "30h", "value": 900.0, "low": 10.0, "high": 400.0,
+           "typical": 100.0, "index": 9.0, "active": True}  # fmt: skip
+    out = alerts_html(pl.DataFrame([row]), "likes", demo=True)
+    cells = re.findall(r"<td>(.*?)</td>", out)
+    assert cells == ["&lt;b&gt;Hi&lt;/b&gt;", "tiktok",
+                     '<span class="alert above">▲ above its band</span>', "2026-11-20 09:00 UTC",
+                     "30h", "900", "100", "10", "400", "9", "yes"]  # fmt: skip
+    assert "1 alert: posts with their likes outside the 10th-90th percentile band" in out
+    assert "(demo data)" in out and "shown:" not in out
+    many = pl.DataFrame([{**row, "post_id": str(i), "direction": "below", "active": i % 2 == 0,
+                          "since": t.replace(hour=i)} for i in range(15)])  # fmt: skip
+    out = alerts_html(many, "views", band="25-75")
+    assert "15 alerts: posts with their views outside the 25th-75th" in out
+    assert f"({MAX_ALERTS} shown: still outside first, then the newest)" in out
+    assert out.count("<tr>") == MAX_ALERTS + 1  # the header and the rows shown
+    assert out.count("▼ below its band") == MAX_ALERTS
+    shown_since = re.findall(r"2026-11-20 (\d\d):00 UTC", out)
+    assert shown_since[:3] == ["14", "12", "10"]  # posts still outside first, newest first
+    assert "No alert" in alerts_html(many.clear(), "likes")
+    assert "give the dashboard a snapshot store" in alerts_html(None, "likes")
+
+
+def test_without_a_store_the_dashboard_says_alerts_need_history(dash):
+    assert dash.current_alerts is None
+    assert "Alerts need history" in dash.alerts_view.value
+
+
+@pytest.mark.slow
+def test_alerts_are_the_analysis_answer_for_the_posts_shown(tmp_path):
+    """With a store, the dashboard lists :func:`analysis.alerts` over the account's stored
+    history, for the selected posts only, and follows the metric."""
+    import ayr_analysis as ayr
+    from ayr_analysis import analysis
+    from ayr_analysis.widgets import MAX_ALERTS
+
+    store = ayr.demo_store(tmp_path / "snaps", profiles=[None], platforms=["tiktok", "instagram"],
+                           progress=False)  # fmt: skip
+    dash = Dashboard(demo_client(), store=store, campaigns=CAMPAIGNS)
+    assert dash.load(), dash.status.value
+    dash.picker.value = ("campaign", "reel-rush")
+    history = store.frames(post_ids=dash.posts["post_id"].unique().to_list()).wide
+    ids = set(dash.selected_ids())
+    for metric in ("likes", "views"):
+        dash.metric.value = metric
+        expected = analysis.alerts(history, metric).filter(pl.col("post_id").is_in(ids))
+        shown = dash.current_alerts
+        assert expected.height > 0  # the demo world's outliers: something to mark
+        keys = ["post_id", "platform", "direction", "since", "value", "low", "high", "active"]
+        assert sorted(shown.select(keys).rows()) == sorted(expected.select(keys).rows())
+        assert f"{expected.height} alert" in dash.alerts_view.value
+        listed = expected.sort(["active", "since"], descending=True).head(MAX_ALERTS)
+        for direction, mark in (("above", "▲ above its band"), ("below", "▼ below its band")):
+            n = listed.filter(pl.col("direction") == direction).height
+            assert dash.alerts_view.value.count(mark) == n
+    # an alert from a post outside the selection is not listed
+    assert set(dash.current_alerts["post_id"]) <= ids
+    # the first alert listed is drawn over its band: the outlook of that post on that network
+    first = dash.current_alerts.row(0, named=True)
+    assert first["active"] or not dash.current_alerts["active"].any()
+    spec = dash.current_charts[-1].to_dict()
+    group = first["platform"] + (f" {first['media_type']}" if first["media_type"] else "")
+    assert spec["title"]["text"] == f"Views of one {group} post against its typical band"
+    expected = analysis.post_outlook(history, "views", first["post_id"], first["platform"])
+    drawn = {tuple(r["value"] for r in d) for d in spec["datasets"].values() if d
+             and "value" in d[0] and "observed_at" in d[0]}  # fmt: skip
+    # its snapshots up to the horizon (7d, with 5% of room) are the line drawn
+    shown = expected.points.filter((pl.col("age_h") > 0) & (pl.col("age_h") <= 168 * 1.05))
+    assert drawn == {tuple(shown["value"].to_list())}
