@@ -67,6 +67,25 @@ def test_index_distribution_chart_orders_campaigns_by_the_analysis_median():
     ]  # 0 kept, null campaign out
 
 
+def test_index_distribution_chart_per_network():
+    idx = pl.DataFrame(
+        {
+            "post_id": list("abcd"),
+            "platform": ["tiktok", "twitter", "tiktok", "twitter"],
+            "index": [0.5, 0.7, 2.0, 3.0],
+            "status": ["ok"] * 4,
+        }
+    )
+    spec = charts.index_distribution(idx, by="platform").to_dict()
+    summary = analysis.index_distribution(idx, by="platform")
+    bars = _values(spec, _layers(spec)[0])
+    assert [b["platform"] for b in bars] == summary["platform"].to_list() == ["twitter", "tiktok"]
+    ticks = _values(spec, _layers(spec)[1])
+    assert sorted((t["platform"], t["index"]) for t in ticks) == [
+        ("tiktok", 0.5), ("tiktok", 2.0), ("twitter", 0.7), ("twitter", 3.0),
+    ]  # fmt: skip
+
+
 def test_backtest_chart_draws_every_method_per_network():
     scales = [800 + (i * 37) % 500 for i in range(40)]
     bt = analysis.backtest(frame(regular_posts(scales, every_h=24)), "likes", min_posts=5)

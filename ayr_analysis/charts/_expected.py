@@ -210,9 +210,8 @@ def index_distribution(
     if not shown.height:
         return _empty(title, demo_, notes)
     order = shown[by].to_list()
-    posts = index.filter((pl.col("status") == "ok") & pl.col(by).is_in(order)).select(
-        by, "post_id", "platform", "index"
-    )
+    keep = list(dict.fromkeys([by, "post_id", "platform", "index"]))  # by may be "platform"
+    posts = index.filter((pl.col("status") == "ok") & pl.col(by).is_in(order)).select(keep)
     y = alt.Y(f"{by}:N", sort=order, title=by.capitalize())
     # symlog: ratios read evenly above 1 and a post with 0 (an index of 0) still has its place
     scale = alt.Scale(type="symlog", constant=1)
