@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common  # noqa: E402
 
-HEAVY = ("altair", "ipywidgets", "pandas", "pyarrow", "duckdb", "IPython", "tqdm", "tenacity")
+HEAVY = ("altair", "ipywidgets", "pandas", "pyarrow", "duckdb", "IPython", "tqdm")
 REPORT = f"import sys, json; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
 
 CASES = {

@@ -229,6 +229,27 @@ def test_caveats_are_set_on_the_rows_they_apply_to():
     assert got["bluesky"] == ()
 
 
+def test_a_rows_caveats_keep_the_networks_order_and_every_network_row_gets_a_list():
+    # three caveats of one network on one row (the most the per-row table holds), listed in the
+    # order the network declares them; the same answer in either order of networks
+    story = {"mediaProductType": "STORY", "analytics": {"commentsCount": 0, "reachCount": 3}}
+    for answer in (
+        {"id": "p1", "instagram": story, "bluesky": {"analytics": {"likeCount": 1}}},
+        {"id": "p1", "bluesky": {"analytics": {"likeCount": 1}}, "instagram": story},
+    ):
+        got = dict(caveats(answer))
+        assert got["instagram"] == (
+            "meta_comment_count",
+            "ig_story_floor",
+            "ig_story_replies_region",
+        )
+        assert got["bluesky"] == ()
+    wide = normalize([], fetched_at=T0).wide
+    assert wide.schema["caveats"] == pl.List(pl.String) and wide.height == 0
+    only_bluesky = normalize({"id": "p2", "bluesky": {"analytics": {"likeCount": 1}}}).wide
+    assert only_bluesky["caveats"].to_list() == [[]]
+
+
 def test_caveat_notes_explain_each_code_once():
     from ayr_analysis.formatting import caveat_notes
 

@@ -338,6 +338,7 @@ print("done")
 """
 
 
+@pytest.mark.slow  # three interpreters racing to append: about 8 s of CPU
 def test_two_processes_appending_overlapping_frames_write_each_row_once(tmp_path):
     script = _WRITER.format(here=str(HERE), path=str(tmp_path), start=time.time() + 3.0)
     procs = [

@@ -78,6 +78,12 @@ def week(tmp_path: Path, name: str, *, thrift: bool = True, **kwargs):
     return tracker, store, recorder, posts, started
 
 
+#: The tests on the simulated week (client, sandbox, normaliser and store together: about a
+#: thousand requests and a few thousand Parquet files, 45 s of CPU for both runs) are left out
+#: of ``make test-fast``; ``make test`` runs them.
+week_long = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("thrift")
@@ -87,6 +93,7 @@ def runs(tmp_path_factory):
     }
 
 
+@week_long
 def test_no_request_to_a_network_after_its_permanent_error(runs):
     tracker, store, recorder, _, _ = runs["thrift"]
     errors = store.scan("errors").collect()
@@ -105,6 +112,7 @@ def test_no_request_to_a_network_after_its_permanent_error(runs):
     assert tracker.result.saved["permanent"] > 0
 
 
+@week_long
 def test_a_post_with_no_network_left_is_no_longer_asked(runs):
     tracker, store, recorder, _, _ = runs["thrift"]
     gone = [pid for pid in tracker.post_ids if tracker.left(pid) == set()]
@@ -115,6 +123,7 @@ def test_a_post_with_no_network_left_is_no_longer_asked(runs):
         assert [a for a in recorder.asked if a[1] == pid and a[0] > last] == [], pid
 
 
+@week_long
 def test_no_scheduled_post_is_asked_before_its_time(runs):
     _, _, recorder, posts, started = runs["thrift"]
     scheduled = (
@@ -130,6 +139,7 @@ def test_no_scheduled_post_is_asked_before_its_time(runs):
             assert times, f"{pid} was never asked after its schedule time"
 
 
+@week_long
 def test_nine_requests_in_ten_give_a_new_snapshot(runs):
     tracker, _, _, _, _ = runs["thrift"]
     result = tracker.result
@@ -140,6 +150,7 @@ def test_nine_requests_in_ten_give_a_new_snapshot(runs):
     assert "saved" in text and "changed" in text
 
 
+@week_long
 def test_no_moving_snapshot_of_the_baseline_is_lost(runs):
     """Every snapshot the every-round baseline captured with a changed number, while the network
     was younger than its settle age, is captured by the thrifty run too."""
@@ -179,6 +190,7 @@ def test_no_moving_snapshot_of_the_baseline_is_lost(runs):
     assert runs_baseline.requests > 1.5 * runs["thrift"][0].result.requests
 
 
+@week_long
 def test_the_errors_table_keeps_one_row_per_lasting_error(runs):
     _, store, _, _, _ = runs["baseline"]  # the baseline asks the same failures every round
     errors = store.scan("errors").collect()
@@ -205,6 +217,7 @@ def test_appending_the_same_errors_twice_counts_them_once(tmp_path):
     assert got.select("count", "first_seen", "last_seen").row(0) == (2, t, t + timedelta(hours=1))
 
 
+@week_long
 def test_a_restarted_tracker_remembers_permanent_errors(runs, tmp_path):
     tracker, store, _, posts, _ = runs["thrift"]
     client, clock, recorder = demo_client()
@@ -302,7 +315,7 @@ def test_settled_networks_are_asked_less_and_less_often_down_to_the_floor(tmp_pa
     assert waits == [timedelta(hours=h) for h in (2, 4, 8, 12, 12)]
 
 
-def test_the_decision_table_in_the_docs_is_the_code(runs):
+def test_the_decision_table_in_the_docs_is_the_code():
     doc = (REPO / "docs" / "METRICS.md").read_text(encoding="utf-8")
     header = "| code | lasting | what tracking does next |"
     assert doc.count(header) == 1

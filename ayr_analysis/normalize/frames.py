@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import combinations
 from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
@@ -349,32 +351,64 @@ def _wide_frame(col: _Collector, obs: pl.DataFrame, metrics: pl.DataFrame | None
 
 def caveats_expr(names: Iterable[str | None]) -> pl.Expr:
     """The ``caveats`` column: the codes of the networks' :class:`~ayr_analysis.platforms.Caveat`
-    whose conditions the row meets (an empty list when none)."""
-    codes: list[pl.Expr] = [pl.lit(None, pl.String)]
-    for name in names:
-        spec = platforms.REGISTRY.get(name) if name else None
-        if spec is None:
+    whose conditions the row meets (an empty list when none), in the order of ``names`` and of
+    each network's caveats.
+
+    Each caveat's condition is one bit of a per-row mask; the list of codes is then looked up
+    per mask in a small table made once per set of networks. Only one network's caveats can
+    hold on a row, so the table has one entry per subset of one network's caveats (not one per
+    subset of them all). Building the lists row by row (``concat_list`` of one
+    ``when/then`` per caveat, then ``drop_nulls``) cost ten times as much.
+    """
+    masks, table = _caveat_table(tuple(n for n in names if n))
+    if not masks:
+        return pl.repeat([], pl.len(), dtype=pl.List(pl.String)).alias("caveats")
+    mask = pl.sum_horizontal([cond.cast(pl.Int64) * (1 << bit) for bit, cond in enumerate(masks)])
+    row = mask.replace_strict(list(table), range(len(table)), return_dtype=pl.UInt32)
+    lists = pl.Series("caveats", list(table.values()), dtype=pl.List(pl.String))
+    return pl.lit(lists).gather(row).alias("caveats")
+
+
+@lru_cache(maxsize=64)
+def _caveat_table(names: tuple[str, ...]) -> tuple[list[pl.Expr], dict[int, list[str]]]:
+    """For the networks ``names``: the condition of each of their caveats (caveat ``i`` is bit
+    ``i`` of the mask), and the codes for every mask a row can have (its network's caveats)."""
+    conds: list[pl.Expr] = []
+    table: dict[int, list[str]] = {0: []}
+    for name in dict.fromkeys(names):
+        spec = platforms.REGISTRY.get(name)
+        if spec is None or not spec.caveats:
             continue
+        mine = []
         for c in spec.caveats:
-            cond = pl.col("platform") == name
-            if c.media_types:
-                cond = cond & pl.col("media_type").is_in(list(c.media_types)).fill_null(False)
-            if c.any_zero:
-                cond = cond & pl.any_horizontal(
-                    [(pl.col(m) == 0).fill_null(False) for m in c.any_zero]
-                )
-            if c.any_null:
-                cond = cond & pl.any_horizontal([pl.col(m).is_null() for m in c.any_null])
-            if c.all_null:
-                cond = cond & pl.all_horizontal([pl.col(m).is_null() for m in c.all_null])
-            if c.any_reported:
-                cond = cond & pl.any_horizontal([pl.col(m).is_not_null() for m in c.any_reported])
-            if c.max_age_h is not None:
-                age = pl.col("observed_at") - pl.col("published_at")
-                young = age < pl.duration(seconds=int(c.max_age_h * 3600))
-                cond = cond & young.fill_null(True)
-            codes.append(pl.when(cond).then(pl.lit(c.code)))
-    return pl.concat_list(codes).list.drop_nulls().alias("caveats")
+            mine.append((len(conds), c.code))
+            conds.append(_caveat_condition(name, c))
+        for size in range(1, len(mine) + 1):
+            for chosen in combinations(mine, size):
+                table[sum(1 << bit for bit, _ in chosen)] = [code for _, code in chosen]
+    if len(conds) > 62:
+        raise ValueError(f"{len(conds)} caveats: the mask holds at most 62 (one Int64)")
+    return conds, table
+
+
+def _caveat_condition(name: str, c: platforms.Caveat) -> pl.Expr:
+    """True on the rows of network ``name`` that meet every condition of caveat ``c``."""
+    cond = pl.col("platform") == name
+    if c.media_types:
+        cond = cond & pl.col("media_type").is_in(list(c.media_types)).fill_null(False)
+    if c.any_zero:
+        cond = cond & pl.any_horizontal([(pl.col(m) == 0).fill_null(False) for m in c.any_zero])
+    if c.any_null:
+        cond = cond & pl.any_horizontal([pl.col(m).is_null() for m in c.any_null])
+    if c.all_null:
+        cond = cond & pl.all_horizontal([pl.col(m).is_null() for m in c.all_null])
+    if c.any_reported:
+        cond = cond & pl.any_horizontal([pl.col(m).is_not_null() for m in c.any_reported])
+    if c.max_age_h is not None:
+        age = pl.col("observed_at") - pl.col("published_at")
+        young = age < pl.duration(seconds=int(c.max_age_h * 3600))
+        cond = cond & young.fill_null(True)
+    return cond.fill_null(False)
 
 
 def _engagements_expr(names: Iterable[str | None]) -> pl.Expr:
