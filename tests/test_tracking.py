@@ -61,12 +61,20 @@ def no_duplicates(store: SnapshotStore) -> None:
 
 
 def test_track_gathers_five_snapshots_per_post_without_a_429(tmp_path):
-    client, transport = fast_client()
+    # the demo's clock moves only between rounds (two simulated hours each), so the count of
+    # snapshots does not depend on how fast this machine runs a round
+    clock = VirtualClock(speed=0.0)
+    transport = CountingTransport(clock=clock, rate_window=DEMO_RATE_WINDOW)
+    client = AyrshareClient(
+        source="demo", transport=transport, rate_window=DEMO_RATE_WINDOW, rate_limit=300
+    )
     ids = young_posts(client)
     store = SnapshotStore(tmp_path / "snaps")
-    # every round (thrift off): a young YouTube video would otherwise wait out its delay
-    result = track(ids, store=store, client=client, rounds=16, progress=False, thrift=False)
-    assert result.rounds == 16 and result.failed_posts == 0
+    for _ in range(8):
+        # every due post (thrift off): a young YouTube video would otherwise wait out its delay
+        result = track(ids, store=store, client=client, rounds=1, progress=False, thrift=False)
+        assert result.rounds == 1 and result.failed_posts == 0 and result.requests == len(ids)
+        clock.advance(timedelta(hours=2))
     per_network = (
         store.scan("wide")
         .filter(pl.col("thread_position") == 0)
