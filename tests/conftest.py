@@ -80,6 +80,7 @@ TEST_KINDS: dict[str, str] = {
     "test_docs_site.py": "integration",
     "test_types.py": "integration",
     "test_durability.py": "integration",
+    "test_engines.py": "integration",
     "test_faults.py": "integration",
     "test_installed.py": "integration",
     "test_readme.py": "integration",
