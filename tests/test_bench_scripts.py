@@ -15,6 +15,8 @@ SCRIPTS = [
     "bench_store",
     "bench_reports",
     "bench_thrift",
+    "bench_big_store",
+    "bench_profiles",
 ]
 
 
@@ -54,3 +56,10 @@ def test_thrift_bench_tracks_both_ways_side_by_side():
     out = _run("bench_thrift", "--smoke", timeout=180)
     assert "| every round |" in out and "| thrift " in out
     assert "curve resolution kept:" in out
+
+
+@pytest.mark.slow
+def test_profiles_bench_paces_every_profile_and_times_a_slow_one():
+    out = _run("bench_profiles", "--smoke", timeout=240)
+    assert "| 1        | 600      | 0      |" in out and "| 3        | 1800     | 0      |" in out
+    assert "a slow profile (2000 ms per answer) among 3: the other 2 finished in" in out
