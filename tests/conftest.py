@@ -64,6 +64,7 @@ TEST_KINDS: dict[str, str] = {
     "test_package.py": "unit",
     "test_pandas_interop.py": "unit",
     "test_platforms.py": "unit",
+    "test_profiles_pacing.py": "unit",
     "test_ratelimit.py": "unit",
     "test_reports.py": "unit",
     "test_sandbox_protocol.py": "unit",
