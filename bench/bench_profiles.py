@@ -164,8 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             ],
         )  # fmt: skip
     )
-    n = sizes[min(1, len(sizes) - 1)] if len(sizes) > 1 else 2
-    n = max(n, 2)
+    n = max(sizes[1] if len(sizes) > 1 else sizes[0], 2)  # the second size (10 in full runs)
     # all fast, then one slow, in alternating rounds (the best of each: on a shared machine
     # other programs' load comes and goes between runs)
     slowest = {"profile-000": args.latency * 40}
