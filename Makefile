@@ -84,6 +84,8 @@ bench: $(VENV)/.bench-installed ## run every benchmark in quick mode (bench/READ
 	$(BIN)/python bench/bench_reports.py --quick
 	$(BIN)/python bench/bench_thrift.py --quick
 	$(BIN)/python bench/backtest_forecast.py --quick
+	$(BIN)/python bench/bench_profiles.py --quick
+	$(BIN)/python bench/bench_big_store.py --quick
 
 report: $(STAMP) ## run the curated reports on the demo world into reports/ (HTML + notebooks)
 	$(BIN)/ayr-analysis report all -o reports

@@ -1173,15 +1173,40 @@ class SnapshotStore:
         return self._scan(table)
 
     def _scan(
-        self, table: str, *, file_column: str | None = None, dedup: bool = True
+        self,
+        table: str,
+        *,
+        file_column: str | None = None,
+        dedup: bool = True,
+        platforms: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> pl.LazyFrame:
-        """The table's rows; ``dedup``: each key once (see :func:`_dedup`)."""
-        lf = self._scan_files(table, file_column)
+        """The table's rows; ``dedup``: each key once (see :func:`_dedup`); ``platforms`` and
+        ``since``/``until`` prune partitions (see :meth:`_scan_files`)."""
+        lf = self._scan_files(table, file_column, platforms, since, until)
         return _dedup(table, lf) if dedup else lf
 
-    def _scan_files(self, table: str, file_column: str | None) -> pl.LazyFrame:
+    def _scan_files(
+        self,
+        table: str,
+        file_column: str | None,
+        platforms: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.LazyFrame:
+        """The table's rows as the files hold them; ``platforms`` and ``since``/``until`` (UTC,
+        on the table's time) prune whole partitions: only the folders that can hold such rows
+        are listed and read (local stores), and the ``date`` partition is filtered before any
+        file is opened (URLs). The rows are not filtered here beyond that: :meth:`_filtered`
+        does it."""
         spec = _spec(table)
-        sources = self._sources(table)
+        pruned = platforms is not None or since is not None or until is not None
+        if pruned and not self.is_url:
+            folders = self._pruned_folders(table, platforms, since, until)
+            sources: list[str] | str | None = [str(f) for f in self._files(table, folders)] or None
+        else:
+            sources = self._sources(table)
         if sources is None:
             empty = S.empty(spec.schema).lazy()
             if file_column is not None:
@@ -1197,7 +1222,41 @@ class SnapshotStore:
             include_file_paths=file_column,
             storage_options=self._storage_options,
         )
+        if since is not None:
+            lf = lf.filter(pl.col("date") >= since.date())
+        if until is not None:
+            lf = lf.filter(pl.col("date") <= until.date())
         return lf.select(*spec.schema.names(), *([file_column] if file_column else []))
+
+    def _pruned_folders(
+        self,
+        table: str,
+        platforms: Sequence[str] | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> list[str]:
+        """The partition folders of ``table`` that can hold rows of ``platforms`` observed
+        between ``since`` and ``until`` (UTC). Rows with no platform or no time (the
+        ``__HIVE_DEFAULT_PARTITION__`` folders) never match such a filter and are left out."""
+        root = Path(self._table_dir(table))
+        if not root.is_dir():
+            return []
+        wanted = None if platforms is None else {_hive_value(p) for p in platforms}
+        first = None if since is None else since.date().isoformat()
+        last = None if until is None else until.date().isoformat()
+        folders = []
+        for pdir in root.glob("platform=*"):
+            name = pdir.name.partition("=")[2]
+            if wanted is not None and name not in wanted:
+                continue
+            for ddir in pdir.glob("date=*"):
+                day = ddir.name.partition("=")[2]
+                if (first is not None or last is not None) and day == NULL_PARTITION:
+                    continue
+                if (first is not None and day < first) or (last is not None and day > last):
+                    continue
+                folders.append(str(ddir))
+        return sorted(folders)
 
     def read(
         self,
@@ -1238,16 +1297,22 @@ class SnapshotStore:
         file_column: str | None = None,
     ) -> pl.LazyFrame:
         spec = _spec(table)
-        # filters first, on the files' rows (partition pruning, pushdown), then each key once
-        lf = self._scan(table, file_column=file_column, dedup=False)
-        if platforms is not None:
-            lf = lf.filter(pl.col("platform").is_in(_as_list(platforms, "platforms")))
+        nets = None if platforms is None else _as_list(platforms, "platforms")
+        start = None if since is None else _as_utc(since, end=False)
+        end = None if until is None else _as_utc(until, end=True)
+        # filters first, on the files' rows: only the partitions (platform, date) that can hold
+        # the rows asked for are read, the rest is pushed down; then each key once
+        lf = self._scan(
+            table, file_column=file_column, dedup=False, platforms=nets, since=start, until=end
+        )
+        if nets is not None:
+            lf = lf.filter(pl.col("platform").is_in(nets))
         if post_ids is not None:
             lf = lf.filter(pl.col("post_id").is_in(_as_list(post_ids, "post_ids")))
-        if since is not None:
-            lf = lf.filter(pl.col(spec.time) >= _as_utc(since, end=False))
-        if until is not None:
-            lf = lf.filter(pl.col(spec.time) <= _as_utc(until, end=True))
+        if start is not None:
+            lf = lf.filter(pl.col(spec.time) >= start)
+        if end is not None:
+            lf = lf.filter(pl.col(spec.time) <= end)
         return _dedup(table, lf)
 
     def frames(

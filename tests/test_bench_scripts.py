@@ -16,6 +16,8 @@ SCRIPTS = [
     "bench_reports",
     "bench_thrift",
     "backtest_forecast",
+    "bench_big_store",
+    "bench_profiles",
 ]
 
 
@@ -67,3 +69,10 @@ def test_forecast_backtest_bench_prints_the_table_and_the_timings():
     assert (
         "| baseline: at_age at the 5 ages |" in out and "| alerts (every snapshot judged) |" in out
     )
+
+
+@pytest.mark.slow
+def test_profiles_bench_paces_every_profile_and_times_a_slow_one():
+    out = _run("bench_profiles", "--smoke", timeout=240)
+    assert "| 1        | 600      | 0      |" in out and "| 3        | 1800     | 0      |" in out
+    assert "a slow profile (2000 ms per answer) among 3: the other 2 finished in" in out

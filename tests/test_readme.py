@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+#: the ```python blocks; a ```py block is shown, not run: the Spark example (its reading of the
+#: store is checked by tests/test_engines.py, which starts one Spark session for the whole run)
 BLOCKS = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
 #: examples that record the whole demo world's history (half a minute each) are slow
 INDEXES = [

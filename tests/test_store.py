@@ -285,3 +285,52 @@ SnapshotStore({str(tmp_path)!r}, _replace=dying_replace).append(analytics_frames
     missing = frames.long.height - long.height
     assert store.append(frames)["long"] == missing
     assert store.read("long").height == frames.long.height
+
+
+def _daily_wide(days: int, platforms: tuple[str, ...]) -> pl.DataFrame:
+    start = T0.replace(hour=12, minute=0, second=0, microsecond=0)
+    rows = [
+        {"post_id": "p1", "platform": p, "thread_position": 0, "likes": d,
+         "observed_at": start + timedelta(days=d), "fetched_at": start + timedelta(days=d)}
+        for d in range(days) for p in platforms
+    ]  # fmt: skip
+    return pl.DataFrame([{c: r.get(c) for c in S.WIDE_SCHEMA} for r in rows], schema=S.WIDE_SCHEMA)
+
+
+def test_reads_of_a_few_days_open_only_their_partitions(tmp_path):
+    wide = _daily_wide(10, ("tiktok", "youtube"))
+    # a row with no time: in the __HIVE_DEFAULT_PARTITION__ date folder, read only unfiltered
+    undated = wide.head(1).with_columns(
+        pl.lit(None, S.UTC_TIME).alias("observed_at"), pl.lit(-1).cast(pl.Int64).alias("likes")
+    )
+    SnapshotStore(tmp_path).append({"wide": pl.concat([wide, undated])})
+    files = sorted((tmp_path / "wide").rglob("*.parquet"))
+    assert len(files) == 21
+    day7 = (T0 + timedelta(days=7)).date()
+    day8 = day7 + timedelta(days=1)
+
+    store = SnapshotStore(tmp_path)  # a fresh reader: it has checked no file yet
+    plan = store._filtered("wide", None, "tiktok", day7, day8).explain()
+    scanned = plan.split("SCAN [", 1)[1].split("]", 1)[0]
+    # the two days' files of one network: 2 files of 21
+    assert "other sources" not in scanned and scanned.count(".parquet") == 2
+    assert f"platform=tiktok/date={day7.isoformat()}/part-" in scanned
+    assert f"platform=tiktok/date={day8.isoformat()}/part-" in scanned
+    assert len(store._checked) == 2  # the footers read: those two files alone
+
+    got = store.read("wide", platforms="tiktok", since=day7, until=day8)
+    assert got["likes"].to_list() == [7, 8]
+    assert store.read("wide", since=day8)["likes"].to_list() == [8, 8, 9, 9]
+    assert store.read("wide", until=T0.date())["likes"].to_list() == [0, 0]
+    # the same rows as a filter over every file, and the undated row only without a time filter
+    everything = store.read("wide")
+    assert everything.height == 21 and everything["likes"].min() == -1
+    late = everything.filter(pl.col("observed_at") >= datetime_of(day8))
+    assert_frame_equal(store.read("wide", since=day8), late)
+    assert store.latest("wide", platforms="youtube")["likes"].to_list() == [9]
+
+
+def datetime_of(day) -> object:
+    from datetime import UTC, datetime
+
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
