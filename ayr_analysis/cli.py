@@ -290,11 +290,10 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
     def handler(args: argparse.Namespace) -> int:
         from .reports import (
             CURATED_REPORTS,
-            DEFAULT_PARAMETERS,
+            ReportError,
             ReportParameterError,
             available_reports,
-            canonical_parameters,
-            check_parameters,
+            check_report_parameters,
             parse_parameter,
             run_report,
         )
@@ -308,16 +307,24 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
                 file=sys.stderr,
             )
             return 2
+        params: dict[str, object] = {}
         try:
-            params = canonical_parameters({k: parse_parameter(k, v) for k, v in args.parameter})
-            known = {k: v for k, v in params.items() if k in DEFAULT_PARAMETERS}
-            check_parameters(**{**known, "output_dir": args.output})
+            for key, value in args.parameter:
+                if key in params:
+                    raise ReportParameterError(f"-p {key} is given twice: give it once")
+                params[key] = parse_parameter(key, value)
+            for name in names:  # every report checked before the first one runs
+                check_report_parameters(name, params, args.output)
         except ReportParameterError as exc:
             print(f"ayr-analysis report: error: {exc}", file=sys.stderr)
             return 2
         for name in names:
             print(f"running {name} ...", flush=True)
-            nb, html = run_report(name, params, args.output)
+            try:
+                nb, html = run_report(name, params, args.output)
+            except ReportError as exc:  # one line; the executed notebook holds the traceback
+                print(f"ayr-analysis report: error: {exc}", file=sys.stderr)
+                return 1
             print(f"  {html}\n  {nb}", flush=True)
         return 0
 
