@@ -140,3 +140,27 @@ def test_a_profile_key_is_in_no_file_and_no_log(tmp_path, monkeypatch, debug_log
     assert info.value.error_class == "PermissionDeniedError"
     assert fake not in str(info.value)
     assert _files_holding(tmp_path, [fake, fake[-6:]]) == []
+
+
+def test_the_readme_campaign_example_runs_from_an_unrelated_folder(tmp_path):
+    """`ayr-analysis report campaign_comparison -p campaigns_file my_campaigns.toml` (README),
+    run from a folder of the user's: the relative file is read from there, and the executed
+    notebook names it by its absolute path (demo data here: live needs a key)."""
+    work = tmp_path / "somewhere" / "else"
+    work.mkdir(parents=True)
+    (work / "my_campaigns.toml").write_text(
+        '[[campaign]]\nname = "only-reels"\nhashtags = ["reels"]\n'
+        '[[campaign]]\nname = "only-tips"\nhashtags = ["tips"]\n'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "ayr_analysis", "report", "campaign_comparison",
+         "-p", "campaigns_file", "my_campaigns.toml", "-o", "out"],
+        cwd=work, env=_clean_env(), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    nb = nbformat.read(work / "out" / "campaign_comparison.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert f'campaigns_file = "{work / "my_campaigns.toml"}"' in injected.source
+    html = (work / "out" / "campaign_comparison.html").read_text()
+    assert "only-reels" in html and "only-tips" in html  # the user's campaigns were read
+    assert _cell_errors(work / "out" / "campaign_comparison.ipynb") == []
