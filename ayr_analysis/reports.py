@@ -103,8 +103,9 @@ class ReportError(RuntimeError):
     class and message), and where the executed notebook was kept for inspection.
 
     Attributes: ``report`` (its name), ``notebook`` (the executed notebook, up to the failing
-    cell, with the error's traceback in that cell), ``cell`` (the index of the failing cell, or
-    None when the kernel itself failed), ``error_class`` and ``error_message``.
+    cell, with the error's traceback in that cell), ``cell`` (the failing cell's execution
+    count, its ``In [n]``, as papermill's banner at the top of the notebook names it; None when
+    the kernel itself failed), ``error_class`` and ``error_message``.
     """
 
     def __init__(
@@ -120,7 +121,7 @@ class ReportError(RuntimeError):
         self.error_message = " ".join(str(error_message).split())  # one line
         self.notebook = notebook
         self.cell = cell
-        where = f"in cell {cell}" if cell is not None else "while running"
+        where = f"at In [{cell}]" if cell is not None else "while running"
         kept = (
             f"executed notebook kept: {notebook}"
             if notebook is not None
@@ -1097,7 +1098,7 @@ def run_report(
             )
         except PapermillExecutionError as exc:
             kept = nb_path if nb_path.is_file() else None
-            raise ReportError(name, exc.ename, exc.evalue, kept, exc.cell_index) from None
+            raise ReportError(name, exc.ename, exc.evalue, kept, exc.exec_count) from None
         except Exception as exc:  # the kernel died or would not start, a cell timed out
             first = next((line for line in str(exc).splitlines() if line.strip()), "")
             kept = nb_path if nb_path.is_file() else None

@@ -49,7 +49,9 @@ def test_a_bad_campaigns_file_ends_in_one_line_and_keeps_the_notebook(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr[-3000:]  # not papermill's 47-line traceback
     kept = tmp_path / "out" / "campaign_comparison.ipynb"
-    assert lines[0].startswith("ayr-analysis report: error: report campaign_comparison failed in")
+    assert lines[0].startswith(
+        "ayr-analysis report: error: report campaign_comparison failed at In ["
+    )
     assert "CampaignsFileError: " in lines[0] and "bad.toml" in lines[0]
     assert lines[0].endswith(f"(executed notebook kept: {kept})")
     assert _cell_errors(kept) == ["CampaignsFileError"]
@@ -87,7 +89,7 @@ def test_a_store_that_cannot_be_made_ends_in_one_line(tmp_path):
     assert proc.returncode == 1, proc.stderr[-3000:]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr[-3000:]
-    assert "report live_monitor failed in cell" in lines[0]
+    assert "report live_monitor failed at In [" in lines[0]
     assert str(tmp_path / "a-file" / "store") in lines[0]  # the store, named absolute
     assert (tmp_path / "out" / "live_monitor.ipynb").is_file()
 

@@ -584,7 +584,7 @@ def test_a_report_error_is_one_line_naming_the_notebook():
         "quickstart", "CampaignsFileError", "bad file\n  line 2", Path("/o/q.ipynb"), 5
     )
     assert str(err) == (
-        "report quickstart failed in cell 5: CampaignsFileError: bad file line 2 "
+        "report quickstart failed at In [5]: CampaignsFileError: bad file line 2 "
         "(executed notebook kept: /o/q.ipynb)"
     )
     import pickle
