@@ -367,14 +367,13 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
     def handler(args: argparse.Namespace) -> int:
         from .reports import (
             CURATED_REPORTS,
-            DEFAULT_PARAMETERS,
+            ReportError,
             ReportParameterError,
             available_reports,
-            canonical_parameters,
-            check_parameters,
             check_report_parameters,
             parse_parameter,
             run_report,
+            split_parameters,
         )
 
         names = list(CURATED_REPORTS) if args.name == ["all"] else args.name
@@ -386,18 +385,27 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
                 file=sys.stderr,
             )
             return 2
+        params: dict[str, object] = {}
         try:
-            params = canonical_parameters({k: parse_parameter(k, v) for k, v in args.parameter})
-            known = {k: v for k, v in params.items() if k in DEFAULT_PARAMETERS}
-            check_parameters(**{**known, "output_dir": args.output})
-            for name in names:  # a report's own parameters (e.g. post_performance's days)
-                check_report_parameters(name, {**params, "output_dir": args.output})
+            for key, value in args.parameter:
+                if key in params:
+                    raise ReportParameterError(f"-p {key} is given twice: give it once")
+                params[key] = parse_parameter(key, value)
+            # each report gets the parameters its notebook takes (one set for 'all'), and
+            # every report is checked before the first one runs
+            own = split_parameters(names, params) if len(names) > 1 else {names[0]: params}
+            for name in names:
+                check_report_parameters(name, own[name], args.output)
         except ReportParameterError as exc:
             print(f"ayr-analysis report: error: {exc}", file=sys.stderr)
             return 2
         for name in names:
             print(f"running {name} ...", flush=True)
-            nb, html = run_report(name, params, args.output)
+            try:
+                nb, html = run_report(name, own[name], args.output)
+            except ReportError as exc:  # one line; the executed notebook holds the traceback
+                print(f"ayr-analysis report: error: {exc}", file=sys.stderr)
+                return 1
             print(f"  {html}\n  {nb}", flush=True)
         return 0
 

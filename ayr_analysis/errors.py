@@ -57,6 +57,12 @@ CODE_POST_NOT_FOUND = 186
 CODE_NOT_PUBLISHED = 189
 CODE_HISTORY_NOT_FOUND = 221
 CODE_INSTAGRAM_RATE_LIMIT = 435
+#: A 429's code: the profile's own rate limit or, naming ``twitter``, X's daily analytics quota.
+CODE_RATE_LIMITED = 429
+#: How long X's daily analytics quota is refused (Business 1,000, Premium 500 requests per 24
+#: hours; the answer says "Try again after the 24-hour period"): asking again a whole period
+#: after the refusal is past its renewal, whether X counts a rolling 24 hours or calendar days.
+X_QUOTA_PERIOD_S = 86_400.0
 
 
 class AyrshareError(Exception):
@@ -365,6 +371,14 @@ ERROR_CODES: dict[int, ErrorCode] = _table(
         BadRequestError,
         "until_fixed",
         "X calls need your own X app keys: set AYRSHARE_X_API_KEY and AYRSHARE_X_API_SECRET",
+    ),
+    ErrorCode(
+        CODE_RATE_LIMITED,
+        "rate limited: the profile's own limit or, naming twitter, X's daily analytics quota "
+        "(asked again a day later)",
+        RateLimitError,
+        "retry_after",
+        source="sandbox",
     ),
     ErrorCode(
         CODE_INSTAGRAM_RATE_LIMIT,

@@ -14,13 +14,16 @@ from the network). The notebooks call the helpers here so that they hold narrati
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import json
+import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from .schema import DEFAULT_AGES, RATE_BASES
@@ -40,6 +43,8 @@ __all__ = [
     "REPORT_PARAMETERS",
     "SNAPSHOT_AGES",
     "PerformanceParameters",
+    "PROFILE_KEYS_ENV",
+    "ReportError",
     "ReportParameterError",
     "ReportParameters",
     "available_reports",
@@ -49,6 +54,7 @@ __all__ = [
     "check_report_parameters",
     "collect_snapshots",
     "copy_notebooks",
+    "notebook_parameters",
     "load_posts",
     "notebooks_dir",
     "parse_parameter",
@@ -58,6 +64,7 @@ __all__ = [
     "resolve_campaigns_file",
     "run_report",
     "same_posts",
+    "split_parameters",
     "report_table_html",
     "use_report_display",
     "use_static_charts",
@@ -102,6 +109,46 @@ SNAPSHOT_AGES: tuple[str, ...] = DEFAULT_AGES
 
 class ReportParameterError(ValueError):
     """A report parameter is wrong; the message says what is allowed."""
+
+
+class ReportError(RuntimeError):
+    """A report stopped while its notebook ran: one line naming the cell's error (its exception
+    class and message), and where the executed notebook was kept for inspection.
+
+    Attributes: ``report`` (its name), ``notebook`` (the executed notebook, up to the failing
+    cell, with the error's traceback in that cell), ``cell`` (the failing cell's execution
+    count, its ``In [n]``, as papermill's banner at the top of the notebook names it; None when
+    the kernel itself failed), ``error_class`` and ``error_message``.
+    """
+
+    def __init__(
+        self,
+        report: str,
+        error_class: str,
+        error_message: str,
+        notebook: Path | None,
+        cell: int | None = None,
+    ) -> None:
+        self.report = report
+        self.error_class = error_class
+        self.error_message = " ".join(str(error_message).split())  # one line
+        self.notebook = notebook
+        self.cell = cell
+        where = f"at In [{cell}]" if cell is not None else "while running"
+        kept = (
+            f"executed notebook kept: {notebook}"
+            if notebook is not None
+            else "no executed notebook was written"
+        )
+        super().__init__(
+            f"report {report} failed {where}: {error_class}: {self.error_message} ({kept})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            type(self),
+            (self.report, self.error_class, self.error_message, self.notebook, self.cell),
+        )
 
 
 @dataclass(frozen=True)
@@ -171,7 +218,32 @@ def _live_settings(**overrides: Any) -> Any:
     return load_settings(source="live", **overrides)
 
 
+#: The environment variable through which :func:`run_report` hands the Profile-Key(s) to the
+#: report's kernel (a JSON list), so that no key is ever a notebook parameter: papermill writes
+#: parameters into the executed notebook and its logs. Read when ``profile_key`` is None.
+PROFILE_KEYS_ENV = "AYR_ANALYSIS_REPORT_PROFILE_KEYS"
+
+
+def _keys_from_environment() -> list[str] | None:
+    import os
+
+    text = os.environ.get(PROFILE_KEYS_ENV)
+    if not text:
+        return None
+    try:
+        keys = json.loads(text)
+    except ValueError:
+        keys = None
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ReportParameterError(
+            f"{PROFILE_KEYS_ENV} must be a JSON list of Profile-Keys (it is set by run_report)"
+        )
+    return keys or None
+
+
 def _profile_keys(value: Any, source: str) -> tuple[str, ...] | None:
+    if value is None:
+        value = _keys_from_environment()
     if value is None:
         return None
     if value == "all":
@@ -251,10 +323,7 @@ def check_parameters(**params: Any) -> ReportParameters:
     params = canonical_parameters(params)
     unknown = sorted(set(params) - set(DEFAULT_PARAMETERS))
     if unknown:
-        raise ReportParameterError(
-            f"unknown parameter(s) {', '.join(unknown)}; the parameters are "
-            f"{', '.join(DEFAULT_PARAMETERS)}"
-        )
+        raise ReportParameterError(_unknown_names(unknown, list(DEFAULT_PARAMETERS)))
     p = {**DEFAULT_PARAMETERS, **params}
     p = {k: (parse_parameter(k, v) if isinstance(v, str) and k != "platforms" else v)
          for k, v in p.items()}  # fmt: skip
@@ -484,21 +553,27 @@ def check_performance_parameters(common: ReportParameters, **params: Any) -> Per
     )  # fmt: skip
 
 
-def check_report_parameters(name: str, params: Mapping[str, Any]) -> None:
-    """Check every parameter report ``name`` takes (the common ones, then its own, if any);
-    raises :class:`ReportParameterError` on the first wrong one. Parameters the report does not
-    know are left to the notebook (papermill passes them on).
+def _check_own_values(
+    name: str, params: Mapping[str, Any], common: ReportParameters
+) -> dict[str, Any]:
+    """Check the values of report ``name``'s own parameters (:data:`REPORT_PARAMETERS`), given
+    its common ones already checked (``common``), and return the ones given in their checked
+    form; raises :class:`ReportParameterError` on the first wrong one
+    (:func:`check_report_parameters` calls it).
 
     >>> check_report_parameters("post_performance", {"days": "0"})
     Traceback (most recent call last):
     ...
     ayr_analysis.reports.ReportParameterError: days 0 must be a whole number from 1 to 365
     """
-    params = canonical_parameters(params)
-    common = check_parameters(**{k: v for k, v in params.items() if k in DEFAULT_PARAMETERS})
     own = REPORT_PARAMETERS.get(name)
-    if own is not None and name == "post_performance":
-        check_performance_parameters(common, **{k: v for k, v in params.items() if k in own})
+    if own is None or name != "post_performance":
+        return {}
+    q = check_performance_parameters(common, **{k: v for k, v in params.items() if k in own})
+    post = q.post if q.post is None or q.post_platform is None else f"{q.post}:{q.post_platform}"
+    checked = {"days": q.days, "post": post, "horizon": q.horizon, "band": q.band,
+               "lookback": q.lookback}  # fmt: skip
+    return {k: v for k, v in checked.items() if k in params}
 
 
 def parse_parameter(name: str, value: str) -> Any:
@@ -675,9 +750,22 @@ def _clients(params: ReportParameters, client: AyrshareClient) -> dict[str | Non
     return out
 
 
+def _profile_labels(params: ReportParameters) -> dict[str | None, str | None]:
+    """Label -> Profile-Key of the parameters' profiles (``None -> None``: the primary one).
+
+    >>> _profile_labels(check_parameters(profile_key="PK-A,PK-B"))
+    {'profile 1': 'PK-A', 'profile 2': 'PK-B'}
+    """
+    if not params.profile_key:
+        return {None: None}
+    return {f"profile {i}": key for i, key in enumerate(params.profile_key, 1)}
+
+
 def load_posts(params: ReportParameters, client: AyrshareClient) -> pl.DataFrame:
     """The posts (history) of the profile(s) inside the date window and on the chosen networks,
-    with the ``profile_key`` each belongs to (null: the primary profile).
+    with the profile each belongs to in ``profile_key``: a label, ``"profile 1"`` for the first
+    Profile-Key of the parameters and so on (null: the primary profile), never the key itself,
+    which is a secret and must not reach a report.
 
     >>> p = check_parameters(platforms="tiktok", start_date="2026-11-01")
     >>> posts = load_posts(p, report_client(p))
@@ -689,9 +777,10 @@ def load_posts(params: ReportParameters, client: AyrshareClient) -> pl.DataFrame
     from .api import history
 
     parts = []
+    labels = {key: label for label, key in _profile_labels(params).items()}
     for key, c in _clients(params, client).items():
         part = history(client=c, last_days=0)
-        parts.append(part.with_columns(pl.lit(key, pl.String).alias("profile_key")))
+        parts.append(part.with_columns(pl.lit(labels[key], pl.String).alias("profile_key")))
     posts = pl.concat(parts)
     if params.platforms:
         posts = posts.filter(pl.col("platform").is_in(list(params.platforms)))
@@ -756,8 +845,10 @@ def collect_snapshots(
                           progress=False)  # fmt: skip
     clients = {keys[0]: client, **{k: _sibling(params, None, k) for k in keys[1:]}}
     by_profile: dict[str | None, list[str]] = {}
+    labels = _profile_labels(params)
     keyed = posts if "profile_key" in posts.columns else posts.with_columns(profile_key=None)
-    for pid, key in keyed.select("post_id", "profile_key").unique(maintain_order=True).rows():
+    for pid, label in keyed.select("post_id", "profile_key").unique(maintain_order=True).rows():
+        key = labels.get(label, label)  # a label of load_posts, or a key given by the caller
         by_profile.setdefault(key if key in clients else keys[0], []).append(pid)
     for key, group in by_profile.items():
         history = posts.filter(pl.col("post_id").is_in(group))
@@ -914,8 +1005,29 @@ def report_table_html(frame: Any) -> str:
 KERNEL_NAME = "python3"
 
 
+@functools.cache
+def _quiet_kernel_manager() -> type:
+    """jupyter_client's kernel manager with the kernel's stderr sent nowhere.
+
+    The kernel inherits this process's stderr, and when it is stopped on a loaded machine it
+    may write there ("KeyboardInterrupt caught in kernel", a libzmq assertion): noise under a
+    report's one-line outcome. What matters is elsewhere: a cell's error and its traceback are in
+    the executed notebook, and a kernel that dies is papermill's error (a ReportError)."""
+    import subprocess
+
+    from jupyter_client.manager import KernelManager
+
+    class QuietKernelManager(KernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw["stderr"] = subprocess.DEVNULL
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def _kernel_options() -> dict[str, Any]:
-    """Options of papermill's notebook client that encrypt the channel to the report's kernel.
+    """Options of papermill's notebook client: a kernel that logs only critical lines, and an
+    encrypted channel to it.
 
     papermill starts the kernel over TCP on localhost. ipykernel (7.4 on) then writes
     "Kernel is running over TCP without encryption" to stderr unless it was given CurveZMQ
@@ -928,9 +1040,10 @@ def _kernel_options() -> dict[str, Any]:
     from jupyter_client import KernelManager
     from traitlets.config import Config
 
+    quiet = {"kernel_manager_class": _quiet_kernel_manager()}
     if "transport_encryption" not in KernelManager.class_trait_names() or not zmq.has("curve"):
-        return {}
-    return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
+        return quiet
+    return {**quiet, "config": Config({"KernelManager": {"transport_encryption": "auto"}})}
 
 
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
@@ -962,6 +1075,246 @@ def _html(notebook: Any, title: str) -> str:
     return _offline(body)
 
 
+# --------------------------------------------------------------------------- running
+
+
+def _unknown_names(unknown: Iterable[str], valid: Sequence[str], report: str | None = None) -> str:
+    """The message for unknown parameter names: each with its closest valid names (difflib),
+    then every valid name. Names are shown as Python literals (a newline stays ``\\n``).
+
+    >>> _unknown_names(["metrc"], ["metric", "at_age"], "quickstart")
+    "unknown parameter 'metrc' (did you mean 'metric'?); the parameters of quickstart are metric, at_age"
+    """
+    import difflib
+
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(str(name), valid, n=3, cutoff=0.6)
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        parts.append(f"unknown parameter {name!r}{hint}")
+    whose = f"the parameters of {report} are" if report else "the parameters are"
+    return f"{'; '.join(parts)}; {whose} {', '.join(valid)}"
+
+
+_NO_DEFAULT = object()
+
+
+def notebook_parameters(name: str) -> dict[str, Any]:
+    """The parameters a report's notebook declares in its ``parameters`` cell (read with
+    :func:`papermill.inspect_notebook`), each with its default value (the cell's literal;
+    an expression that is not a literal counts as having no default).
+
+    >>> notebook_parameters("quickstart")["metric"], "profile_key" in notebook_parameters("quickstart")
+    ('likes', True)
+    """
+    from importlib.resources import as_file
+
+    import papermill as pm
+
+    files = _notebook_files()
+    if name not in files:
+        raise ValueError(f"unknown report {name!r}; available: {', '.join(files)}")
+    with as_file(files[name]) as source:
+        declared = pm.inspect_notebook(str(source))
+    out: dict[str, Any] = {}
+    for key, info in declared.items():
+        try:
+            out[key] = ast.literal_eval(str(info.get("default")))
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            out[key] = _NO_DEFAULT
+    return out
+
+
+def _as_data(name: str, value: Any, depth: int = 0) -> Any:
+    """``value`` as plain data of exact built-in types (papermill writes parameters into the
+    notebook as Python source: only data it knows how to quote may reach it)."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else bool(value)
+    if isinstance(value, int):
+        return int(int.__repr__(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ReportParameterError(f"{name} {value!r} must be a finite number")
+        return float(float.__repr__(value))
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    if depth < 4 and isinstance(value, list | tuple):
+        return [_as_data(name, v, depth + 1) for v in value]
+    if depth < 4 and isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+        return {str.__str__(k): _as_data(name, v, depth + 1) for k, v in value.items()}
+    raise ReportParameterError(
+        f"{name}: a value of type {type(value).__name__} cannot be a report parameter; give text, "
+        "a number, true/false, None, or a list of them"
+    )
+
+
+def _matches_default(value: Any, default: Any) -> bool:
+    """Whether ``value`` has the type of a parameter whose default is ``default``."""
+    if default is _NO_DEFAULT or default is None or value is None:
+        return True
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int | float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(default, str):
+        return isinstance(value, str)
+    if isinstance(default, list | tuple):
+        return isinstance(value, list | tuple)
+    if isinstance(default, dict):
+        return isinstance(value, dict)
+    return True
+
+
+#: Parameter names that hold a path: relative ones are made absolute against the caller's
+#: working folder before the notebook runs.
+_PATH_SUFFIXES = ("_file", "_path", "_dir")
+
+
+def _absolute(value: Any) -> Any:
+    if not isinstance(value, str) or not value.strip() or "://" in value:
+        return value
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else Path.cwd() / path)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    parameters: dict[str, Any]  # what papermill writes into the notebook: no secret
+    profile_keys: tuple[str, ...] | None  # handed to the kernel by its environment
+    checked: ReportParameters
+
+
+def _prepare(name: str, parameters: Mapping[str, Any] | None, output_dir: str | Path) -> _Prepared:
+    available = available_reports()
+    if name not in available:
+        raise ValueError(f"unknown report {name!r}; available: {', '.join(available)}")
+    declared = notebook_parameters(name)
+    given = dict(parameters or {})
+    bad_names = [k for k in given if not isinstance(k, str)]
+    if bad_names:
+        raise ReportParameterError(_unknown_names(map(str, bad_names), list(declared), name))
+    params: dict[str, Any] = {}
+    for key, value in given.items():
+        # an earlier name (networks, post_age) stands for today's where the notebook has it
+        alias = PARAMETER_ALIASES.get(key)
+        known = alias if alias in declared and key not in declared else key
+        if known in params:
+            raise ReportParameterError(f"{key} and {known} are the same parameter: give it once")
+        params[known] = value
+    unknown = [k for k in params if k not in declared]
+    if unknown:
+        raise ReportParameterError(_unknown_names(unknown, list(declared), name))
+    params = {k: _as_data(k, v) for k, v in params.items()}
+    if "output_dir" in declared:
+        params["output_dir"] = str(Path(output_dir).expanduser().resolve())
+    for k, v in params.items():
+        if k.endswith(_PATH_SUFFIXES):
+            params[k] = _absolute(v)
+    own = REPORT_PARAMETERS.get(name, {})
+    for k, v in params.items():
+        default = declared[k]
+        if k not in DEFAULT_PARAMETERS and k not in own and not _matches_default(v, default):
+            raise ReportParameterError(
+                f"{k} {v!r} is a {type(v).__name__}; the notebook's default is {default!r} "
+                f"(a {type(default).__name__})"
+            )
+    checked = check_parameters(
+        **{k: v for k, v in params.items() if k in DEFAULT_PARAMETERS},
+        **({} if "output_dir" in declared else {"output_dir": str(output_dir)}),
+    )
+    params.update(_check_own_values(name, params, checked))  # e.g. days "14" -> 14
+    keys = None
+    if params.get("profile_key") not in (None, "all"):
+        keys = checked.profile_key
+        params["profile_key"] = None  # the kernel reads them from PROFILE_KEYS_ENV
+    return _Prepared(params, keys, checked)
+
+
+def check_report_parameters(
+    name: str, parameters: Mapping[str, Any] | None = None, output_dir: str | Path = "reports"
+) -> dict[str, Any]:
+    """Check ``parameters`` of report ``name`` as :func:`run_report` does, before anything runs,
+    and return them as the notebook will get them.
+
+    Each name must be one of the notebook's own parameters (its ``parameters`` cell: see
+    :func:`notebook_parameters`); an unknown one raises :class:`ReportParameterError` with the
+    closest names ("did you mean"). Values must be data (text, numbers, true/false, None,
+    lists): papermill writes them into the notebook as quoted literals, never as code. Values of
+    the shared parameters are checked by :func:`check_parameters`, the others against the type
+    of the notebook's default. Relative paths (parameters named ``*_file``, ``*_path``,
+    ``*_dir``, and ``output_dir``) are made absolute against the working folder. A Profile-Key is
+    not a parameter of the notebook: it reaches the kernel through its environment
+    (:data:`PROFILE_KEYS_ENV`), so ``profile_key`` comes back as None.
+
+    >>> check_report_parameters("quickstart", {"metrc": "views"})
+    Traceback (most recent call last):
+    ...
+    ayr_analysis.reports.ReportParameterError: unknown parameter 'metrc' (did you mean 'metric'?); the parameters of quickstart are source, profile_key, ...
+    >>> p = check_report_parameters("quickstart", {"profile_key": "PK-1", "metric": "views"}, "out")
+    >>> p["profile_key"], p["metric"], Path(p["output_dir"]).is_absolute()
+    (None, 'views', True)
+    """
+    return dict(_prepare(name, parameters, output_dir).parameters)
+
+
+def split_parameters(
+    names: Sequence[str], parameters: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Report name -> the ``parameters`` its notebook declares, for running several reports
+    with one set of parameters (``ayr-analysis report all -p days 14``: only post_performance
+    takes ``days``). A name that none of the reports declares is an error, with the closest
+    names ("did you mean"); the values are checked by :func:`check_report_parameters`.
+
+    >>> split_parameters(["quickstart", "post_performance"], {"days": 14, "metric": "views"})
+    {'quickstart': {'metric': 'views'}, 'post_performance': {'days': 14, 'metric': 'views'}}
+    >>> split_parameters(["quickstart", "post_performance"], {"dayz": 14})
+    Traceback (most recent call last):
+    ...
+    ayr_analysis.reports.ReportParameterError: unknown parameter 'dayz' (did you mean 'days'?); the parameters of quickstart, post_performance are ...
+    """
+    given = dict(parameters or {})
+    declared = {name: notebook_parameters(name) for name in names}
+
+    def takes(name: str, key: str) -> bool:
+        return key in declared[name] or PARAMETER_ALIASES.get(key) in declared[name]
+
+    stray = [k for k in given if not any(takes(n, k) for n in names)]
+    if stray:
+        every = list(dict.fromkeys(k for n in names for k in declared[n]))
+        raise ReportParameterError(_unknown_names(stray, every, ", ".join(names)))
+    return {n: {k: v for k, v in given.items() if takes(n, k)} for n in names}
+
+
+_ENV_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _kernel_environment(values: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (or, for None, remove) environment variables while a report's kernel starts: the
+    kernel inherits this process's environment. Restored afterwards."""
+    import os
+
+    with _ENV_LOCK:
+        saved = {k: os.environ.get(k) for k in values}
+        try:
+            for k, v in values.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            yield
+        finally:
+            for k, old in saved.items():
+                if old is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = old
+
+
 def run_report(
     name: str,
     parameters: Mapping[str, Any] | None = None,
@@ -972,42 +1325,54 @@ def run_report(
     """Execute notebook ``name`` with ``parameters`` and write ``<output_dir>/<name>.ipynb``
     and ``<output_dir>/<name>.html`` (code hidden, self-contained). Returns both paths.
 
-    Parameters are checked first (a bad one raises :class:`ReportParameterError` before the
-    notebook starts); ``output_dir`` is passed to the notebook as its ``output_dir``. The
-    notebook runs in the working folder, so relative paths (a ``campaigns_file``) and the
-    ``.env`` file mean the same inside it as here.
+    Parameters are checked first (:func:`check_report_parameters`: an unknown name or a bad
+    value raises :class:`ReportParameterError` before the notebook starts); ``output_dir`` is
+    passed to the notebook as its ``output_dir``, relative paths as absolute ones (against the
+    working folder, where the notebook also runs, so ``.env`` means the same inside it as here).
+    Profile-Keys reach the kernel through its environment, never the executed notebook.
+
+    A failure inside the notebook raises :class:`ReportError`: one line with the failing cell's
+    exception class and message, and the path of the executed notebook, kept for inspection
+    (the files of an earlier run of the same name are removed first: they would not be this
+    run's).
 
     >>> run_report("nope")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: unknown report 'nope'; available: campaign_comparison, engagement_analysis, ...
     """
-    available = available_reports()
-    if name not in available:
-        raise ValueError(f"unknown report {name!r}; available: {', '.join(available)}")
-    params = canonical_parameters(parameters or {})
-    params["output_dir"] = str(Path(output_dir).resolve())
-    # a notebook's own parameters (REPORT_PARAMETERS) are checked too; others pass unchecked
-    check_report_parameters(name, params)
-    checked = check_parameters(**{k: v for k, v in params.items() if k in DEFAULT_PARAMETERS})
-    out = checked.output_dir
+    prepared = _prepare(name, parameters, output_dir)
+    out = prepared.checked.output_dir.resolve()
     out.mkdir(parents=True, exist_ok=True)
     from importlib.resources import as_file
 
     import nbformat
     import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
 
     nb_path = out / f"{name}.ipynb"
-    with as_file(_notebook_files()[name]) as source:  # a real file, even from a zip
-        pm.execute_notebook(
-            str(source),
-            str(nb_path),
-            parameters=params,
-            kernel_name=KERNEL_NAME,
-            progress_bar=False,
-            execution_timeout=timeout,
-            **_kernel_options(),
-        )
     html_path = out / f"{name}.html"
+    for stale in (nb_path, html_path):  # a failed run must not leave an earlier run's files
+        stale.unlink(missing_ok=True)
+    keys = prepared.profile_keys
+    env = {PROFILE_KEYS_ENV: json.dumps(list(keys)) if keys else None}
+    with _kernel_environment(env), as_file(_notebook_files()[name]) as source:
+        try:
+            pm.execute_notebook(
+                str(source),
+                str(nb_path),
+                parameters=prepared.parameters,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                execution_timeout=timeout,
+                **_kernel_options(),
+            )
+        except PapermillExecutionError as exc:
+            kept = nb_path if nb_path.is_file() else None
+            raise ReportError(name, exc.ename, exc.evalue, kept, exc.exec_count) from None
+        except Exception as exc:  # the kernel died or would not start, a cell timed out
+            first = next((line for line in str(exc).splitlines() if line.strip()), "")
+            kept = nb_path if nb_path.is_file() else None
+            raise ReportError(name, type(exc).__name__, first, kept) from None
     html_path.write_text(_html(nbformat.read(nb_path, as_version=4), name), encoding="utf-8")
     return nb_path, html_path

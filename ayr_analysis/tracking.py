@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import polars as pl
 
-from .errors import ValidationError
+from .errors import ValidationError, XQuotaError
 from .schema import CANONICAL_METRICS, COUNT_METRICS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -344,13 +344,15 @@ def after_error(
     retry_after: float | None = None,
     message: str | None = None,
     repeats: int = 0,
+    platform: str | None = None,
 ) -> tuple[datetime | None, str]:
     """When to ask again after an error answer, and the rule that says so.
 
     The error code's ``lasting`` in :data:`~ayr_analysis.errors.ERROR_CODES` decides:
     ``permanent``: never (None); ``until_fixed``: after :data:`UNTIL_FIXED_WAIT`, doubled with
     each ``repeats``, up to :data:`UNTIL_FIXED_LONGEST`; ``retry_after``: after the delay the
-    error gives (``retry_after`` seconds, or the schedule time in the message of code 189), else
+    error gives (``retry_after`` seconds, or the schedule time in the message of code 189; for
+    X's daily quota, a 429 naming ``platform`` twitter, the quota's 24 hours), else
     ``min_interval``; ``retry_now``: after ``min_interval``. An unknown code follows the HTTP
     status: 429/5xx after ``min_interval``, 401/403/404 never, other refusals after four.
 
@@ -360,8 +362,16 @@ def after_error(
     (None, 'permanent')
     >>> after_error(419, 400, t)[0] - t, after_error(419, 400, t, repeats=1)[0] - t
     (datetime.timedelta(seconds=43200), datetime.timedelta(days=1))
+    >>> after_error(429, 429, t, platform="twitter")[0] - t
+    datetime.timedelta(days=1)
     """
-    from .errors import CODE_NOT_PUBLISHED, ERROR_CODES, is_retryable
+    from .errors import (
+        CODE_NOT_PUBLISHED,
+        CODE_RATE_LIMITED,
+        ERROR_CODES,
+        X_QUOTA_PERIOD_S,
+        is_retryable,
+    )
 
     known = ERROR_CODES.get(code) if code is not None else None
     lasting = known.lasting if known is not None else None
@@ -374,6 +384,8 @@ def after_error(
         rule = "scheduled" if code == CODE_NOT_PUBLISHED else "retry_after"
         if retry_after is not None and retry_after > 0:
             return now + timedelta(seconds=retry_after), rule
+        if code == CODE_RATE_LIMITED and platform == "twitter":  # X's daily quota
+            return now + timedelta(seconds=X_QUOTA_PERIOD_S), rule
         if message and (found := _WHEN.search(message)):
             with contextlib.suppress(ValueError):
                 when = datetime.fromisoformat(found.group(0).replace("Z", "+00:00"))
@@ -409,11 +421,15 @@ def decision_table() -> list[tuple[int, str, str]]:
     >>> [row for row in decision_table() if row[0] == 484]
     [(484, 'permanent', 'never asked again for this post and network (a post with no network left is no longer asked)')]
     """
-    from .errors import ERROR_CODES
+    from .errors import CODE_RATE_LIMITED, ERROR_CODES
 
     now = datetime(2000, 1, 1, tzinfo=UTC)
+    also = {
+        CODE_RATE_LIMITED: "; X's daily quota (the 429 names twitter): X alone is asked again "
+        "24 h later, the post's other networks go on"
+    }
     return [
-        (code, entry.lasting, _RULE_WORDS[after_error(code, None, now)[1]])
+        (code, entry.lasting, _RULE_WORDS[after_error(code, None, now)[1]] + also.get(code, ""))
         for code, entry in sorted(ERROR_CODES.items())
     ]
 
@@ -598,12 +614,28 @@ class Tracker:
             when, rule = after_error(
                 row["code"], row["http_status"], seen if restart else now,
                 min_interval=self.min_interval, message=row["message"], repeats=repeats,
+                platform=platform,
             )  # fmt: skip
             if when is None:
                 self.dropped[(pid, platform)] = row["code"]
                 self.held.pop((pid, platform), None)
             elif not restart or when > now:
                 self.held[(pid, platform)] = (when, rule, repeats)
+
+    def _hold_network(self, pid: str, platform: str, when: datetime, rule: str) -> bool:
+        """Hold back only ``platform`` of ``pid`` until ``when`` (a network's own limit, X's
+        daily quota, refused the whole request) when the post has other networks to ask, known
+        from the store or its history; whether it did."""
+        known = set(self.networks.get(pid) or ())
+        if not known and self.posts.height and {"post_id", "platform"} <= set(self.posts.columns):
+            rows = self.posts.filter(pl.col("post_id") == pid)["platform"].drop_nulls()
+            known = set(rows.to_list())
+        if not known - {platform}:
+            return False
+        self.networks[pid] = known | {platform}
+        self.held[(pid, platform)] = (when, rule, 0)
+        self.retry_at.pop(pid, None)
+        return True
 
     def _note_numbers(self, wide: pl.DataFrame) -> tuple[set[str], set[str]]:
         """Remember each unit's latest numbers; the posts with a new snapshot and with a changed
@@ -782,11 +814,19 @@ class Tracker:
         failed = {f.post_id for f in bulk.failures}
         for failure in bulk.failures:
             err = failure.error
+            platform = getattr(err, "platform", None)
             when, rule = after_error(
                 getattr(err, "code", None), getattr(err, "http_status", None), now,
                 min_interval=self.min_interval, retry_after=getattr(err, "retry_after", None),
-                message=getattr(err, "message", None) or str(err),
+                message=getattr(err, "message", None) or str(err), platform=platform,
             )  # fmt: skip
+            if (
+                self.thrift
+                and isinstance(err, XQuotaError)
+                and when is not None
+                and self._hold_network(failure.post_id, str(platform), when, rule)
+            ):
+                continue  # X alone waits for its quota; the post's other networks go on
             if self.thrift and failure.post_id in self.scheduled and when is not None:
                 when, rule = max(when, self.scheduled[failure.post_id]), "scheduled"
             self.retry_at[failure.post_id], self.retry_rule[failure.post_id] = when, rule

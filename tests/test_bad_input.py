@@ -198,7 +198,7 @@ CASES: list[tuple[str, Any, type[BaseException], str]] = [
      CampaignsFileError, "end 2026-08-01 is before start 2026-09-01"),
     # report parameters: checked before the notebook starts (and before any request)
     ("report-unknown-parameter", lambda c: check_parameters(lieks=1), RPE,
-     "unknown parameter(s) lieks; the parameters are source"),
+     "unknown parameter 'lieks'; the parameters are source"),
     ("report-metric-typo", lambda c: check_parameters(metric="lieks"), RPE,
      "metric 'lieks' is not a canonical metric; choose one of likes"),
     ("report-rate-by", lambda c: check_parameters(rate_by="clicks"), RPE,
@@ -274,6 +274,7 @@ CLI_CASES = [
     ("campaigns-missing", ["campaigns", "{tmp}/nope.toml"], "nope.toml' not found"),
     ("campaigns-malformed", ["campaigns", "{tmp}/f.txt"], "not valid TOML"),
     ("report-unknown", ["report", "nope"], "unknown report 'nope'"),
+    ("report-name-typo", ["report", "quickstart", "-p", "metrc", "views"], "unknown parameter 'metrc' (did you mean 'metric'?)"),
     ("report-bad-metric", ["report", "quickstart", "-p", "metric", "lieks"], "metric 'lieks' is not a canonical metric"),
     ("report-bad-age", ["report", "quickstart", "-p", "at_age", "soon"], "at_age 'soon' is not a post age"),
     ("report-bad-window", ["report", "quickstart", "-p", "start_date", "2026-09-10", "-p", "end_date", "2026-09-01"], "is after end_date"),

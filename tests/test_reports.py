@@ -41,7 +41,7 @@ def test_defaults_are_valid_and_normalised():
                                        "YYYY-MM-DD"),
         ({"start_date": "2026-10-02", "end_date": "2026-10-01"}, "start_date 2026-10-02 is after"),
         ({"campaigns_file": "/no/such/file.toml"}, "campaigns_file '/no/such/file.toml' does not"),
-        ({"colour": "red"}, "unknown parameter(s) colour; the parameters are source, profile_key"),
+        ({"colour": "red"}, "unknown parameter 'colour'; the parameters are source, profile_key"),
         ({"profile_key": 5}, "profile_key must be None (the primary profile), a Profile-Key"),
         ({"source": "live", "profile_key": "all"}, "profile_key 'all' only works on the demo"),
     ],
@@ -492,3 +492,174 @@ def test_post_performance_parameters_are_normalised():
         reports.check_performance_parameters(p, dayz=3)
     with pytest.raises(reports.ReportParameterError, match="is not a post id"):
         reports.check_performance_parameters(p, post="two words")
+
+
+# --------------------------------------------------------------------------- report parameters
+# (names from the notebook's parameters cell, values as data, paths, secrets)
+
+
+def test_an_unknown_name_is_an_error_that_suggests_the_close_one(tmp_path):
+    with pytest.raises(ReportParameterError) as info:
+        reports.check_report_parameters("quickstart", {"metrc": "views"}, tmp_path)
+    message = str(info.value)
+    assert "unknown parameter 'metrc' (did you mean 'metric'?)" in message
+    assert "the parameters of quickstart are source, profile_key, campaigns_file" in message
+    # a notebook's own parameters are its own: live_monitor has store_path, quickstart has not
+    assert (
+        reports.check_report_parameters("live_monitor", {"tracking_seconds": 5}, tmp_path)[
+            "tracking_seconds"
+        ]
+        == 5
+    )
+    with pytest.raises(ReportParameterError, match="unknown parameter 'store_path'"):
+        reports.check_report_parameters("quickstart", {"store_path": "x"}, tmp_path)
+    # earlier names still stand for today's
+    got = reports.check_report_parameters("quickstart", {"networks": "tiktok"}, tmp_path)
+    assert got["platforms"] == "tiktok" and "networks" not in got
+    assert reports.notebook_parameters("live_monitor")["demo_speed"] == 3600.0
+
+
+def test_cli_typo_in_a_parameter_name_stops_before_running(capsys, tmp_path):
+    assert cli.main(["report", "quickstart", "-o", str(tmp_path), "-p", "metrc", "views"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean 'metric'?" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_crafted_name_runs_no_code(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = 'x\nopen("pwned", "w").close()\ny'
+    with pytest.raises(ReportParameterError, match=r"unknown parameter 'x\\nopen"):
+        reports.run_report("quickstart", {name: 1}, tmp_path / "out")
+    assert cli.main(["report", "quickstart", "-o", "out", "-p", name, "1"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown parameter 'x\\nopen" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # no pwned, no out
+
+
+def test_crafted_values_reach_the_notebook_as_data(tmp_path, monkeypatch):
+    """What papermill writes into the notebook, executed: the values come back as they were
+    given, and nothing else runs."""
+    import nbformat
+    import papermill as pm
+
+    monkeypatch.chdir(tmp_path)
+    crafted = 'c"\nopen("pwned", "w").close()\n#\'\\'
+    (tmp_path / f"{crafted}.toml").write_text('[[campaign]]\nname = "a"\nhashtags = ["a"]\n')
+    given = {
+        "campaigns_file": f"{crafted}.toml",
+        "store_path": crafted,
+        "metric": "views",
+        "demo_speed": 7,
+    }
+    params = reports.check_report_parameters("live_monitor", given, "out")
+    source = reports.notebooks_dir() / "live_monitor.ipynb"
+    pm.execute_notebook(str(source), str(tmp_path / "prepared.ipynb"), parameters=params,
+                        prepare_only=True, progress_bar=False)  # fmt: skip
+    nb = nbformat.read(tmp_path / "prepared.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    namespace: dict = {}
+    exec(compile(injected.source, "injected", "exec"), namespace)
+    assert namespace["campaigns_file"] == str(tmp_path / f"{crafted}.toml")  # made absolute
+    assert namespace["store_path"] == str(tmp_path / crafted)
+    assert namespace["metric"] == "views" and namespace["demo_speed"] == 7
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_values_are_checked_against_the_notebooks_defaults(tmp_path):
+    with pytest.raises(ReportParameterError, match="demo_speed 'fast' is a str; the notebook's"):
+        reports.check_report_parameters("live_monitor", {"demo_speed": "fast"}, tmp_path)
+    with pytest.raises(ReportParameterError, match="tracking_seconds True is a bool"):
+        reports.check_report_parameters("live_monitor", {"tracking_seconds": True}, tmp_path)
+
+    class Sneaky(str):
+        def __repr__(self) -> str:
+            return "__import__('os').system('touch pwned')"
+
+    with pytest.raises(
+        ReportParameterError, match="tz: a value of type object cannot be a report parameter"
+    ):
+        reports.check_report_parameters("quickstart", {"tz": object()}, tmp_path)
+    with pytest.raises(ReportParameterError, match="must be a finite number"):
+        reports.check_report_parameters("live_monitor", {"demo_speed": float("nan")}, tmp_path)
+    got = reports.check_report_parameters("live_monitor", {"store_path": Sneaky("s")}, tmp_path)
+    assert type(got["store_path"]) is str
+
+
+def test_relative_paths_are_resolved_against_the_working_folder(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "mine.toml").write_text('[[campaign]]\nname = "a"\nhashtags = ["a"]\n')
+    monkeypatch.chdir(work)
+    got = reports.check_report_parameters(
+        "campaign_comparison", {"campaigns_file": "mine.toml"}, "out"
+    )
+    assert got["campaigns_file"] == str(work / "mine.toml")
+    assert got["output_dir"] == str(work / "out")
+    got = reports.check_report_parameters("live_monitor", {"store_path": "snaps"}, "out")
+    assert got["store_path"] == str(work / "snaps")
+    assert (
+        reports.check_report_parameters("live_monitor", {"store_path": "s3://b/x"}, "o")[
+            "store_path"
+        ]
+        == "s3://b/x"
+    )
+
+
+def test_profile_keys_reach_the_kernel_by_its_environment_not_as_parameters(tmp_path, monkeypatch):
+    key = "PK-ZQ7-SECRET-4411"
+    got = reports.check_report_parameters("quickstart", {"profile_key": key}, tmp_path)
+    assert got["profile_key"] is None and key not in repr(got)
+    assert reports.check_report_parameters("campaign_comparison", {"profile_key": "all"},
+                                           tmp_path)["profile_key"] == "all"  # fmt: skip
+    # inside the kernel: profile_key None, the keys from the environment
+    monkeypatch.setenv(reports.PROFILE_KEYS_ENV, f'["{key}", "PK-2"]')
+    p = check_parameters(profile_key=None)
+    assert p.profile_key == (key, "PK-2")
+    assert key not in str(p.table().to_dicts())
+    monkeypatch.setenv(reports.PROFILE_KEYS_ENV, "not json")
+    with pytest.raises(ReportParameterError, match="must be a JSON list"):
+        check_parameters()
+
+
+def test_posts_name_their_profile_by_a_label_never_the_key():
+    from ayr_analysis.sandbox.world import build_world
+
+    keys = [p.profile_key for p in build_world(7).profiles]
+    p = check_parameters(profile_key=",".join(keys[1:]), start_date="2026-11-10")
+    posts = reports.load_posts(p, reports.report_client(p))
+    assert sorted(posts["profile_key"].unique()) == ["profile 1", "profile 2"]
+    assert not set(keys) & set(posts["profile_key"])
+
+
+def test_a_report_error_is_one_line_naming_the_notebook():
+    err = reports.ReportError(
+        "quickstart", "CampaignsFileError", "bad file\n  line 2", Path("/o/q.ipynb"), 5
+    )
+    assert str(err) == (
+        "report quickstart failed at In [5]: CampaignsFileError: bad file line 2 "
+        "(executed notebook kept: /o/q.ipynb)"
+    )
+    import pickle
+
+    assert str(pickle.loads(pickle.dumps(err))) == str(err)
+
+
+def test_one_set_of_parameters_for_several_reports_goes_to_the_reports_that_take_it(
+    capsys, tmp_path
+):
+    split = reports.split_parameters(
+        ["quickstart", "post_performance"], {"days": 14, "metric": "views", "networks": "tiktok"}
+    )
+    assert split == {
+        "quickstart": {"metric": "views", "networks": "tiktok"},
+        "post_performance": {"days": 14, "metric": "views", "networks": "tiktok"},
+    }
+    # a name that no report of 'all' takes stops everything, with the closest names
+    assert cli.main(["report", "all", "-o", str(tmp_path), "-p", "dayz", "14"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown parameter 'dayz' (did you mean 'days'?)" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+    # checked values come back in their checked form
+    got = reports.check_report_parameters("post_performance", {"days": "14", "post": "a:X"})
+    assert (got["days"], got["post"]) == (14, "a:twitter")

@@ -341,3 +341,86 @@ def test_track_and_the_cli_know_the_thrift_options(tmp_path):
     result = track(last_days=2, store=tmp_path / "s", client=client, clock=clock, rounds=1,
                    progress=False, max_interval="6h")  # fmt: skip
     assert re.search(r"saved \d+", result.summary())
+
+
+class QuotaRecorder(Recorder):
+    """The sandbox with X's daily analytics quota switched on, its day on the virtual clock;
+    notes each analytics request and its status."""
+
+    def __init__(self, clock: VirtualClock, quota: int, form: str) -> None:
+        from ayr_analysis.sandbox import Quirks
+
+        SandboxTransport.__init__(
+            self, clock=clock, rate_limit=1_000_000, rate_window=DEMO_RATE_WINDOW,
+            quirks=Quirks(x_daily_quota=quota, x_quota_form=form),
+            rate_time=lambda: clock.now().timestamp(),
+        )  # fmt: skip
+        self.vclock = clock
+        self.asked = []
+        self.refused: list[tuple[datetime, str]] = []  # X's quota said no: (when, post id)
+
+    def _answer(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if request.url.path.endswith("/analytics/post"):
+            body = json.loads(request.content or b"{}")
+            text = response.read().decode()
+            if "analytics rate limit reached" in text:
+                self.refused.append((self.vclock.now(), body.get("id")))
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return self._answer(request, await super().handle_async_request(request))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._answer(request, super().handle_request(request))
+
+
+@pytest.mark.parametrize("form", ["http", "in_place"])
+def test_x_daily_quota_is_asked_again_when_it_renews_not_every_interval(tmp_path, form):
+    """X's daily quota (a 429 naming twitter): the tracker waits for the quota's 24 hours, not
+    ``min_interval``, before asking X again for that post; the post's other networks go on."""
+    clock = VirtualClock(speed=0.0)
+    recorder = QuotaRecorder(clock, quota=4, form=form)
+    client = AyrshareClient(
+        source="demo", transport=recorder, rate_limit=1_000_000, rate_window=DEMO_RATE_WINDOW
+    )
+    posts = history(client=client, last_days=30)
+    x_ids = posts.filter(pl.col("platform") == "twitter")["post_id"].unique().sort().to_list()
+    assert len(x_ids) >= 8
+    tracker = Tracker(
+        client, SnapshotStore(tmp_path / form), x_ids[:8], posts=posts, progress=False,
+        clock=clock, min_interval=timedelta(hours=1),
+    )  # fmt: skip
+    started = clock.now()
+    simulate(tracker, clock, until=started + timedelta(days=3), tick=timedelta(minutes=30))
+    assert recorder.refused, "the quota was never reached"
+    by_post: dict[str, list[datetime]] = {}
+    for when, pid in recorder.refused:
+        by_post.setdefault(pid, []).append(when)
+    for pid, times in by_post.items():
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert all(g >= timedelta(hours=24) for g in gaps), (pid, gaps)
+    # at most one refusal per post and quota day (before: one per post every min_interval)
+    assert len(recorder.refused) <= 8 * 3
+    # the other networks of a refused post are still asked within the quota's day
+    nets = {p: set(posts.filter(pl.col("post_id") == p)["platform"]) for p in by_post}
+    wider = [p for p in by_post if len(nets[p]) > 1]
+    assert wider
+    for pid in wider:
+        first = by_post[pid][0]
+        later = [t for t, p, asked in recorder.asked
+                 if p == pid and asked and "twitter" not in asked
+                 and first < t < first + timedelta(hours=24)]  # fmt: skip
+        assert later, pid
+
+
+def test_x_daily_quota_rule():
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    assert ERROR_CODES[429].lasting == "retry_after"
+    when, rule = after_error(429, 429, now, min_interval=hour, platform="twitter")
+    assert (when - now, rule) == (timedelta(hours=24), "retry_after")
+    # the profile's own rate limit (no network named) keeps the error's delay, else the interval
+    assert after_error(429, 429, now, min_interval=hour, retry_after=300.0)[0] - now == timedelta(
+        seconds=300
+    )
+    assert after_error(429, 429, now, min_interval=hour)[0] - now == hour
