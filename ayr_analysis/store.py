@@ -156,7 +156,7 @@ STALE_TEMP_AGE_S = 3600.0
 #: :meth:`SnapshotStore.compact` leaves alone the files written less than this long ago (s).
 COMPACT_MIN_AGE_S = 60.0
 _STAMP = re.compile(r"part-(\d{8}T\d{12})[^/\\]*\.parquet$")
-_READ_ATTEMPTS = 8  # a read whose files vanish under it (compaction) starts again this often
+_READ_ATTEMPTS = 12  # a read whose files vanish under it (compaction) starts again this often
 #: How long (seconds) an append waits for another writer's lock before it gives up.
 DEFAULT_LOCK_TIMEOUT_S = 60.0
 
@@ -611,7 +611,9 @@ class SnapshotStore:
                 raise
             except (pl.exceptions.PolarsError, OSError) as exc:
                 if _is_gone(exc) and not last:
-                    time.sleep(min(0.01 * 2**attempt, 1.0))  # let the compaction finish
+                    time.sleep(
+                        min(0.02 * 2**attempt, 2.0)
+                    )  # let the compaction finish (~10 s in all)
                     continue
                 if self.is_url:
                     raise self._url_error(exc) from exc
