@@ -292,3 +292,67 @@ def test_best_time_is_in_the_chosen_zone_and_thin_cells_are_not_ranked():
 def test_top_posts_are_labelled_by_text_network_and_day():
     top = analysis.top_posts(_thread_frame(), "likes", n=1)
     assert top["label"].item() == "A thread opener · twitter · 2026-08-03"
+
+
+# --------------------------------------------------------------------------- caveats
+
+
+def _caveated() -> pl.DataFrame:
+    """Three YouTube videos (two of them processing at 1 h: 0 likes, ``youtube_processing``)
+    and a pin whose likes are not reported yet (``pinterest_delayed``), seen at 1 h, 24 h, 72 h."""
+    rows = []
+    for i, (pid, platform) in enumerate(
+        [("v0", "youtube"), ("v1", "youtube"), ("v2", "youtube"), ("p0", "pinterest")]
+    ):
+        for age, likes in [(1, 10), (24, 50), (72, 90)]:
+            processing = platform == "youtube" and i < 2 and age == 1
+            rows.append(
+                {
+                    "post_id": pid,
+                    "platform": platform,
+                    "thread_position": 0,
+                    "published_at": T0,
+                    "observed_at": T0 + timedelta(hours=age),
+                    "likes": None if platform == "pinterest" else 0 if processing else likes + i,
+                    "caveats": ["youtube_processing"]
+                    if processing
+                    else ["pinterest_delayed"]
+                    if platform == "pinterest"
+                    else [],
+                }  # fmt: skip
+            )
+    return pl.DataFrame(rows).with_columns(pl.col("thread_position").cast(pl.Int32))
+
+
+def test_growth_cohorts_and_curves_carry_the_caveats_of_their_posts_at_each_age():
+    g = analysis.growth_curves(_caveated(), "likes", ages=["1h", "24h", "72h"], min_posts=2)
+    assert g.curve.select("group", "age", "median", "caveats", "caveat_posts").rows() == [
+        ("youtube", "1h", 0.0, ["youtube_processing"], [2]),  # the median 0 is explained
+        ("youtube", "24h", 51.0, [], []),
+        ("youtube", "72h", 91.0, [], []),
+    ]
+    assert g.cohorts.select("group", "n", "excluded", "caveats", "caveat_posts").rows() == [
+        ("pinterest", 0, 1, ["pinterest_delayed"], [1]),  # why the pin has no curve
+        ("youtube", 3, 0, ["youtube_processing"], [2]),
+    ]
+    assert g.table().select("group", "1h", "caveats", "caveat_posts").rows() == [
+        ("pinterest", None, ["pinterest_delayed"], [1]),
+        ("youtube", 0.0, ["youtube_processing"], [2]),
+    ]
+
+
+def test_best_time_cells_and_the_funnel_carry_the_caveats_of_their_posts():
+    f = _caveated()
+    early = analysis.best_time_to_post(f, "likes", "1h", tz="UTC", relative_to=None, min_n=1)
+    assert early.select("weekday_name", "hour", "n", "caveats", "caveat_posts").rows() == [
+        ("Mon", 9, 3, ["youtube_processing"], [2])  # the pin, not reported, is in no cell
+    ]
+    late = analysis.best_time_to_post(f, "likes", "72h", tz="UTC", relative_to=None, min_n=1)
+    assert late.select("n", "caveats", "caveat_posts").rows() == [(3, [], [])]
+    funnel = analysis.funnel(f, ["likes"], at_age="1h")
+    assert funnel.select("platform", "n", "excluded", "caveats", "caveat_posts").rows() == [
+        ("pinterest", 0, 1, ["pinterest_delayed"], [1]),
+        ("youtube", 3, 0, ["youtube_processing"], [2]),
+    ]
+    latest = analysis.funnel(f, ["likes"])  # the latest snapshots: processing is over
+    assert latest.filter(pl.col("platform") == "youtube")["caveats"].to_list() == [[]]

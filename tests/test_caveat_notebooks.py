@@ -70,3 +70,12 @@ def test_the_campaign_summary_file_holds_the_codes_as_text(pages):
     assert summary.schema["caveats"] == pl.String
     shown = " ".join(summary["caveats"].drop_nulls().to_list())
     assert "youtube_processing" in shown and "meta_comment_count" in shown
+
+
+def test_the_best_time_table_marks_the_caveats_of_its_cells(pages):
+    page, _ = pages["engagement_analysis"]
+    found = [(t, n) for t, n in tables(page) if "<th>weekday_name</th>" in t]
+    assert len(found) == 1
+    table, notes = found[0]
+    assert "meta_comment_count" in html.unescape(notes)  # Facebook and Instagram posts in cells
+    assert re.search(r'<td class="notes">\[\d+\] \d+ posts?', table)  # counted per cell

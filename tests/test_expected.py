@@ -323,3 +323,62 @@ def test_post_outlook_gathers_one_post_its_band_and_forecast():
     assert o.horizon == "7d"
     with pytest.raises(ValueError, match="not in the snapshots"):
         analysis.post_outlook(frame(rows), "likes", "nope")
+
+
+# --------------------------------------------------------------------------- caveats
+
+
+def _processing_video() -> pl.DataFrame:
+    """Ten YouTube videos; V09 reports 0 likes for its first 24 h (``youtube_processing`` on
+    those snapshots only), then far more than the others."""
+    rows = []
+    for i in range(10):
+        late = i == 9
+
+        def value(a: float, s: float = 1000 + 100 * i, late: bool = late) -> float:
+            return 0 if late and a <= 24 else (9 if late else 1) * s * shape(a)
+
+        for r in post_rows(f"V{i:02d}", T0 + i * H, value, platform="youtube"):
+            processing = late and r["observed_at"] - r["published_at"] <= 24 * H
+            rows.append({**r, "caveats": ["youtube_processing"] if processing else []})
+    return frame(rows)
+
+
+def test_index_and_forecast_carry_the_caveats_of_the_snapshots_at_their_age():
+    f = _processing_video()
+    idx = analysis.performance_index(f, "likes", at=["6h", "72h"])
+    video = idx.filter(pl.col("post_id") == "V09").sort("age_h")
+    assert video.select("age", "index", "caveats").rows() == [
+        ("6h", 0.0, ["youtube_processing"]),  # the index of 0 is explained
+        ("72h", pytest.approx(9 * 1900 / 1450, rel=0.02), []),
+    ]
+    assert idx.filter(pl.col("post_id") != "V09")["caveats"].to_list() == [[]] * 18
+    # at its current age (7 d), its latest snapshot has no caveat any more
+    now = analysis.performance_index(f, "likes").filter(pl.col("post_id") == "V09")
+    assert now["caveats"].to_list() == [[]]
+    # a forecast from 6 h starts from a processing zero: it says so
+    fc = analysis.forecast(f, "likes", at="6h", min_posts=5)
+    assert fc.filter(pl.col("post_id") == "V09").select("value_at", "caveats").row(0) == (
+        0.0,
+        ["youtube_processing"],
+    )
+    fc = analysis.forecast(f, "likes", at="72h", min_posts=5)
+    assert fc.filter(pl.col("post_id") == "V09")["caveats"].to_list() == [[]]
+
+
+def test_an_alert_carries_the_caveats_of_its_snapshots_and_a_distribution_counts_them():
+    f = _processing_video()
+    got = analysis.alerts(f, "likes").filter(pl.col("post_id") == "V09")
+    assert got.select("direction", "since_age_h", "caveats").rows() == [
+        ("below", 1.0, ["youtube_processing"]),
+        ("above", 72.0, []),
+    ]
+    idx = analysis.performance_index(f, "likes", at="24h")
+    dist = analysis.index_distribution(idx, "platform")
+    assert dist.select("platform", "n", "caveats", "caveat_posts").rows() == [
+        ("youtube", 10, ["youtube_processing"], [1])
+    ]
+    # without a caveats column: empty lists, the same columns
+    plain = analysis.performance_index(f.drop("caveats"), "likes", at="24h")
+    assert plain["caveats"].to_list() == [[]] * 10
+    assert analysis.index_distribution(plain, "platform")["caveat_posts"].to_list() == [[]]

@@ -9,6 +9,7 @@ tests/test_notebooks.py, which leaves this notebook's runs to this file.
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from test_notebooks import _run_cli, _shown, _table_outputs
 
-from ayr_analysis import analysis, reports
+from ayr_analysis import analysis, formatting, reports
 
 pytestmark = pytest.mark.slow
 
@@ -129,33 +130,35 @@ def test_every_number_in_the_report_is_the_analysis_functions_answer(runs, varia
     index = analysis.performance_index(snaps, metric, lookback=q.lookback, now=now)
     recent = reports.published_since(index, since)
     assert recent.height > 0 and (recent["status"] == "ok").any()
-    saved = pl.read_csv(out / "post_performance_index.csv", schema_overrides=recent.schema)
-    assert_frame_equal(saved, recent)  # every value, unrounded
+    flat = formatting.flat_lists(recent)  # the caveat codes as text
+    saved = pl.read_csv(out / "post_performance_index.csv", schema_overrides=flat.schema)
+    assert_frame_equal(saved.with_columns(pl.col("caveats").fill_null("")), flat)  # unrounded
     assert _shown(shown, 'recent.sort("index"') == html(
         recent.sort("index", descending=True, nulls_last=True).select(
             pl.col("text").alias("post"), pl.col("platform").alias("network"), "media_type",
             pl.col("age_h").alias("age (h)"), "value", "typical", "index", "percentile",
-            pl.col("n").alias("past posts"), pl.col("reason").alias("why no index"),
+            pl.col("n").alias("past posts"), pl.col("reason").alias("why no index"), "caveats",
         )
     )  # fmt: skip
     assert _shown(shown, "analysis.index_distribution(") == html(
         analysis.index_distribution(recent, by="platform").select(
             pl.col("platform").alias("network"), "n", "median", "q25", "q75",
-            pl.col("above").alias("share"), "excluded", "why_excluded",
+            pl.col("above").alias("share"), "excluded", "why_excluded", "caveats", "caveat_posts",
         )
     )  # fmt: skip
 
     alerts = reports.same_posts(
         analysis.alerts(snaps, metric, band=q.band, lookback=q.lookback, now=now), recent
     )
-    saved = pl.read_csv(out / "post_performance_alerts.csv", schema_overrides=alerts.schema)
-    assert_frame_equal(saved, alerts)
+    flat = formatting.flat_lists(alerts)
+    saved = pl.read_csv(out / "post_performance_alerts.csv", schema_overrides=flat.schema)
+    assert_frame_equal(saved.with_columns(pl.col("caveats").fill_null("")), flat)
     labels = recent.select("post_id", "platform", "thread_position", "text")
     assert _shown(shown, "alerts.join(labels") == html(
         alerts.join(labels, on=["post_id", "platform", "thread_position"], how="left").select(
             pl.col("text").alias("post"), pl.col("platform").alias("network"), "direction",
             "since", pl.col("since_age_h").alias("from age (h)"), "age", "value", "low", "high",
-            "typical", "index", pl.col("active").alias("still outside"),
+            "typical", "index", pl.col("active").alias("still outside"), "caveats",
         )
     )  # fmt: skip
 
@@ -163,7 +166,7 @@ def test_every_number_in_the_report_is_the_analysis_functions_answer(runs, varia
     cols = [
         pl.col("text").alias("post"), pl.col("platform").alias("network"), "media_type",
         pl.col("age_h").alias("age (h)"), "value", "typical", "index", "percentile",
-        pl.col("n").alias("past posts"),
+        pl.col("n").alias("past posts"), "caveats",
     ]  # fmt: skip
     above = judged.filter(pl.col("index") > 1).sort("index", descending=True).head(5)
     below = judged.filter(pl.col("index") < 1).sort("index").head(5)
@@ -184,12 +187,13 @@ def test_every_number_in_the_report_is_the_analysis_functions_answer(runs, varia
         outlook.index.select(
             pl.col("age_h").alias("age (h)"), "value", "typical", "q10", "q90", "index",
             "percentile", pl.col("n").alias("past posts"), pl.col("reason").alias("why no index"),
+            "caveats",
         )
     )  # fmt: skip
     assert _shown(shown, "outlook.forecast.select(") == html(
         outlook.forecast.select(
             "from_age", "value_at", "horizon", "forecast", "low", "high", "coverage", "typical",
-            "stays", "scaled", pl.col("n_train").alias("past posts"), "reason",
+            "stays", "scaled", pl.col("n_train").alias("past posts"), "reason", "caveats",
         )
     )  # fmt: skip
     assert _shown(shown, "outlook.typical.select(") == html(
@@ -261,3 +265,37 @@ def test_html_report_shows_its_charts_offline(runs, browser, artifacts):
     assert re.search(r"Likes of one [a-z]+( [a-z]+)? post against its typical band", text)
     assert "Forecast error of likes at 7d, by the age it was made at" in text
     assert not [u for u in requested if u.endswith(".js")], requested
+
+
+def test_caveat_codes_appear_in_the_report_where_they_apply(runs):
+    """The report's tables mark the caveats of the posts they show, at the age they are judged
+    at, with numbered footnotes under each table; the rows of a network that did not report the
+    metric yet say why (Pinterest's delayed numbers), and a YouTube video in its processing
+    window says why its value is 0."""
+    from test_caveat_notebooks import tables
+
+    _, out, _ = runs["defaults"]
+    page = (out / f"{NAME}.html").read_text(encoding="utf-8")
+    codes: set[str] = set()
+    for table, notes in tables(page):
+        items = [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", notes)]
+        numbers = {
+            re.match(r"\[\d+\] (\w+): ", i).group(1): int(i[1 : i.index("]")]) for i in items
+        }
+        assert sorted(numbers.values()) == list(range(1, len(items) + 1)), items
+        codes |= set(numbers)
+        rows = re.findall(r"<tr>(.*?)</tr>", table)
+        cells = [c for r in rows if (c := re.findall(r"<td[^>]*>(.*?)</td>", r))]
+        used = {int(m) for r in rows for c in re.findall(r'<td class="notes">(.*?)</td>', r)
+                for m in re.findall(r"\[(\d+)\]", c)}  # fmt: skip
+        assert used == set(numbers.values())  # every footnote is used, and only those
+        if "<th>why no index</th>" in table and "<th>post</th>" in table:  # the index table
+            for row in cells:
+                network, marks = row[1], row[-1]
+                if network == "pinterest" and "not reported" in row[-2]:
+                    assert f"[{numbers['pinterest_delayed']}]" in marks, row
+                if network == "youtube" and row[4] == "0":
+                    assert f"[{numbers['youtube_processing']}]" in marks, row
+    assert {"youtube_processing", "meta_comment_count", "pinterest_delayed"} <= codes
+    assert re.search(r'<td class="notes">\[\d+\] \d+ posts?', page)  # the per-network table
+    assert "[&#x27;" not in page  # no list shown as a Python repr

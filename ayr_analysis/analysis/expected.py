@@ -40,7 +40,16 @@ import polars as pl
 from ..schema import DEFAULT_AGES, POST_KEY
 from ._base import age_label, eager, is_demo, need, parse_duration
 from .growth import _with_edges
-from .selection import Unit, _age_seconds, at_age, unit_keys, units
+from .selection import (
+    Unit,
+    _age_seconds,
+    _caveats_at,
+    at_age,
+    snapshot_times,
+    unit_keys,
+    units,
+    with_caveats,
+)
 
 __all__ = [
     "BANDS",
@@ -74,6 +83,8 @@ INDEX_STATUSES: dict[str, str] = {
 #: Columns of the snapshots that the per-post results carry along when present (from each
 #: post's latest snapshot): to label a post, link to it, or group it by campaign.
 _EXTRAS = ("text", "url", "campaign")
+
+_NO_CAVEATS = pl.lit([], pl.List(pl.String))
 
 _SEP = "\x1f"
 _EPS = 1e-9
@@ -120,6 +131,39 @@ def _unit_key(keys: list[str]) -> pl.Expr:
     return pl.concat_str(
         [pl.col(k).cast(pl.String).fill_null(_NULL) for k in keys], separator=_SEP
     ).alias("__u")
+
+
+def _caveats_around(
+    frame: pl.DataFrame, rows: pl.DataFrame, keys: list[str], age: str
+) -> pl.DataFrame:
+    """``rows`` (one per unit and ``age``, an age in seconds) with ``caveats``: the codes of the
+    unit's snapshots around that age (the union of its last one at or before it and its first
+    one after it, as :func:`~.selection.at_age` takes them); with no age (publication time
+    unknown, metric never reported), those of its latest snapshot. Empty lists when ``frame``
+    has no ``caveats`` column."""
+    if "caveats" not in frame.columns or not isinstance(frame.schema["caveats"], pl.List):
+        return rows.with_columns(_NO_CAVEATS.alias("caveats"))
+    ages = (
+        rows.select(*keys, pl.col(age).cast(pl.Float64).alias("age_s"))
+        .filter(pl.col("age_s").is_not_null())
+        .unique(maintain_order=True)
+        .with_columns(pl.lit(None, pl.List(pl.String)).alias("caveats"))
+    )
+    near = _caveats_at(frame, ages, keys).rename({"age_s": "__cav_age", "caveats": "__cav_at"})
+    last = (
+        frame.sort(snapshot_times(frame), nulls_last=False)
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("caveats").last().alias("__cav_last"))
+    )
+    out = rows.with_columns(pl.col(age).cast(pl.Float64).alias("__cav_age"))
+    out = out.join(
+        near, on=[*keys, "__cav_age"], how="left", nulls_equal=True, maintain_order="left"
+    )
+    out = out.join(last, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    cav = pl.when(pl.col("__cav_age").is_null()).then(pl.col("__cav_last")).otherwise("__cav_at")
+    return out.with_columns(
+        cav.cast(pl.List(pl.String)).fill_null(_NO_CAVEATS).alias("caveats")
+    ).drop("__cav_age", "__cav_at", "__cav_last")
 
 
 @dataclass(frozen=True)
@@ -436,7 +480,11 @@ def performance_index(
     ``percentile`` (0-100: the share of the past posts at that age below the post's value, ties
     counting half; the post itself counts when it is in the window), ``n`` (past posts behind the
     typical value), ``status``, ``reason`` and, when the snapshots have them, ``text``, ``url``
-    and ``campaign`` (from :func:`~ayr_analysis.campaigns.assign_campaigns`). ``index`` and ``percentile`` are null unless
+    and ``campaign`` (from :func:`~ayr_analysis.campaigns.assign_campaigns`), then ``caveats``:
+    the caveat codes of the post's snapshots around the age judged at (as
+    :func:`~ayr_analysis.analysis.at_age` takes them: a YouTube video judged at 6 h during its
+    processing window has ``youtube_processing``, which explains an index of 0; a post with no
+    age, those of its latest snapshot). ``index`` and ``percentile`` are null unless
     ``status`` is ``ok``: ``not_enough_history`` (fewer than ``min_posts`` past posts),
     ``zero_typical`` (typical value 0), ``not_reported``, ``not_observed``,
     ``no_publication_time``, ``too_young`` (younger than the first grid age).
@@ -461,7 +509,7 @@ def performance_index(
     c = _prepare(snapshots, metric, ages, by_cols, tolerance, unit, "performance_index")
     ref = _window(c.posts, _now(c, now), lookback)
     typical = _typical(c, ref, min_posts)
-    targets = _index_targets(c, at)
+    targets = _caveats_around(c.frame, _index_targets(c, at), c.keys, "__t")
     return _judge(targets, typical, c, ref, metric, min_posts)
 
 
@@ -555,6 +603,7 @@ def _judge(
     return out.select(
         *c.keys, *by_extra, "published_at", "metric", "age", "age_h", "value", "typical",
         "q10", "q25", "q75", "q90", "index", "percentile", "n", "status", "reason", *c.extras,
+        "caveats",
     ).sort([*c.keys, "age_h"], nulls_last=True)  # fmt: skip
 
 
@@ -668,7 +717,9 @@ def forecast(
     ``horizon_h``, ``forecast``, ``low``, ``high``, ``coverage``, ``typical``, ``stays``,
     ``scaled``, ``actual`` (the value at the horizon when the post is old enough), ``n_train``,
     ``status`` (``ok``, ``not_enough_history``, ``too_young``, ``not_reported``,
-    ``not_observed``, ``no_publication_time``) and ``reason``.
+    ``not_observed``, ``no_publication_time``), ``reason`` and ``caveats`` (the caveat codes of
+    the post's snapshots around ``from_age``, where the forecast starts; those of its latest
+    snapshot when it has no from-age).
 
     Raises:
         ValueError: as :func:`typical_curves`; a ``coverage`` outside (0, 1); a horizon not later
@@ -701,7 +752,7 @@ def forecast(
         from_ages = [a]
     ref = _window(c.posts, _now(c, now), lookback)
     model = _fit(c.curves, ref, from_ages, h_s, coverage, min_posts)
-    targets = _forecast_targets(c, from_ages, h_s)
+    targets = _caveats_around(c.frame, _forecast_targets(c, from_ages, h_s), c.keys, "from_s")
     out = _predict(targets, model)
     labels = {secs: label for label, secs in c.grid}
     status = (
@@ -733,7 +784,7 @@ def forecast(
         .select(
             *c.keys, *by_extra, "published_at", "metric", "from_age", "from_age_h", "value_at",
             "horizon", "horizon_h", "forecast", "low", "high", "coverage", "typical", "stays",
-            "scaled", "actual", "n_train", "status", "reason",
+            "scaled", "actual", "n_train", "status", "reason", "caveats",
         )
         .sort(c.keys)
     )  # fmt: skip
@@ -968,7 +1019,8 @@ def alerts(
     snapshot), ``since_age_h``, then at its latest snapshot ``observed_at``, ``age_h``, ``age``
     (in words, e.g. ``"30h"``), ``value``, ``typical``, ``low`` and ``high`` (the band),
     ``index`` (``value / typical``; null when typical is 0), ``n``, and ``active`` (the post is
-    still outside the band at its latest judged snapshot).
+    still outside the band at its latest judged snapshot), ``caveats`` (the caveat codes of the
+    crossing's snapshots, in order of first appearance).
 
     Raises:
         ValueError: as :func:`typical_curves`; an unknown ``band``.
@@ -996,9 +1048,14 @@ def alerts(
     lo_col, hi_col = BANDS[band]
     first_s, top_s = c.grid[0][1], c.grid[-1][1]
     keys = c.keys
+    if "caveats" in c.frame.columns and isinstance(c.frame.schema["caveats"], pl.List):
+        codes = pl.col("caveats").cast(pl.List(pl.String)).fill_null(_NO_CAVEATS)
+    else:
+        codes = _NO_CAVEATS
     snaps = (
         c.frame.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
-        .select(*keys, "observed_at", "published_at", pl.col(metric).cast(pl.Float64).alias("value"))
+        .select(*keys, "observed_at", "published_at", pl.col(metric).cast(pl.Float64).alias("value"),
+                codes.alias("caveats"))
         .with_columns(_age_seconds().alias("__t"), _unit_key(keys))
         .unique(subset=[*keys, "observed_at"], keep="last", maintain_order=True)
         .join(c.posts.select("__u", "__g", *(b for b in by_cols if b not in keys)), on="__u")
@@ -1042,6 +1099,9 @@ def alerts(
             pl.col(hi_col).last().alias("high"),
             pl.col("n").last(),
             pl.col("__lastsnap").last().alias("active"),
+            pl.col("caveats")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .unique(maintain_order=True),
         )
         .with_columns(
             pl.lit(metric).alias("metric"),
@@ -1051,7 +1111,7 @@ def alerts(
     )  # fmt: skip
     return out.select(
         *keys, *by_extra, "metric", "direction", "since", "since_age_h", "observed_at", "age_h",
-        "age", "value", "typical", "low", "high", "index", "n", "active",
+        "age", "value", "typical", "low", "high", "index", "n", "active", "caveats",
     ).sort("since", *keys)  # fmt: skip
 
 
@@ -1077,7 +1137,9 @@ def index_distribution(index: pl.DataFrame, by: str | Sequence[str] = "campaign"
     Returns one row per group: the ``by`` columns, ``n`` (posts with an index), ``median``,
     ``q25``, ``q75``, ``q10``, ``q90`` (of the index), ``above`` (share of posts above 1.0),
     ``networks`` (how many networks the posts are on), ``excluded`` (posts without an index)
-    and ``why_excluded`` (their statuses, counted). Groups are sorted by median, best first.
+    and ``why_excluded`` (their statuses, counted), ``caveats`` and ``caveat_posts`` (the caveat
+    codes of the group's posts, with and without an index, and how many posts carry each:
+    :func:`~ayr_analysis.analysis.caveat_counts`). Groups are sorted by median, best first.
 
     Raises:
         ValueError: ``index`` lacks the ``by`` columns or is not a performance index.
@@ -1119,6 +1181,7 @@ def index_distribution(index: pl.DataFrame, by: str | Sequence[str] = "campaign"
         .with_columns(pl.col("why").fill_null("").str.replace_all("_", " ").alias("why_excluded"))
         .drop("why")
         .sort(["median", *groups], descending=[True] + [False] * len(groups), nulls_last=True)
+        .pipe(with_caveats, work, groups)
     )
 
 

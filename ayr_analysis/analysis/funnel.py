@@ -15,7 +15,7 @@ import polars as pl
 
 from ..schema import POST_KEY
 from ._base import age_text, eager, need
-from .selection import Fill, Unit, exclusions, unit_keys, values
+from .selection import Fill, Unit, exclusions, unit_keys, values, with_caveats
 
 __all__ = ["FUNNEL_STAGES", "funnel"]
 
@@ -38,7 +38,9 @@ def funnel(
     ``excluded`` and ``why_excluded`` (posts left out, with the reasons), ``of_first`` (the
     stage as a share of the first stage, over the posts that reported both), ``status``
     (``reported`` when ``n > 0``, else the main reason: ``not_reported``, ``not_observed``...),
-    ``age`` and ``unit``. ``fill``: as in :func:`~.selection.values`.
+    ``age``, ``unit``, ``caveats`` and ``caveat_posts`` (the caveat codes of the network's
+    posts, counted or left out, and how many posts carry each: :func:`~.selection.caveat_counts`).
+    ``fill``: as in :func:`~.selection.values`.
 
     >>> import polars as pl
     >>> f = pl.DataFrame({"post_id": ["a", "b", "c"], "platform": ["x", "x", "y"],
@@ -73,6 +75,7 @@ def funnel(
         parts.append(
             exclusions(vals, ["platform"])
             .join(per, on="platform", how="left")
+            .pipe(with_caveats, vals, ["platform"])
             .with_columns(
                 pl.lit(stage).alias("stage"),
                 pl.lit(i, pl.Int64).alias("stage_index"),
@@ -103,6 +106,8 @@ def funnel(
             "status",
             "age",
             "unit",
+            "caveats",
+            "caveat_posts",
         )  # fmt: skip
         .sort("platform", "stage_index")
     )

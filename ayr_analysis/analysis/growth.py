@@ -25,6 +25,7 @@ from .selection import (
     latest,
     unit_keys,
     units,
+    with_caveats,
 )
 
 __all__ = ["GROWTH_AGES", "GrowthCurves", "growth", "growth_curves", "half_life"]
@@ -167,8 +168,11 @@ class GrowthCurves:
     ``posts``: the cohort's per-post curves, one row per post, network and grid age (``group``,
     the post keys, ``label``, ``age``, ``age_h``, ``value``). ``curve``: per group and grid age,
     ``n`` (the cohort: the same posts at every age), ``median``, ``q25``, ``q75``, ``q10``,
-    ``q90``. ``cohorts``: per group, ``n`` (posts in the cohort), ``horizon`` (the last age of
-    the curve), ``excluded`` and ``why_excluded``.
+    ``q90``, ``caveats`` and ``caveat_posts`` (the caveat codes of the cohort's posts at that
+    age, and how many carry each). ``cohorts``: per group, ``n`` (posts in the cohort),
+    ``horizon`` (the last age of the curve), ``excluded``, ``why_excluded``, ``caveats`` and
+    ``caveat_posts`` (the codes of the group's posts at any grid age, in the cohort or left
+    out, and how many posts carry each). :meth:`table` shows the latter two with the medians.
     """
 
     posts: pl.DataFrame
@@ -182,19 +186,21 @@ class GrowthCurves:
 
     def table(self, ages: Sequence[str] | None = None) -> pl.DataFrame:
         """The median per group at ``ages`` (default: every grid age), one column per age, with
-        the cohort's ``n`` and ``horizon``; a cell beyond the group's horizon is null."""
+        the cohort's ``n`` and ``horizon`` and its ``caveats`` and ``caveat_posts``; a cell
+        beyond the group's horizon is null."""
         curve = self.curve if ages is None else self.curve.filter(pl.col("age").is_in(list(ages)))
         order = list(dict.fromkeys(curve.sort("age_h")["age"].to_list()))
         if ages is not None:
             order = [a for a in ages if a in order] + [a for a in ages if a not in order]
         wide = curve.pivot(on="age", index="group", values="median") if curve.height else None
-        out = self.cohorts.select("group", "n", "horizon")
+        notes = [c for c in ("caveats", "caveat_posts") if c in self.cohorts.columns]
+        out = self.cohorts.select("group", "n", "horizon", *notes)
         if wide is not None:
             out = out.join(wide, on="group", how="left")
         for a in order:
             if a not in out.columns:
                 out = out.with_columns(pl.lit(None, pl.Float64).alias(a))
-        return out.select("group", "n", "horizon", *order).sort("group")
+        return out.select("group", "n", "horizon", *order, *notes).sort("group")
 
 
 def growth_curves(
@@ -319,7 +325,9 @@ def growth_curves(
             .with_columns((pl.col("age_s") / 3600).alias("age_h"))
             .sort("group", "age_s")
             .select("group", "age", "age_h", "n", "median", "q25", "q75", "q10", "q90")
+            .pipe(with_caveats, cohort, ["group", "age"])
         )
+
     else:
         posts = pl.DataFrame(
             schema={"group": pl.String, **{k: frame.schema[k] for k in keys}, "label": pl.String,
@@ -327,8 +335,17 @@ def growth_curves(
         )  # fmt: skip
         curve = pl.DataFrame(
             schema={"group": pl.String, "age": pl.String, "age_h": pl.Float64, "n": pl.Int64,
-                    **{c: pl.Float64 for c in ("median", "q25", "q75", "q10", "q90")}}
+                    **{c: pl.Float64 for c in ("median", "q25", "q75", "q10", "q90")},
+                    "caveats": pl.List(pl.String), "caveat_posts": pl.List(pl.Int64)}
         )  # fmt: skip
+    # per group, the posts in the cohort and those left out (a caveat often says why), each once
+    if "caveats" in aligned.columns:
+        posts_of = aligned.group_by([*keys, "group"]).agg(
+            pl.col("caveats").list.explode(keep_nulls=False, empty_as_null=False).unique()
+        )
+    else:
+        posts_of = aligned.select(*keys, "group").unique()
+    cohorts = with_caveats(cohorts, posts_of, ["group"])
     demo = is_demo(frame)
     return GrowthCurves(
         posts=posts, curve=curve, cohorts=cohorts.sort("group"), metric=metric, by=by,

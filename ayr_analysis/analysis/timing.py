@@ -18,7 +18,7 @@ import polars as pl
 
 from ._base import age_text, eager, need
 from .comparison import relative_values
-from .selection import Fill, Unit, exclusions, values
+from .selection import Fill, Unit, exclusions, values, with_caveats
 
 __all__ = ["WEEKDAYS", "best_time_to_post", "local_timezone", "time_exclusions"]
 
@@ -72,7 +72,9 @@ def best_time_to_post(
     post first (default), or ``None`` for raw values (then pick one network with
     ``platforms``). Columns: ``weekday`` (1 = Monday), ``weekday_name``, ``hour``, ``n`` (posts
     with a value), ``median``, ``rank`` (1 = best; null when ``n < min_n``), ``tz``,
-    ``measure`` (what ``median`` is), ``metric``, ``age``, ``unit``. Only cells with at least one
+    ``measure`` (what ``median`` is), ``metric``, ``age``, ``unit``, ``caveats`` and
+    ``caveat_posts`` (the caveat codes of the cell's posts at that age, and how many posts carry
+    each: :func:`~.selection.caveat_counts`). Only cells with at least one
     post appear; :func:`time_exclusions` counts the posts left out, with the reasons. ``fill``:
     as in :func:`~.selection.values`.
 
@@ -113,13 +115,12 @@ def best_time_to_post(
     )
     local = pl.col("published_at").dt.convert_time_zone(tz)
     ok = vals.filter(pl.col("status") == "reported")
-    cells = (
-        ok.with_columns(
-            local.dt.weekday().cast(pl.Int8).alias("weekday"),
-            local.dt.hour().cast(pl.Int8).alias("hour"),
-        )
-        .group_by("weekday", "hour")
-        .agg(pl.len().cast(pl.Int64).alias("n"), pl.col("value").median().alias("median"))
+    placed = ok.with_columns(
+        local.dt.weekday().cast(pl.Int8).alias("weekday"),
+        local.dt.hour().cast(pl.Int8).alias("hour"),
+    )
+    cells = placed.group_by("weekday", "hour").agg(
+        pl.len().cast(pl.Int64).alias("n"), pl.col("value").median().alias("median")
     )
     ranked = (
         cells.filter(pl.col("n") >= min_n)
@@ -157,6 +158,7 @@ def best_time_to_post(
             "age",
             "unit",
         )  # fmt: skip
+        .pipe(with_caveats, placed, ["weekday", "hour"])
     )
 
 
