@@ -197,6 +197,22 @@ def test_forecast_of_a_post_on_the_typical_curve_lands_on_it():
     assert row["actual"] is None  # not 7 days old yet
 
 
+def test_a_few_late_take_offs_do_not_pull_the_forecast_out_of_its_interval():
+    # 17 past posts on one curve, 2 of them five times bigger at 7 days than that curve says
+    def curve(scale: float, late: bool) -> Callable[[float], float]:
+        return lambda a: scale * shape(a) * (5 if late and a >= 168 else 1)
+
+    rows: list[dict] = []
+    for i in range(17):
+        rows += post_rows(f"P{i:02d}", T0 + i * 6 * H, curve(1000 + 250 * i, i in (3, 11)))
+    young = post_rows("new", T0 + 200 * H, scaled(3000), ages_h=(1, 6, 24))
+    fc = analysis.forecast(pl.concat([frame(rows), frame(young)]), "likes", horizon="7d")
+    row = fc.filter(pl.col("post_id") == "new").row(0, named=True)
+    # the median growth: the typical curve's, as if the take-offs were not there
+    assert row["forecast"] == pytest.approx(3000 * shape(168), rel=0.002)
+    assert row["low"] <= row["forecast"] <= row["high"]
+
+
 def test_forecast_from_a_given_age_and_too_young_posts():
     f = frame(regular_posts([1000 + 250 * i for i in range(17)]))
     young = post_rows("baby", T0 + 200 * H, scaled(3000), ages_h=(0.25,))
