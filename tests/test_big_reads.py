@@ -119,3 +119,23 @@ def test_at_age_on_a_scan_equals_the_eager_result_on_a_demo_store(store):
         assert_frame_equal(a.table, b.table)
         assert_frame_equal(a.beats, b.beats)
         assert a.table["n"].sum() > 0
+
+
+@pytest.mark.slow
+def test_frames_read_only_the_tables_and_fields_asked_for(store):
+    posts = store.read("wide")["post_id"].unique().sort().to_list()[:20]
+    every = store.frames(post_ids=posts)
+    assert every.long.height > 0 and every.wide.height > 0
+    wide_only = store.frames(post_ids=posts, tables=["wide"])
+    assert_frame_equal(wide_only.wide, every.wide)
+    assert_frame_equal(wide_only.posts, every.posts)
+    for name in ("long", "reactions", "breakdowns", "errors"):
+        got = getattr(wide_only, name)
+        assert got.height == 0 and got.schema == getattr(every, name).schema
+    fields = [*analysis.PLAYBACK_FIELDS, "publicMetrics.likeCount"]
+    narrow = store.frames(post_ids=posts, tables=["wide", "long"], fields=fields)
+    expected = every.long.filter(pl.col("field").is_in(fields))
+    assert expected.height > 0
+    assert_frame_equal(narrow.long, expected)
+    with pytest.raises(ValueError, match="unknown table"):
+        store.frames(tables=["wid"])
