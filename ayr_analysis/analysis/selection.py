@@ -286,41 +286,43 @@ def bracketing(
     per_unit = (
         work.select("__key", "observed_at", "__age", *metrics).group_by("__key").agg(aggs)
     ).collect(engine="streaming")
+    # the rows kept, named by text (unit key, then the age or the observation time), so that the
+    # choice is one filter on the rows as they are read: no join holds the whole frame
     chosen = (
         per_unit.select("__key", pl.concat_list(["__max_age", *picks]).alias("__age"))
         .explode("__age")
         .drop_nulls("__age")
+        .select(pl.concat_str("__key", pl.lit("\x1e"), pl.col("__age").cast(pl.String)))
+        .to_series()
         .unique()
-        .with_columns(pl.lit(True).alias("__chosen"))
     )
-    latest_obs = per_unit.select("__key", "__max_obs")
+    latest_obs = (
+        per_unit.drop_nulls("__max_obs")
+        .select(pl.concat_str("__key", pl.lit("\x1d"), pl.col("__max_obs").cast(pl.String)))
+        .to_series()
+    )
+    key = _unit_key(keys)
     keep = (
-        pl.col("__chosen").fill_null(False)
-        | age.is_null()
-        | (pl.col("observed_at") == pl.col("__max_obs"))
-        | pl.col("__max_obs").is_null()
+        pl.concat_str(key, pl.lit("\x1e"), _age_seconds().cast(pl.String)).is_in(
+            pl.lit(chosen).implode()
+        )
+        | _age_seconds().is_null()
+        | pl.concat_str(key, pl.lit("\x1d"), pl.col("observed_at").cast(pl.String)).is_in(
+            pl.lit(latest_obs).implode()
+        )
     )
     if "thread_position" in cols and "post_id" in cols:
+        post = _unit_key(list(POST_KEY))
         threads = (
             lazy.filter(pl.col("thread_position") > 0)
-            .select(list(POST_KEY))
+            .select(post)
             .unique()
-            .with_columns(pl.lit(True).alias("__thread"))
-            .collect()
+            .collect(engine="streaming")
+            .to_series()
         )
-        if threads.height:
-            work = work.join(
-                threads.lazy(), on=list(POST_KEY), how="left", nulls_equal=True,
-                maintain_order="left",
-            )  # fmt: skip
-            keep = keep | pl.col("__thread").fill_null(False)
-    out = (
-        work.join(chosen.lazy(), on=["__key", "__age"], how="left", maintain_order="left")
-        .join(latest_obs.lazy(), on="__key", how="left", maintain_order="left")
-        .filter(keep)
-        .select(cols)
-    )
-    return out.collect(engine="streaming")
+        if threads.len():
+            keep = keep | post.is_in(pl.lit(threads).implode())
+    return lazy.filter(keep).collect(engine="streaming")
 
 
 def at_age(
