@@ -91,6 +91,16 @@ def test_values_at_age_lazy_equals_eager(fill):
         assert set(eager["status"]) >= {"reported", "no_publication_time"}
 
 
+@pytest.mark.parametrize("fill", ["last_reported", "none"])
+def test_at_age_lazy_equals_eager(fill):
+    frame = _awkward(3)
+    ages = [a for a, _ in AGES]
+    eager = analysis.at_age(frame, ages, ["likes", "comments"], fill=fill)
+    lazy = analysis.at_age(frame.lazy(), ages, ["likes", "comments"], fill=fill)
+    assert_frame_equal(lazy, eager)
+    assert eager["likes"].drop_nulls().len() > 0
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """Three ages of every demo post of the primary profile, on disk."""

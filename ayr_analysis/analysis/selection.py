@@ -256,6 +256,8 @@ def bracketing(
     On a LazyFrame (``store.scan("wide")``) the choice reads only the keys, the times and
     ``metrics``; the rows chosen are then read whole. Interpolating from this subset gives what
     interpolating from every snapshot gives, in the memory of a few snapshots per unit.
+    :func:`at_age` and :func:`values` call it on a LazyFrame; a DataFrame, already in memory, is
+    interpolated whole (the choice would cost more time than it saves).
     """
     cols = _columns(snapshots)
     keys = [k for k in UNIT_KEY if k in cols]
@@ -348,6 +350,9 @@ def at_age(
     One row per unit and age, with the unit's other columns (text, url, campaign, ...) from its
     latest snapshot, plus ``age`` (the label asked for) and ``age_s``.
 
+    A LazyFrame (``store.scan("wide")``, all of it or some columns) is read only where it
+    matters: the snapshots bracketing each age (:func:`bracketing`), with the same result.
+
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
     >>> f = pl.DataFrame({"post_id": ["a", "a"], "platform": ["tiktok"] * 2,
@@ -377,7 +382,8 @@ def at_age(
         seen[secs] = label
     if not [k for k in UNIT_KEY if k in columns]:
         raise ValueError("at_age needs post_id (and platform, thread_position) to follow posts")
-    snapshots = bracketing(snapshots, [p[1] for p in parsed], metrics)
+    if isinstance(snapshots, pl.LazyFrame):  # read only the snapshots around the ages
+        snapshots = bracketing(snapshots, [p[1] for p in parsed], metrics)
     keys = unit_keys(snapshots)
     static_cols = [c for c in snapshots.columns if c not in metrics and c not in _SNAPSHOT_COLUMNS]
     static = latest(snapshots, fill="none").select(static_cols)
@@ -619,8 +625,8 @@ def values(
     [('a', 0.0, 'reported'), ('b', 4.0, 'reported'), ('c', None, 'not_reported')]
     """
     check_fill(fill)
-    if at_age is not None:
-        # only the snapshots around the age are read (a LazyFrame: only their rows, whole)
+    if at_age is not None and isinstance(frame, pl.LazyFrame):
+        # only the snapshots around the age are read: their rows whole, of the others the keys
         secs = parse_duration(at_age).total_seconds()
         rated = [numerator, rate_by] if metric == "engagement_rate" else [metric]
         need(_columns(frame), ["observed_at", "published_at"], f"values at age {at_age!r}")
