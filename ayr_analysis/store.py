@@ -392,7 +392,7 @@ class SnapshotStore:
     >>> from ayr_analysis import schema
     >>> store = SnapshotStore(tempfile.mkdtemp())
     >>> store.scan("wide").collect().schema == schema.WIDE_SCHEMA
-    True
+    pl.lit(True)
     >>> store.append({"wide": schema.empty(schema.WIDE_SCHEMA)})
     {'wide': 0}
     """
@@ -889,7 +889,9 @@ class SnapshotStore:
         }
         # the key holds the platform and the partition's time column, so one anti-join against
         # the keys of every partition touched drops exactly the rows already stored
-        existing = self._existing_keys(name, list(folders.values()), key)
+        # only the stored keys of the posts appended can match: the others are not read
+        ids = frame["post_id"].drop_nulls().unique() if "post_id" in key else None
+        existing = self._existing_keys(name, list(folders.values()), key, ids)
         if existing is not None and existing.height:
             frame = frame.join(
                 existing, on=key, how="anti", nulls_equal=True, maintain_order="left"
@@ -990,8 +992,11 @@ class SnapshotStore:
         _fsync_dir(os.path.dirname(file))
 
     def _existing_keys(
-        self, table: str, folders: list[str], key: Sequence[str]
+        self, table: str, folders: list[str], key: Sequence[str], ids: pl.Series | None = None
     ) -> pl.DataFrame | None:
+        """The stored keys of ``table`` in ``folders`` (those of posts ``ids`` only, if given,
+        filtered as the files are read; a null post id is kept)."""
+
         def read() -> pl.DataFrame | None:
             if self.is_url:
                 files = [url for url, _ in self._url_files(table, folders)]
@@ -1004,7 +1009,13 @@ class SnapshotStore:
                     files, hive_partitioning=False, storage_options=self._storage_options
                 )
                 .select(key)
-                .collect()
+                .filter(
+                    pl.lit(True)
+                    if ids is None
+                    else pl.col("post_id").is_in(pl.lit(ids).implode())
+                    | pl.col("post_id").is_null()
+                )
+                .collect(engine="streaming")
             )
 
         return self._guarded([table], read)
