@@ -1212,15 +1212,12 @@ class SnapshotStore:
         one partition: only the rows of partitions holding several files are deduplicated (an
         append writes each key once in its file), which keeps a year of single-file partitions
         out of memory."""
-        parts = self._scan_parts(table, file_column, platforms, since, until)
-        if not dedup:
-            parts = [pl.concat(parts)] if len(parts) > 1 else parts
         out = []
-        for i, lf in enumerate(parts):
+        for lf, shared in self._scan_parts(table, file_column, platforms, since, until):
             for f in filters:
                 lf = lf.filter(f)
-            # the second part (if any) holds the partitions of several files; errors: always
-            out.append(_dedup(table, lf) if dedup and (i == 1 or table == "errors") else lf)
+            # only partitions of several files can hold a key twice; errors: any two equal rows
+            out.append(_dedup(table, lf) if dedup and (shared or table == "errors") else lf)
         return pl.concat(out) if len(out) > 1 else out[0]
 
     def _scan_files(
@@ -1236,7 +1233,7 @@ class SnapshotStore:
         are listed and read (local stores), and the ``date`` partition is filtered before any
         file is opened (URLs). The rows are not filtered here beyond that: :meth:`_filtered`
         does it."""
-        parts = self._scan_parts(table, file_column, platforms, since, until)
+        parts = [lf for lf, _ in self._scan_parts(table, file_column, platforms, since, until)]
         return pl.concat(parts) if len(parts) > 1 else parts[0]
 
     def _scan_parts(
@@ -1246,9 +1243,10 @@ class SnapshotStore:
         platforms: Sequence[str] | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> list[pl.LazyFrame]:
-        """:meth:`_scan_files` in two parts: the files alone in their partition, then those of
-        partitions holding several files (the second part only when there are some)."""
+    ) -> list[tuple[pl.LazyFrame, bool]]:
+        """:meth:`_scan_files` in parts, each with whether its partitions hold several files:
+        the files alone in their partition, and those of partitions of several files (each part
+        only when it has files; one empty frame when there are none)."""
         spec = _spec(table)
         pruned = platforms is not None or since is not None or until is not None
         if pruned and not self.is_url:
@@ -1260,7 +1258,7 @@ class SnapshotStore:
             empty = S.empty(spec.schema).lazy()
             if file_column is not None:
                 empty = empty.with_columns(pl.lit(None, pl.String).alias(file_column))
-            return [empty]
+            return [(empty, False)]
         sep = "/" if self.is_url else os.sep
         per_folder: dict[str, list[str]] = {}
         for f in sources:
@@ -1268,8 +1266,8 @@ class SnapshotStore:
         alone = [fs[0] for fs in per_folder.values() if len(fs) == 1]
         shared = [f for fs in per_folder.values() if len(fs) > 1 for f in fs]
         return [
-            self._scan_list(table, group, file_column, since, until)
-            for group in (alone, shared)
+            (self._scan_list(table, group, file_column, since, until), several)
+            for group, several in ((alone, False), (shared, True))
             if group
         ]
 
