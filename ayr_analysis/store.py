@@ -392,7 +392,7 @@ class SnapshotStore:
     >>> from ayr_analysis import schema
     >>> store = SnapshotStore(tempfile.mkdtemp())
     >>> store.scan("wide").collect().schema == schema.WIDE_SCHEMA
-    pl.lit(True)
+    True
     >>> store.append({"wide": schema.empty(schema.WIDE_SCHEMA)})
     {'wide': 0}
     """
