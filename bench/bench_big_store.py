@@ -489,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         ('latest("wide")', "latest-wide", "duckdb-latest-wide"),
         ('latest("long")', "latest-long", "duckdb-latest-long"),
         ("compare networks on likes at 24 h", "at-24h", "duckdb-at-24h"),
-        ("the same on `scan(\"wide\")` (a LazyFrame)", "at-24h-scan", "duckdb-at-24h"),
+        ('the same on `scan("wide")` (a LazyFrame)', "at-24h-scan", "duckdb-at-24h"),
         ("the same, reading only the 7 columns it needs", "at-24h-columns", "duckdb-at-24h"),
         ("last week: latest likes per network", "last-week", "duckdb-last-week"),
     ]
