@@ -864,12 +864,17 @@ def snapshot_frames(
     store: SnapshotStore,
     posts: pl.DataFrame | None = None,
     networks: Sequence[str] | None = None,
+    *,
+    tables: Sequence[str] | None = None,
+    fields: Sequence[str] | None = None,
 ) -> Any:
     """The stored snapshots of ``posts`` (all when None) on ``networks`` (all when None) as an
     :class:`~ayr_analysis.normalize.AnalyticsFrames` (:meth:`SnapshotStore.frames
     <ayr_analysis.store.SnapshotStore.frames>`: publication time, text and url filled from the
     store's posts table). A store shared by several reports may hold other posts: only those
-    asked for come back.
+    asked for come back. ``tables`` and ``fields``: read only those tables (the others come back
+    empty) and only those raw fields of ``long``, as a report that uses ``wide`` alone should on
+    a big store.
 
     >>> import tempfile
     >>> from ayr_analysis.store import SnapshotStore
@@ -877,7 +882,9 @@ def snapshot_frames(
     0
     """
     ids = _post_ids(posts) if posts is not None else None
-    return store.frames(post_ids=ids, platforms=list(networks) if networks else None)
+    return store.frames(
+        post_ids=ids, platforms=list(networks) if networks else None, tables=tables, fields=fields
+    )
 
 
 def report_now(params: ReportParameters, client: AyrshareClient) -> datetime:

@@ -891,7 +891,9 @@ class SnapshotStore:
         }
         # the key holds the platform and the partition's time column, so one anti-join against
         # the keys of every partition touched drops exactly the rows already stored
-        existing = self._existing_keys(name, list(folders.values()), key)
+        # only the stored keys of the posts appended can match: the others are not read
+        ids = frame["post_id"].drop_nulls().unique() if "post_id" in key else None
+        existing = self._existing_keys(name, list(folders.values()), key, ids)
         if existing is not None and existing.height:
             frame = frame.join(
                 existing, on=key, how="anti", nulls_equal=True, maintain_order="left"
@@ -992,8 +994,11 @@ class SnapshotStore:
         _fsync_dir(os.path.dirname(file))
 
     def _existing_keys(
-        self, table: str, folders: list[str], key: Sequence[str]
+        self, table: str, folders: list[str], key: Sequence[str], ids: pl.Series | None = None
     ) -> pl.DataFrame | None:
+        """The stored keys of ``table`` in ``folders`` (those of posts ``ids`` only, if given,
+        filtered as the files are read; a null post id is kept)."""
+
         def read() -> pl.DataFrame | None:
             if self.is_url:
                 files = [url for url, _ in self._url_files(table, folders)]
@@ -1006,7 +1011,13 @@ class SnapshotStore:
                     files, hive_partitioning=False, storage_options=self._storage_options
                 )
                 .select(key)
-                .collect()
+                .filter(
+                    pl.lit(True)
+                    if ids is None
+                    else pl.col("post_id").is_in(pl.lit(ids).implode())
+                    | pl.col("post_id").is_null()
+                )
+                .collect(engine="streaming")
             )
 
         return self._guarded([table], read)
@@ -1186,8 +1197,30 @@ class SnapshotStore:
     ) -> pl.LazyFrame:
         """The table's rows; ``dedup``: each key once (see :func:`_dedup`); ``platforms`` and
         ``since``/``until`` prune partitions (see :meth:`_scan_files`)."""
-        lf = self._scan_files(table, file_column, platforms, since, until)
-        return _dedup(table, lf) if dedup else lf
+        return self._scan_where(table, [], file_column, dedup, platforms, since, until)
+
+    def _scan_where(
+        self,
+        table: str,
+        filters: Sequence[pl.Expr],
+        file_column: str | None = None,
+        dedup: bool = True,
+        platforms: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> pl.LazyFrame:
+        """The table's rows passing ``filters`` (pushed down to the files), each key once
+        (``dedup``). A key holds its partition's network and time, so two rows of one key lie in
+        one partition: only the rows of partitions holding several files are deduplicated (an
+        append writes each key once in its file), which keeps a year of single-file partitions
+        out of memory."""
+        out = []
+        for lf, shared in self._scan_parts(table, file_column, platforms, since, until):
+            for f in filters:
+                lf = lf.filter(f)
+            # only partitions of several files can hold a key twice; errors: any two equal rows
+            out.append(_dedup(table, lf) if dedup and (shared or table == "errors") else lf)
+        return pl.concat(out) if len(out) > 1 else out[0]
 
     def _scan_files(
         self,
@@ -1202,18 +1235,53 @@ class SnapshotStore:
         are listed and read (local stores), and the ``date`` partition is filtered before any
         file is opened (URLs). The rows are not filtered here beyond that: :meth:`_filtered`
         does it."""
+        parts = [lf for lf, _ in self._scan_parts(table, file_column, platforms, since, until)]
+        return pl.concat(parts) if len(parts) > 1 else parts[0]
+
+    def _scan_parts(
+        self,
+        table: str,
+        file_column: str | None,
+        platforms: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[tuple[pl.LazyFrame, bool]]:
+        """:meth:`_scan_files` in parts, each with whether its partitions hold several files:
+        the files alone in their partition, and those of partitions of several files (each part
+        only when it has files; one empty frame when there are none)."""
         spec = _spec(table)
         pruned = platforms is not None or since is not None or until is not None
         if pruned and not self.is_url:
             folders = self._pruned_folders(table, platforms, since, until)
-            sources: list[str] | str | None = [str(f) for f in self._files(table, folders)] or None
+            sources: list[str] | None = [str(f) for f in self._files(table, folders)] or None
         else:
             sources = self._sources(table)
         if sources is None:
             empty = S.empty(spec.schema).lazy()
             if file_column is not None:
                 empty = empty.with_columns(pl.lit(None, pl.String).alias(file_column))
-            return empty
+            return [(empty, False)]
+        sep = "/" if self.is_url else os.sep
+        per_folder: dict[str, list[str]] = {}
+        for f in sources:
+            per_folder.setdefault(f.rsplit(sep, 1)[0], []).append(f)
+        alone = [fs[0] for fs in per_folder.values() if len(fs) == 1]
+        shared = [f for fs in per_folder.values() if len(fs) > 1 for f in fs]
+        return [
+            (self._scan_list(table, group, file_column, since, until), several)
+            for group, several in ((alone, False), (shared, True))
+            if group
+        ]
+
+    def _scan_list(
+        self,
+        table: str,
+        sources: list[str],
+        file_column: str | None,
+        since: datetime | None,
+        until: datetime | None,
+    ) -> pl.LazyFrame:
+        spec = _spec(table)
         lf = pl.scan_parquet(
             sources,
             hive_partitioning=True,
@@ -1297,6 +1365,7 @@ class SnapshotStore:
         until: datetime | date | None,
         *,
         file_column: str | None = None,
+        where: Sequence[pl.Expr] = (),
     ) -> pl.LazyFrame:
         spec = _spec(table)
         nets = None if platforms is None else _as_list(platforms, "platforms")
@@ -1304,18 +1373,18 @@ class SnapshotStore:
         end = None if until is None else _as_utc(until, end=True)
         # filters first, on the files' rows: only the partitions (platform, date) that can hold
         # the rows asked for are read, the rest is pushed down; then each key once
-        lf = self._scan(
-            table, file_column=file_column, dedup=False, platforms=nets, since=start, until=end
-        )
+        filters = list(where)
         if nets is not None:
-            lf = lf.filter(pl.col("platform").is_in(nets))
+            filters.append(pl.col("platform").is_in(nets))
         if post_ids is not None:
-            lf = lf.filter(pl.col("post_id").is_in(_as_list(post_ids, "post_ids")))
+            filters.append(pl.col("post_id").is_in(_as_list(post_ids, "post_ids")))
         if start is not None:
-            lf = lf.filter(pl.col(spec.time) >= start)
+            filters.append(pl.col(spec.time) >= start)
         if end is not None:
-            lf = lf.filter(pl.col(spec.time) <= end)
-        return _dedup(table, lf)
+            filters.append(pl.col(spec.time) <= end)
+        return self._scan_where(
+            table, filters, file_column=file_column, platforms=nets, since=start, until=end
+        )
 
     def frames(
         self,
@@ -1323,9 +1392,18 @@ class SnapshotStore:
         platforms: Iterable[str] | str | None = None,
         start: datetime | date | None = None,
         end: datetime | date | None = None,
+        *,
+        tables: Iterable[str] | None = None,
+        fields: Iterable[str] | None = None,
     ) -> AnalyticsFrames:
         """Every stored table as :class:`~ayr_analysis.normalize.AnalyticsFrames`, with the post
         metadata joined in on read.
+
+        ``tables`` (default: all of them): the tables to read, e.g. ``["wide"]``; the others come
+        back empty (with their schema), unread. ``posts`` is always read. ``fields``: only these
+        raw fields of ``long`` and ``breakdowns`` (e.g. ``analysis.PLAYBACK_FIELDS``), filtered
+        as the files are read. On a big store a report that reads ``wide`` alone reads a tenth
+        of the rows.
 
         The wide frame's ``published_at``, ``text`` and ``url`` are filled where they are null
         from the ``posts`` table (the history rows stored by :func:`~ayr_analysis.track` or
@@ -1352,8 +1430,29 @@ class SnapshotStore:
         """
         from .normalize import AnalyticsFrames, with_post_metadata
 
+        names = list(TABLES) if tables is None else _as_list(tables, "tables")
+        unknown = [t for t in names if t not in TABLES]
+        if unknown:
+            raise ValueError(f"unknown table(s) {unknown}: choose from {', '.join(TABLES)}")
+        only = None if fields is None else _as_list(fields, "fields")
+
         def read(table: str) -> pl.DataFrame:
-            return self.read(table, post_ids=post_ids, platforms=platforms, since=start, until=end)
+            if table not in names:
+                return S.empty(_spec(table).schema)
+            if only is None or table not in ("long", "breakdowns"):
+                return self.read(
+                    table, post_ids=post_ids, platforms=platforms, since=start, until=end
+                )
+            spec = _spec(table)
+            where = [pl.col("field").is_in(only)]
+            return self._guarded(
+                [table],
+                lambda: (
+                    self._filtered(table, post_ids, platforms, start, end, where=where)
+                    .sort([spec.time, *spec.entity], nulls_last=True)
+                    .collect()
+                ),
+            )
 
         # every network's row of a post: a network's own row may lack what another row has
         history = self.latest("posts", post_ids=post_ids)

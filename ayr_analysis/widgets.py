@@ -709,7 +709,7 @@ class Dashboard:
         else:
             n_err = 0
         if self.store is not None:  # every snapshot, with publication time and text from history
-            self.snapshots = self.store.frames(post_ids=ids).wide
+            self.snapshots = self.store.frames(post_ids=ids, tables=["wide"]).wide
             self.source = self.store.source or self.source
             # the account's posts (not only the selected ones): the alerts' typical bands
             own = (
@@ -717,7 +717,7 @@ class Dashboard:
                 if self.posts is not None
                 else None
             )
-            self.history = self.store.frames(post_ids=own).wide
+            self.history = self.store.frames(post_ids=own, tables=["wide"]).wide
         self.redraw()
         when = datetime.now(UTC).strftime("%H:%M:%S UTC")
         seen = self.snapshots.height if self.snapshots is not None else 0

@@ -45,6 +45,7 @@ from .reactions import reactions_by_type
 from .selection import (
     ABSENCES,
     at_age,
+    bracketing,
     caveat_counts,
     describe_exclusions,
     exclusions,
@@ -78,6 +79,7 @@ __all__ = [
     "GrowthCurves",
     "VideoRetention",
     "at_age",
+    "bracketing",
     "best_time_to_post",
     "bootstrap_median",
     "campaign_summary",

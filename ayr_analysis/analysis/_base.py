@@ -179,11 +179,19 @@ def eager(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     return frame
 
 
-def need(frame: pl.DataFrame, columns: Iterable[str], what: str) -> None:
-    """A clear ValueError when ``frame`` lacks any of ``columns``."""
-    missing = [c for c in columns if c not in frame.columns]
+def need(
+    frame: pl.DataFrame | pl.LazyFrame | Sequence[str], columns: Iterable[str], what: str
+) -> None:
+    """A clear ValueError when ``frame`` (a frame, or its column names) lacks any of ``columns``."""
+    if isinstance(frame, pl.LazyFrame):
+        have = frame.collect_schema().names()
+    elif isinstance(frame, pl.DataFrame):
+        have = frame.columns
+    else:
+        have = list(frame)
+    missing = [c for c in columns if c not in have]
     if missing:
-        raise ValueError(f"{what} needs column(s) {missing}; the frame has {frame.columns}")
+        raise ValueError(f"{what} needs column(s) {missing}; the frame has {have}")
 
 
 def group_list(group_by: str | Sequence[str] | None) -> list[str]:
@@ -198,8 +206,13 @@ def age_text(at_age: str | timedelta | None) -> str:
     return "latest" if at_age is None else age_label(at_age)
 
 
-def is_demo(frame: pl.DataFrame | None) -> bool:
-    """Whether ``frame`` holds demo rows (a ``source`` column saying ``"demo"``)."""
+def is_demo(frame: pl.DataFrame | pl.LazyFrame | None) -> bool:
+    """Whether ``frame`` holds demo rows (a ``source`` column saying ``"demo"``); a LazyFrame
+    reads that column alone."""
+    if isinstance(frame, pl.LazyFrame):
+        if "source" not in frame.collect_schema().names():
+            return False
+        return bool(frame.select((pl.col("source") == "demo").any()).collect().item())
     return (
         frame is not None and "source" in frame.columns and bool((frame["source"] == "demo").any())
     )

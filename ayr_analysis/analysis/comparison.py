@@ -179,7 +179,8 @@ def compare(
     >>> round(c.beats.filter(pl.col("group_a") == "A")["p_a_beats_b"].item(), 3)
     1.0
     """
-    frame = eager(frame)
+    if not isinstance(frame, pl.LazyFrame):  # a LazyFrame is read by values(): only what it needs
+        frame = eager(frame)
     need(frame, [by] + ([within] if within else []), "compare")
     if relative_to is not None:
         need(frame, [relative_to], "compare(relative_to=...)")

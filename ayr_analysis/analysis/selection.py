@@ -47,6 +47,7 @@ __all__ = [
     "ABSENCES",
     "Fill",
     "at_age",
+    "bracketing",
     "caveat_counts",
     "check_fill",
     "with_caveats",
@@ -235,6 +236,97 @@ def _age_seconds() -> pl.Expr:
     return (pl.col("observed_at") - pl.col("published_at")).dt.total_microseconds() / 1e6
 
 
+def _columns(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
+    return frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+
+
+def bracketing(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    ages: Sequence[float],
+    metrics: Sequence[str],
+) -> pl.DataFrame:
+    """The snapshots :func:`at_age` reads for ``ages`` (in seconds) and ``metrics``, and no other.
+
+    Per unit: for each age, the last snapshot at or before it and the first at or after it,
+    among all snapshots (its caveats) and among those reporting each metric (its value); the
+    unit's latest snapshot (its other columns, and up to where a value no longer reported holds);
+    every row of an X thread (summed per fetch by :func:`units`) and every row whose age is
+    unknown. Every row at a chosen age is kept, so ties are broken as on the whole frame.
+
+    On a LazyFrame (``store.scan("wide")``) the choice reads only the keys, the times and
+    ``metrics``; the rows chosen are then read whole. Interpolating from this subset gives what
+    interpolating from every snapshot gives, in the memory of a few snapshots per unit.
+    :func:`at_age` and :func:`values` call it on a LazyFrame; a DataFrame, already in memory, is
+    interpolated whole (the choice would cost more time than it saves).
+    """
+    cols = _columns(snapshots)
+    keys = [k for k in UNIT_KEY if k in cols]
+    if not keys or "observed_at" not in cols or "published_at" not in cols:
+        return eager(snapshots)
+    lazy = snapshots.lazy()
+    metrics = [m for m in metrics if m in cols]
+    age = pl.col("__age")
+    aggs: list[pl.Expr] = [
+        pl.col("observed_at").max().alias("__max_obs"),
+        age.max().alias("__max_age"),
+    ]
+    picks: list[str] = []
+    for i, a in enumerate(ages):
+        aggs += [
+            age.filter(age <= a).max().alias(f"__b{i}"),
+            age.filter(age >= a).min().alias(f"__f{i}"),
+        ]
+        picks += [f"__b{i}", f"__f{i}"]
+        for j, m in enumerate(metrics):
+            has = pl.col(m).is_not_null()
+            aggs += [
+                age.filter(has & (age <= a)).max().alias(f"__b{i}_{j}"),
+                age.filter(has & (age >= a)).min().alias(f"__f{i}_{j}"),
+            ]
+            picks += [f"__b{i}_{j}", f"__f{i}_{j}"]
+    work = lazy.with_columns(_age_seconds().alias("__age"), _unit_key(keys))
+    per_unit = (
+        work.select("__key", "observed_at", "__age", *metrics).group_by("__key").agg(aggs)
+    ).collect(engine="streaming")
+    # the rows kept, named by text (unit key, then the age or the observation time), so that the
+    # choice is one filter on the rows as they are read: no join holds the whole frame
+    chosen = (
+        per_unit.select("__key", pl.concat_list(["__max_age", *picks]).alias("__age"))
+        .explode("__age")
+        .drop_nulls("__age")
+        .select(pl.concat_str("__key", pl.lit("\x1e"), pl.col("__age").cast(pl.String)))
+        .to_series()
+        .unique()
+    )
+    latest_obs = (
+        per_unit.drop_nulls("__max_obs")
+        .select(pl.concat_str("__key", pl.lit("\x1d"), pl.col("__max_obs").cast(pl.String)))
+        .to_series()
+    )
+    key = _unit_key(keys)
+    keep = (
+        pl.concat_str(key, pl.lit("\x1e"), _age_seconds().cast(pl.String)).is_in(
+            pl.lit(chosen).implode()
+        )
+        | _age_seconds().is_null()
+        | pl.concat_str(key, pl.lit("\x1d"), pl.col("observed_at").cast(pl.String)).is_in(
+            pl.lit(latest_obs).implode()
+        )
+    )
+    if "thread_position" in cols and "post_id" in cols:
+        post = _unit_key(list(POST_KEY))
+        threads = (
+            lazy.filter(pl.col("thread_position") > 0)
+            .select(post)
+            .unique()
+            .collect(engine="streaming")
+            .to_series()
+        )
+        if threads.len():
+            keep = keep | post.is_in(pl.lit(threads).implode())
+    return lazy.filter(keep).collect(engine="streaming")
+
+
 def at_age(
     snapshots: pl.DataFrame | pl.LazyFrame,
     ages: Sequence[str | timedelta] | str | timedelta = DEFAULT_AGES,
@@ -258,6 +350,9 @@ def at_age(
     One row per unit and age, with the unit's other columns (text, url, campaign, ...) from its
     latest snapshot, plus ``age`` (the label asked for) and ``age_s``.
 
+    A LazyFrame (``store.scan("wide")``, all of it or some columns) is read only where it
+    matters: the snapshots bracketing each age (:func:`bracketing`), with the same result.
+
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
     >>> f = pl.DataFrame({"post_id": ["a", "a"], "platform": ["tiktok"] * 2,
@@ -266,26 +361,30 @@ def at_age(
     >>> at_age(f, ["6h", "1h"], "likes").select("age", "likes").rows()
     [('1h', None), ('6h', 30.0)]
     """
-    snapshots = eager(snapshots)
+    if not isinstance(snapshots, pl.LazyFrame):
+        snapshots = eager(snapshots)  # the TypeError for anything else
     check_fill(fill)
-    need(snapshots, ["observed_at", "published_at"], "at_age")
+    columns = _columns(snapshots)
+    need(columns, ["observed_at", "published_at"], "at_age")
     if isinstance(ages, (str, timedelta)):
         ages = [ages]
     if metrics is None:
-        metrics = [m for m in CANONICAL_METRICS if m in snapshots.columns]
+        metrics = [m for m in CANONICAL_METRICS if m in columns]
     elif isinstance(metrics, str):
         metrics = [metrics]
     metrics = list(metrics)
-    need(snapshots, metrics, "at_age")
+    need(columns, metrics, "at_age")
     parsed = [(age_label(a), parse_duration(a).total_seconds()) for a in ages]
     seen: dict[float, str] = {}
     for label, secs in parsed:
         if secs in seen:
             raise ValueError(f"ages {seen[secs]!r} and {label!r} are the same age: give it once")
         seen[secs] = label
-    keys = unit_keys(snapshots)
-    if not keys:
+    if not [k for k in UNIT_KEY if k in columns]:
         raise ValueError("at_age needs post_id (and platform, thread_position) to follow posts")
+    if isinstance(snapshots, pl.LazyFrame):  # read only the snapshots around the ages
+        snapshots = bracketing(snapshots, [p[1] for p in parsed], metrics)
+    keys = unit_keys(snapshots)
     static_cols = [c for c in snapshots.columns if c not in metrics and c not in _SNAPSHOT_COLUMNS]
     static = latest(snapshots, fill="none").select(static_cols)
     targets = pl.DataFrame(
@@ -526,6 +625,12 @@ def values(
     [('a', 0.0, 'reported'), ('b', 4.0, 'reported'), ('c', None, 'not_reported')]
     """
     check_fill(fill)
+    if at_age is not None and isinstance(frame, pl.LazyFrame):
+        # only the snapshots around the age are read: their rows whole, of the others the keys
+        secs = parse_duration(at_age).total_seconds()
+        rated = [numerator, rate_by] if metric == "engagement_rate" else [metric]
+        need(_columns(frame), ["observed_at", "published_at"], f"values at age {at_age!r}")
+        frame = bracketing(frame, [secs], rated)
     frame = units(eager(frame), unit)
     cols = _check_metric(frame, metric, rate_by, numerator)
     keys = unit_keys(frame)
