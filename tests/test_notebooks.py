@@ -322,7 +322,17 @@ def test_report_tables_equal_the_public_analysis_functions(runs, tmp_path):
         cells.filter(pl.col("rank").is_not_null())
         .sort("rank")
         .head(5)
-        .select("rank", "weekday_name", "hour", "n", "median", "tz", "measure")
+        .select(
+            "rank",
+            "weekday_name",
+            "hour",
+            "n",
+            "median",
+            "tz",
+            "measure",
+            "caveats",
+            "caveat_posts",
+        )  # fmt: skip
     )
     assert _shown(shown, "analysis.time_exclusions(") == html(
         analysis.time_exclusions(snaps, "likes", at_age=age)

@@ -33,6 +33,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("argparse", "_SubParsersAction"): (
         "the type add_subparsers() returns; argparse gives it no public name (annotations only)"
     ),
+    ("super()", "_async_launch_kernel"): (
+        "jupyter_client's KernelManager documents this method as the one to override in a "
+        "subclass to launch kernels differently (reports: the kernel's stderr sent nowhere)"
+    ),
 }
 
 
