@@ -316,3 +316,23 @@ def test_module_entry_point_writes_the_same_files(tmp_path):
     subprocess.run([sys.executable, "-m", "ayr_analysis.sandbox.world", "--out", str(out)],
                    check=True, capture_output=True)  # fmt: skip
     assert (out / "posts.csv").read_bytes() == (REPO / "data" / "posts.csv").read_bytes()
+
+
+def test_every_share_list_sums_to_100_percent():
+    """TikTok's traffic sources and audience countries are shares rounded to the hundredth so
+    that they sum to 100 (largest remainder), as real shares are: never 99.98 or 100.02."""
+    lists = [
+        np_.rates[field]
+        for seed in (7, 8)
+        for post in build_world(seed).posts
+        for np_ in post.networks.values()
+        for field in ("impressionSources", "audienceCountries")
+        if field in np_.rates
+    ]
+    assert len(lists) > 100
+    for rows in lists:
+        hundredths = [round(r["percentage"] * 100) for r in rows]
+        assert [h / 100 for h in hundredths] == [r["percentage"] for r in rows]  # 2 decimals
+        assert sum(hundredths) == 10_000, rows
+        assert hundredths == sorted(hundredths, reverse=True)  # largest first
+        assert all(h >= 0 for h in hundredths)

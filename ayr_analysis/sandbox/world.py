@@ -912,11 +912,22 @@ def hash_str(s: str) -> int:
 
 
 def _percentages(labels: tuple[str, ...], weights: list[float], key: str) -> list[dict]:
+    """The shares of ``weights`` in percent with two decimals, largest first, summing to
+    exactly 100.00 as real shares do: each is rounded down to the hundredth, then the
+    hundredths still missing go to the largest remainders (largest-remainder rounding; rounding
+    each share alone could sum to 99.98 or 100.02).
+
+    >>> rows = _percentages(("a", "b", "c"), [1.0, 1.0, 1.0], "label")
+    >>> [(r["label"], r["percentage"]) for r in rows]
+    [('a', 33.34), ('b', 33.33), ('c', 33.33)]
+    """
     total = sum(weights)
-    rows = [
-        {key: lab, "percentage": round(100.0 * w / total, 2)}
-        for lab, w in zip(labels, weights, strict=True)
-    ]
+    exact = [10_000 * w / total for w in weights]  # in hundredths of a percent
+    parts = [math.floor(x) for x in exact]
+    by_remainder = sorted(range(len(parts)), key=lambda i: parts[i] - exact[i])  # stable
+    for i in by_remainder[: 10_000 - sum(parts)]:
+        parts[i] += 1
+    rows = [{key: lab, "percentage": n / 100} for lab, n in zip(labels, parts, strict=True)]
     return sorted(rows, key=lambda r: -r["percentage"])
 
 
