@@ -4,7 +4,7 @@
 
 The answers are the sandbox world's raw ``/analytics/post`` answers (every network, X threads,
 failed networks), varied: each copy gets its own post id and its counts scaled by a random
-factor. Three ways over the same bodies, in one run:
+factor (shares of a whole, TikTok's breakdowns, are kept as sent: scaled, they would pass 100%). Three ways over the same bodies, in one run:
 
 * floor: ``json.loads`` of every body (nothing can be faster than reading the JSON);
 * pandas: ``json.loads`` + ``pandas.json_normalize`` of every network entry + ``melt`` to a long
@@ -76,6 +76,8 @@ def _scaled(value, factor: float):
     if isinstance(value, float):
         return value * factor
     if isinstance(value, dict):
+        if "percentage" in value:  # a share of a whole (TikTok's breakdowns): not a count
+            return value
         return {k: _scaled(v, factor) for k, v in value.items()}
     if isinstance(value, list):
         return [_scaled(v, factor) for v in value]
