@@ -129,18 +129,7 @@ def _long_frame(col: _Collector, obs: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
     """The long frame, and the rows of it that feed a canonical metric (for the wide columns)."""
     if not col.codes:
         return empty(LONG_SCHEMA), None
-    counts = pl.DataFrame(
-        {
-            "i": pl.Series(range(len(col.counts)), dtype=pl.UInt32),
-            "c": pl.Series(col.counts, dtype=pl.UInt32),
-        }
-    )
-    obs_idx = (
-        counts.filter(pl.col("c") > 0)
-        .select(pl.col("i").repeat_by("c").explode())
-        .to_series()
-        .alias("obs")
-    )
+    obs_idx = _row_owners(col.counts, len(col.codes))
     code = pl.Series("code", col.codes, dtype=pl.UInt32)
     raw, dropped = _checked_numbers(col)
     exact = _exact_ints(col.raws, raw)
@@ -180,6 +169,18 @@ def _long_frame(col: _Collector, obs: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
         parts.append(exact)
     metrics = pl.DataFrame(parts).filter(pl.col("mpos") >= 0)
     return long, metrics
+
+
+def _row_owners(counts: list[int], n: int) -> pl.Series:
+    """The observation of each of the ``n`` long rows, from the rows of each observation
+    (``counts``, in order): a 1 where an observation's first row is, summed along (cheaper than
+    repeating each index by its count, ``repeat_by`` then ``explode``)."""
+    c = pl.Series(counts, dtype=pl.UInt32)
+    some = c > 0
+    firsts = (c.cum_sum() - c).filter(some)
+    starts = pl.zeros(n, dtype=pl.UInt32, eager=True).scatter(firsts, 1)
+    owners = pl.Series(range(len(counts)), dtype=pl.UInt32).filter(some)
+    return owners.gather(starts.cum_sum() - 1).alias("obs")
 
 
 def _exact_ints(raws: list[int | float], raw: pl.Series) -> pl.Series | None:
@@ -267,7 +268,9 @@ def _metric_columns(col: _Collector, n: int, metrics: pl.DataFrame | None) -> di
             chosen = prio == p
             flat = flat.scatter(cell.filter(chosen), value.filter(chosen))
     exprs = []
-    for mpos in metrics["mpos"].unique().sort().to_list():
+    # the metrics of the fields met (a column left all null when all its values were dropped:
+    # the same as a metric not reported), cheaper than the unique positions of every row
+    for mpos in sorted({_METRIC_POS[m] for m in col.t_metric if m in _METRIC_POS}):
         m = CANONICAL_METRICS[mpos]
         expr = pl.col("v").gather_every(n_metrics, mpos)
         if WIDE_SCHEMA[m] == pl.Int64:
@@ -344,8 +347,10 @@ def _wide_frame(col: _Collector, obs: pl.DataFrame, metrics: pl.DataFrame | None
         else:
             exprs.append(pl.lit(None, WIDE_SCHEMA[m]).alias(m))
     wide = obs.with_columns(exprs)
-    names = obs["platform"].unique().to_list()
-    wide = wide.with_columns(_engagements_expr(names))
+    # sorted: the same networks give the same expressions (and caveat table, cached)
+    names = obs["platform"].drop_nulls().unique().sort().to_list()
+    terms = _engagement_terms(names)
+    wide = wide.with_columns(terms).with_columns(_engagements_expr(len(terms)))
     return wide.with_columns(caveats_expr(names)).select(WIDE_SCHEMA.names())
 
 
@@ -411,25 +416,38 @@ def _caveat_condition(name: str, c: platforms.Caveat) -> pl.Expr:
     return cond.fill_null(False)
 
 
-def _engagements_expr(names: Iterable[str | None]) -> pl.Expr:
-    """engagements = sum of the network's engagement metrics that were reported, else null."""
-    expr: Any = pl.lit(None, pl.Int64)
-    chain: Any = None  # a when/then chain, one branch per network
+def _engagement_terms(names: Iterable[str | None]) -> list[pl.Expr]:
+    """The terms of ``engagements``, one column each (``__eN``): a metric (or the first
+    reported of several, a coalesce) on the rows of the networks that count it, null on the
+    others. Each distinct term is one column for all the networks that count it, rather than
+    a branch per network (a ``when/then`` chain evaluating every network's sum on every row
+    cost three times as much)."""
+    users: dict[tuple[str | tuple[str, ...], int], list[str]] = {}
     for name in names:
         spec = platforms.REGISTRY.get(name) if name else None
-        if spec is None or not spec.engagement:
+        if spec is None:
             continue
-        terms = [
-            pl.col(e) if isinstance(e, str) else pl.coalesce([pl.col(m) for m in e])
-            for e in spec.engagement
-        ]
-        reported = pl.any_horizontal([t.is_not_null() for t in terms])
-        value = pl.when(reported).then(pl.sum_horizontal(terms)).otherwise(None)
-        cond = pl.col("platform") == name
-        chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
-    if chain is not None:
-        expr = chain.otherwise(None)
-    return expr.cast(pl.Int64).alias("engagements")
+        for e in dict.fromkeys(spec.engagement):
+            times = spec.engagement.count(e)  # a term listed twice counts twice
+            users.setdefault((e, times), []).append(spec.name)
+    terms = []
+    for i, ((e, times), nets) in enumerate(users.items()):
+        term = pl.col(e) if isinstance(e, str) else pl.coalesce([pl.col(m) for m in e])
+        if times > 1:
+            term = term * times
+        terms.append(pl.when(pl.col("platform").is_in(nets)).then(term).alias(f"__e{i}"))
+    return terms
+
+
+def _engagements_expr(n_terms: int) -> pl.Expr:
+    """engagements = sum of the network's engagement metrics that were reported, else null
+    (from the ``n_terms`` columns of :func:`_engagement_terms`)."""
+    if not n_terms:
+        return pl.lit(None, pl.Int64).alias("engagements")
+    terms = [pl.col(f"__e{i}") for i in range(n_terms)]
+    reported = pl.any_horizontal([t.is_not_null() for t in terms])
+    value = pl.when(reported).then(pl.sum_horizontal(terms)).otherwise(None)
+    return value.cast(pl.Int64).alias("engagements")
 
 
 # ---------------------------------------------------------------------------------------------
