@@ -349,8 +349,7 @@ def _wide_frame(col: _Collector, obs: pl.DataFrame, metrics: pl.DataFrame | None
     wide = obs.with_columns(exprs)
     # sorted: the same networks give the same expressions (and caveat table, cached)
     names = obs["platform"].drop_nulls().unique().sort().to_list()
-    terms = _engagement_terms(names)
-    wide = wide.with_columns(terms).with_columns(_engagements_expr(len(terms)))
+    wide = wide.with_columns(_engagements_expr(names))
     return wide.with_columns(caveats_expr(names)).select(WIDE_SCHEMA.names())
 
 
@@ -416,38 +415,25 @@ def _caveat_condition(name: str, c: platforms.Caveat) -> pl.Expr:
     return cond.fill_null(False)
 
 
-def _engagement_terms(names: Iterable[str | None]) -> list[pl.Expr]:
-    """The terms of ``engagements``, one column each (``__eN``): a metric (or the first
-    reported of several, a coalesce) on the rows of the networks that count it, null on the
-    others. Each distinct term is one column for all the networks that count it, rather than
-    a branch per network (a ``when/then`` chain evaluating every network's sum on every row
-    cost three times as much)."""
-    users: dict[tuple[str | tuple[str, ...], int], list[str]] = {}
+def _engagements_expr(names: Iterable[str | None]) -> pl.Expr:
+    """engagements = sum of the network's engagement metrics that were reported, else null."""
+    expr: Any = pl.lit(None, pl.Int64)
+    chain: Any = None  # a when/then chain, one branch per network
     for name in names:
         spec = platforms.REGISTRY.get(name) if name else None
-        if spec is None:
+        if spec is None or not spec.engagement:
             continue
-        for e in dict.fromkeys(spec.engagement):
-            times = spec.engagement.count(e)  # a term listed twice counts twice
-            users.setdefault((e, times), []).append(spec.name)
-    terms = []
-    for i, ((e, times), nets) in enumerate(users.items()):
-        term = pl.col(e) if isinstance(e, str) else pl.coalesce([pl.col(m) for m in e])
-        if times > 1:
-            term = term * times
-        terms.append(pl.when(pl.col("platform").is_in(nets)).then(term).alias(f"__e{i}"))
-    return terms
-
-
-def _engagements_expr(n_terms: int) -> pl.Expr:
-    """engagements = sum of the network's engagement metrics that were reported, else null
-    (from the ``n_terms`` columns of :func:`_engagement_terms`)."""
-    if not n_terms:
-        return pl.lit(None, pl.Int64).alias("engagements")
-    terms = [pl.col(f"__e{i}") for i in range(n_terms)]
-    reported = pl.any_horizontal([t.is_not_null() for t in terms])
-    value = pl.when(reported).then(pl.sum_horizontal(terms)).otherwise(None)
-    return value.cast(pl.Int64).alias("engagements")
+        terms = [
+            pl.col(e) if isinstance(e, str) else pl.coalesce([pl.col(m) for m in e])
+            for e in spec.engagement
+        ]
+        reported = pl.any_horizontal([t.is_not_null() for t in terms])
+        value = pl.when(reported).then(pl.sum_horizontal(terms)).otherwise(None)
+        cond = pl.col("platform") == name
+        chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)
+    if chain is not None:
+        expr = chain.otherwise(None)
+    return expr.cast(pl.Int64).alias("engagements")
 
 
 # ---------------------------------------------------------------------------------------------
