@@ -312,14 +312,13 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
         text = ("Alerts need history: give the dashboard a snapshot store "
                 "(Dashboard(store=...)) so posts can be judged against their typical band.")  # fmt: skip
         return f'<div class="ayr-alerts"><span>{html.escape(text)}</span></div>'
-    kinds = alerts["kind"] if "kind" in alerts.columns else pl.Series(["band"] * alerts.height)
     if alerts.is_empty():
         text = (f"No alert: no selected post has run (or is forecast) with its {what} (ages with "
                 "fewer than 5 past posts, and forecasts with fewer than 10, are not judged).")  # fmt: skip
         return f'<div class="ayr-alerts"><span class="alert none">{html.escape(text)}</span></div>'
     shown = alerts.sort(["active", "since"], descending=True, maintain_order=True).head(MAX_ALERTS)
     n = alerts.height
-    ahead = int((kinds == "forecast").sum())
+    ahead = alerts.filter(pl.col("kind") == "forecast").height if "kind" in alerts.columns else 0
     head = f"{n} alert{'s' if n != 1 else ''}: posts with their {what}"
     if ahead:
         head += (f", or whose forecast lies outside the band at its horizon ({ahead} of them, "
@@ -599,10 +598,10 @@ class Dashboard:
         #: the alerts shown last (:func:`ayr_analysis.analysis.alerts` of the selected posts)
         self.current_alerts: pl.DataFrame | None = None
         # what depends only on the history and the metric, computed once per history read:
-        # metric -> alerts of every post; (metric, post, network) -> its outlook
+        # metric -> alerts of every post; metric -> the outlooks of every post
         self._cached_for: pl.DataFrame | None = None
         self._alerts_of: dict[str, pl.DataFrame] = {}
-        self._outlooks: dict[tuple[str, str, str], Any] = {}
+        self._outlooks: dict[str, Any] = {}
         self.source: str | None = None
         self.current_chart: alt.TopLevelMixin | None = None
         self.current_charts: list[alt.TopLevelMixin] = []
@@ -882,18 +881,16 @@ class Dashboard:
             self._cached_for = self.history
 
     def _outlook(self, metric: str, alert: Mapping[str, Any]) -> Any:
-        """:func:`ayr_analysis.analysis.post_outlook` of the post of ``alert`` over the history,
-        once per history read, metric and post."""
+        """The post of ``alert`` against its band (:func:`ayr_analysis.analysis.post_outlook`),
+        from :func:`ayr_analysis.analysis.outlooks` of the history, once per history read and
+        metric."""
         from . import analysis
 
         self._check_cache()
-        key = (metric, str(alert["post_id"]), str(alert["platform"]))
-        if key not in self._outlooks:
+        if metric not in self._outlooks:
             assert self.history is not None  # alerts come from the history
-            self._outlooks[key] = analysis.post_outlook(
-                self.history, metric, alert["post_id"], alert["platform"]
-            )
-        return self._outlooks[key]
+            self._outlooks[metric] = analysis.outlooks(self.history, metric)
+        return self._outlooks[metric].post(alert["post_id"], alert["platform"])
 
     def _show_charts(self, drawn: list[alt.TopLevelMixin]) -> None:
         if self.chart_output is not None:

@@ -405,6 +405,18 @@ def test_post_outlook_gathers_one_post_its_band_and_forecast():
     assert o.horizon == "7d"
     with pytest.raises(ValueError, match="not in the snapshots"):
         analysis.post_outlook(frame(rows), "likes", "nope")
+    # computed once for every post: each post's outlook is post_outlook's
+    every = analysis.outlooks(frame(rows), "likes")
+    for post_id in ("new", "P03"):
+        one, other = (
+            every.post(post_id, "tiktok"),
+            analysis.post_outlook(frame(rows), "likes", post_id),
+        )
+        assert one.post == other.post and one.horizon == other.horizon
+        for part in ("points", "typical", "index", "forecast"):
+            assert getattr(one, part).equals(getattr(other, part)), part
+    with pytest.raises(ValueError, match="'nope' on tiktok is not in the snapshots"):
+        every.post("nope", "tiktok")
 
 
 # --------------------------------------------------------------------------- caveats

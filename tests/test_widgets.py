@@ -426,18 +426,18 @@ def test_a_control_change_reuses_the_alerts_until_a_reload_or_another_metric(tmp
                            progress=False)  # fmt: skip
     calls: list[str] = []
     outlooks: list[str] = []
-    real_alerts, real_outlook = analysis.alerts, analysis.post_outlook
+    real_alerts, real_outlooks = analysis.alerts, analysis.outlooks
 
     def counted(history, metric, *args, **kwargs):
         calls.append(metric)
         return real_alerts(history, metric, *args, **kwargs)
 
-    def counted_outlook(history, metric, *args, **kwargs):
+    def counted_outlooks(history, metric, *args, **kwargs):
         outlooks.append(metric)
-        return real_outlook(history, metric, *args, **kwargs)
+        return real_outlooks(history, metric, *args, **kwargs)
 
     monkeypatch.setattr(analysis, "alerts", counted)
-    monkeypatch.setattr(analysis, "post_outlook", counted_outlook)
+    monkeypatch.setattr(analysis, "outlooks", counted_outlooks)
     dash = Dashboard(demo_client(), store=store, campaigns=CAMPAIGNS)
     assert calls == []  # construction computes (and asks) nothing
     assert dash.load(), dash.status.value
@@ -451,7 +451,7 @@ def test_a_control_change_reuses_the_alerts_until_a_reload_or_another_metric(tmp
     assert dash.current_alerts.equals(before)
     only = ("tiktok",)
     dash.platforms.value = only  # a filter: the cached alerts of those networks only
-    assert calls == ["likes"]
+    assert calls == ["likes"] and outlooks == ["likes"]  # another post drawn: no recomputation
     assert set(dash.current_alerts["platform"]) <= set(only)
     keys = ["post_id", "platform", "kind", "since"]
     assert dash.current_alerts.sort(keys).equals(
@@ -459,7 +459,7 @@ def test_a_control_change_reuses_the_alerts_until_a_reload_or_another_metric(tmp
     )
     dash.platforms.value = ()
     dash.metric.value = "comments"  # another metric: computed for it
-    assert calls == ["likes", "comments"]
+    assert calls == ["likes", "comments"] and outlooks[-1] == "comments"
     dash.metric.value = "likes"  # back: still known
     assert calls == ["likes", "comments"]
     assert dash.current_alerts.equals(before)

@@ -56,11 +56,13 @@ __all__ = [
     "BANDS",
     "INDEX_STATUSES",
     "Backtest",
+    "Outlooks",
     "PostOutlook",
     "alerts",
     "backtest",
     "forecast",
     "index_distribution",
+    "outlooks",
     "performance_index",
     "post_outlook",
     "typical_curves",
@@ -1334,6 +1336,124 @@ class PostOutlook:
     demo: bool = False
 
 
+def _one_post(
+    frame: pl.DataFrame | pl.LazyFrame, post_id: str, platform: str | None
+) -> tuple[pl.DataFrame, str]:
+    """The snapshots of one post (at the unit of analysis) and its network; a clear error when
+    it is not there or is on several networks and ``platform`` is not given."""
+    need(frame, list(POST_KEY), "post_outlook")
+    mine = frame.filter(pl.col("post_id") == post_id)
+    if platform is not None:
+        mine = mine.filter(pl.col("platform") == platform)
+    mine = units(eager(mine))
+    networks = sorted(set(mine["platform"].drop_nulls().to_list()))
+    if not networks:
+        where = f" on {platform}" if platform else ""
+        raise ValueError(f"post {post_id!r}{where} is not in the snapshots")
+    if len(networks) > 1:
+        raise ValueError(
+            f"post {post_id!r} is on several networks ({', '.join(networks)}): pass platform="
+        )
+    return mine.filter(pl.col("platform") == networks[0]), networks[0]
+
+
+@dataclass(frozen=True)
+class Outlooks:
+    """:func:`post_outlook` for any post of the snapshots, from one pass over them: the result
+    of :func:`outlooks`. ``typical``, ``index`` and ``forecast`` are :func:`typical_curves`,
+    :func:`performance_index` and :func:`forecast` of every post; :meth:`post` keeps what
+    concerns one post (as :func:`post_outlook` gives it, which is this for one post)."""
+
+    snapshots: pl.DataFrame
+    typical: pl.DataFrame
+    index: pl.DataFrame
+    forecast: pl.DataFrame
+    metric: str
+    horizon: str
+    by: tuple[str, ...]
+    demo: bool = False
+
+    def post(self, post_id: str, platform: str | None = None) -> PostOutlook:
+        """The :class:`PostOutlook` of ``post_id`` (on ``platform``, needed when the post is on
+        several networks). Raises ValueError as :func:`post_outlook`."""
+        mine, network = _one_post(self.snapshots, post_id, platform)
+        sel = (pl.col("post_id") == post_id) & (pl.col("platform") == network)
+        row = self.index.filter(sel)
+        by_cols = list(self.by)
+        info = row.select(
+            *(
+                c
+                for c in dict.fromkeys((*POST_KEY, *by_cols, "published_at", *_EXTRAS))
+                if c in row.columns
+            )
+        ).row(0, named=True)
+        typical = self.typical
+        group = pl.all_horizontal(
+            pl.col(b).eq_missing(pl.lit(info.get(b), dtype=typical.schema[b])) for b in by_cols
+        )
+        metric = self.metric
+        points = (
+            mine.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
+            .select(
+                "observed_at",
+                (_age_seconds() / 3600).alias("age_h"),
+                pl.col(metric).cast(pl.Float64).alias("value"),
+            )
+            .unique(subset="observed_at", keep="last")
+            .sort("observed_at")
+        )
+        return PostOutlook(
+            post=info, points=points, typical=typical.filter(group), index=row,
+            forecast=self.forecast.filter(sel), metric=metric, horizon=self.horizon,
+            demo=self.demo,
+        )  # fmt: skip
+
+
+def outlooks(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    *,
+    horizon: str | timedelta = "7d",
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    by: str | Sequence[str] = ("platform", "media_type"),
+    lookback: str | timedelta | None = "90d",
+    min_posts: int = 5,
+    forecast_min_posts: int = 10,
+    coverage: float = 0.8,
+    now: datetime | None = None,
+) -> Outlooks:
+    """The typical curves, index and forecast of every post once, to draw any of them against
+    its band: ``outlooks(...).post(post_id, platform)`` is ``post_outlook(..., post_id,
+    platform)`` with the same arguments, without computing everything again for each post (a
+    dashboard that draws whichever post its selection puts first).
+
+    Raises:
+        ValueError: as :func:`forecast`.
+
+    >>> import polars as pl, datetime as dt
+    >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
+    >>> h = dt.timedelta(hours=1)
+    >>> f = pl.DataFrame({"post_id": [p for p in "abc" for _ in range(2)],
+    ...     "platform": ["x"] * 6, "published_at": [t] * 6,
+    ...     "observed_at": [t + h, t + 24 * h] * 3, "likes": [1, 10, 2, 20, 3, 30]})
+    >>> o = outlooks(f, "likes", horizon="24h", ages=["1h"], by="platform", min_posts=3)
+    >>> o.post("c").index.select("post_id", "index").row(0)
+    ('c', 1.5)
+    """
+    frame = eager(snapshots)
+    common = {"ages": ages, "by": by, "lookback": lookback, "now": now}
+    idx = performance_index(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+    fc = forecast(
+        frame, metric, horizon=horizon, min_posts=forecast_min_posts, coverage=coverage,
+        **common,  # type: ignore[arg-type]
+    )  # fmt: skip
+    typical = typical_curves(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+    return Outlooks(
+        snapshots=frame, typical=typical, index=idx, forecast=fc, metric=metric,
+        horizon=age_label(horizon), by=tuple(_by_list(by)), demo=is_demo(frame),
+    )  # fmt: skip
+
+
 def post_outlook(
     snapshots: pl.DataFrame | pl.LazyFrame,
     metric: str,
@@ -1353,56 +1473,16 @@ def post_outlook(
 
     Runs :func:`typical_curves`, :func:`performance_index` and :func:`forecast` with the same
     arguments (``forecast_min_posts`` is the forecast's ``min_posts``) and keeps what concerns
-    the post ``post_id`` on ``platform`` (needed when the post is on several networks).
+    the post ``post_id`` on ``platform`` (needed when the post is on several networks). For
+    several posts of the same snapshots, :func:`outlooks` computes those once.
 
     Raises:
         ValueError: the post is not in the snapshots, or is on several networks and
             ``platform`` is not given; and as :func:`forecast`.
     """
-    frame = units(eager(snapshots))
-    need(frame, list(POST_KEY), "post_outlook")
-    mine = frame.filter(pl.col("post_id") == post_id)
-    if platform is not None:
-        mine = mine.filter(pl.col("platform") == platform)
-    networks = sorted(set(mine["platform"].drop_nulls().to_list()))
-    if not networks:
-        where = f" on {platform}" if platform else ""
-        raise ValueError(f"post {post_id!r}{where} is not in the snapshots")
-    if len(networks) > 1:
-        raise ValueError(
-            f"post {post_id!r} is on several networks ({', '.join(networks)}): pass platform="
-        )
-    common = {"ages": ages, "by": by, "lookback": lookback, "now": now}
-    idx = performance_index(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
-    fc = forecast(
-        frame, metric, horizon=horizon, min_posts=forecast_min_posts, coverage=coverage,
-        **common,  # type: ignore[arg-type]
-    )  # fmt: skip
-    typical = typical_curves(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
-    sel = (pl.col("post_id") == post_id) & (pl.col("platform") == networks[0])
-    row = idx.filter(sel)
-    by_cols = _by_list(by)
-    info = row.select(
-        *(
-            c
-            for c in dict.fromkeys((*POST_KEY, *by_cols, "published_at", *_EXTRAS))
-            if c in row.columns
-        )
-    ).row(0, named=True)
-    group = pl.all_horizontal(
-        pl.col(b).eq_missing(pl.lit(info.get(b), dtype=typical.schema[b])) for b in by_cols
-    )
-    points = (
-        mine.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
-        .select(
-            "observed_at",
-            (_age_seconds() / 3600).alias("age_h"),
-            pl.col(metric).cast(pl.Float64).alias("value"),
-        )
-        .unique(subset="observed_at", keep="last")
-        .sort("observed_at")
-    )
-    return PostOutlook(
-        post=info, points=points, typical=typical.filter(group), index=row,
-        forecast=fc.filter(sel), metric=metric, horizon=age_label(horizon), demo=is_demo(frame),
-    )  # fmt: skip
+    frame = eager(snapshots)
+    _, network = _one_post(frame, post_id, platform)  # checked before the work
+    return outlooks(
+        frame, metric, horizon=horizon, ages=ages, by=by, lookback=lookback,
+        min_posts=min_posts, forecast_min_posts=forecast_min_posts, coverage=coverage, now=now,
+    ).post(post_id, network)  # fmt: skip
