@@ -363,9 +363,10 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
             else:
                 interval, at = "–", str(r["age"])
             cells[6:6] = [html.escape(interval), html.escape(at)]
-        if has_caveats:
-            cells.append(html.escape(markers[i]))
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        row = "".join(f"<td>{c}</td>" for c in cells)
+        if has_caveats:  # styled as the other tables' caveats cells
+            row += f'<td class="notes">{html.escape(markers[i])}</td>'
+        rows.append(f"<tr>{row}</tr>")
     header = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     notes = caveat_notes_html(shown) if has_caveats else ""
     return (

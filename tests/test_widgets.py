@@ -340,7 +340,7 @@ def test_alerts_table_marks_forecast_alerts_and_shows_each_alerts_caveats():
              "caveats": []}  # fmt: skip
     frame = pl.DataFrame([{**base, "kind": "band", "direction": "below"}, ahead])
     out = alerts_html(frame, "likes")
-    rows = [re.findall(r"<td>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", out)[1:]]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", out)[1:]]
     headers = re.findall(r"<th>(.*?)</th>", out)
     assert headers == ["Post", "Network", "Alert", "Since", "Post age", "Likes",
                        "Forecast (interval)", "Band at", "Typical", "Band low", "Band high",

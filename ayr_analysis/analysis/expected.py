@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from ..schema import DEFAULT_AGES, POST_KEY
+from ..schema import DEFAULT_AGES, POST_KEY, UNIT_KEY
 from ._base import age_label, eager, is_demo, need, parse_duration
 from .growth import _with_edges
 from .selection import (
@@ -112,6 +112,18 @@ def _grid(ages: Sequence[str | timedelta] | str | timedelta) -> list[tuple[str, 
     if grid[0][0] <= 0:
         raise ValueError("ages must be after publication (e.g. '1h'), not 0")
     return [(label, secs) for secs, label in grid]
+
+
+def _slim(frame: pl.DataFrame, metric: str, by: list[str], extras: bool = False) -> pl.DataFrame:
+    """The columns of ``frame`` that the functions here read for ``metric`` (``extras``: and
+    the post's text, url and campaign): a function that runs several others over the same
+    snapshots hands them this, so that none goes through the other columns (no copy: a
+    selection shares the columns' memory)."""
+    wanted = [
+        *UNIT_KEY, "fetched_at", "observed_at", "published_at", "tweets", "source", "caveats",
+        metric, *by, *(_EXTRAS if extras else ()),
+    ]  # fmt: skip
+    return frame.select(c for c in dict.fromkeys(wanted) if c in frame.columns)
 
 
 def _check_common(min_posts: int, tolerance: float) -> None:
@@ -1080,6 +1092,8 @@ def alerts(
         _check_common(forecast_min_posts, tolerance)
         _check_forecast(forecast, _grid([*ages, forecast]), coverage)
     frame = eager(snapshots)
+    if forecast is not None and metric in frame.columns:
+        frame = _slim(frame, metric, by_cols)  # read by five functions: the columns they use
     c = _prepare(frame, metric, ages, by_cols, tolerance, unit, "alerts")
     ref = _window(c.posts, _now(c, now), lookback)
     typical = _typical(c, ref, min_posts)
@@ -1441,6 +1455,8 @@ def outlooks(
     ('c', 1.5)
     """
     frame = eager(snapshots)
+    if metric in frame.columns:
+        frame = _slim(frame, metric, _by_list(by), extras=True)
     common = {"ages": ages, "by": by, "lookback": lookback, "now": now}
     idx = performance_index(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
     fc = forecast(
