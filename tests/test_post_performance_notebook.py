@@ -161,7 +161,8 @@ def test_every_number_in_the_report_is_the_analysis_functions_answer(runs, varia
         alerts.join(labels, on=["post_id", "platform", "thread_position"], how="left").select(
             pl.col("text").alias("post"), pl.col("platform").alias("network"), "kind",
             "direction", "since", pl.col("since_age_h").alias("from age (h)"), "age", "value",
-            "low", "high", "typical", "index", "forecast",
+            pl.coalesce("horizon", "age").alias("band at"), "low", "high", "typical", "index",
+            "forecast",
             pl.col("forecast_low").alias("forecast low"),
             pl.col("forecast_high").alias("forecast high"), pl.col("active").alias("still outside"),
             "caveats",
