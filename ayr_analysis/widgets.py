@@ -278,7 +278,8 @@ _ALERT_STYLE = (
     "<style>.ayr-alerts .above{color:#15803d;font-weight:600}"
     ".ayr-alerts .below{color:#b91c1c;font-weight:600}"
     ".ayr-alerts .forecast{font-style:italic}"
-    ".ayr-alerts td:not(:first-child){white-space:nowrap}</style>"
+    ".ayr-alerts td:not(:first-child){white-space:nowrap}"
+    ".ayr-alerts td:first-child{min-width:14em}</style>"
 )
 
 
@@ -322,7 +323,7 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
     head = f"{n} alert{'s' if n != 1 else ''}: posts with their {what}"
     if ahead:
         head += (f", or whose forecast lies outside the band at its horizon ({ahead} of them, "
-                 "⇡ ⇣: band, typical value and index at the horizon, the index the forecast's)")  # fmt: skip
+                 "⇡ ⇣: their band, typical value and index are at the horizon)")  # fmt: skip
     head += f" ({MAX_ALERTS} shown: still outside first, then the newest)" if n > MAX_ALERTS else ""
     head += " (demo data)" if demo else ""
     cols = ["Post", "Network", "Alert", "Since", "Post age", f"{label.capitalize()}",
@@ -345,7 +346,7 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
             words = DIRECTIONS.get(r["direction"], r["direction"])
         css = f"alert {html.escape(r['direction'])}" + (" forecast" if kind == "forecast" else "")
         cells = [
-            html.escape(text if len(text) <= 60 else text[:59] + "…"),
+            html.escape(text if len(text) <= 48 else text[:47] + "…"),
             html.escape(str(r["platform"])),
             f'<span class="{css}">{html.escape(words)}</span>',
             html.escape(format_value(r["since"])),
@@ -358,7 +359,7 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
         if with_forecast:
             if kind == "forecast":
                 interval = (f"{format_value(r['forecast'])} ({format_value(r['forecast_low'])}"
-                            f"–{format_value(r['forecast_high'])}) at {horizon}")  # fmt: skip
+                            f"–{format_value(r['forecast_high'])})")  # fmt: skip
                 at = horizon
             else:
                 interval, at = "–", str(r["age"])

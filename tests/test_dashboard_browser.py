@@ -144,8 +144,8 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         style = page.evaluate("e => getComputedStyle(e).fontStyle", ahead.first.element_handle())
         assert style == "italic"
         assert alerts.locator("th", has_text="Forecast (interval)").count() == 1
-        row = ahead.first.locator("xpath=ancestor::tr").inner_text()
-        assert re.search(r"\(\S+–\S+\) at 7d", row), row
+        cells = ahead.first.locator("xpath=ancestor::tr").locator("td").all_inner_texts()
+        assert re.fullmatch(r"[\d,.]+ \([\d,.]+–[\d,.]+\)", cells[6]) and cells[7] == "7d", cells
         # each alert's caveats: markers in the last column, their meaning under the table
         assert alerts.locator("th").last.inner_text() == "Caveats"
         cells = alerts.locator("td.notes").all_inner_texts()

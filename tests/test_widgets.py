@@ -348,7 +348,7 @@ def test_alerts_table_marks_forecast_alerts_and_shows_each_alerts_caveats():
     # still outside first: the forecast alert, marked apart, its band and index at the horizon
     assert rows[0] == ["Dance", "tiktok",
                        '<span class="alert above forecast">⇡ forecast above its 7d band</span>',
-                       "2026-11-20 09:00 UTC", "24h", "900", "5,000 (4,000–6,500) at 7d", "7d",
+                       "2026-11-20 09:00 UTC", "24h", "900", "5,000 (4,000–6,500)", "7d",
                        "1,000", "400", "2,000", "5", "yes", ""]  # fmt: skip
     assert rows[1][2] == '<span class="alert below">▼ below its band</span>'
     assert rows[1][6:8] == ["–", "6h"] and rows[1][-1] == "[1]"
