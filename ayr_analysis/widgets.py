@@ -327,7 +327,7 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
     head += f" ({MAX_ALERTS} shown: still outside first, then the newest)" if n > MAX_ALERTS else ""
     head += " (demo data)" if demo else ""
     cols = ["Post", "Network", "Alert", "Since", "Post age", f"{label.capitalize()}",
-            "Typical", "Band low", "Band high", "Index", "Still outside"]  # fmt: skip
+            "Typical", "Band", "Index", "Still outside"]  # fmt: skip
     with_forecast = bool(ahead) and "forecast" in shown.columns
     if with_forecast:
         cols[6:6] = ["Forecast (interval)", "Band at"]
@@ -352,7 +352,8 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
             html.escape(format_value(r["since"])),
             html.escape(str(r["age"])),
             html.escape(format_value(r["value"])),
-            *(html.escape(format_value(r[c])) for c in ("typical", "low", "high")),
+            html.escape(format_value(r["typical"])),
+            html.escape(f"{format_value(r['low'])}–{format_value(r['high'])}"),
             html.escape(format_value(r["index"])),
             "yes" if r["active"] else "no",
         ]
