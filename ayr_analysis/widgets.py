@@ -279,7 +279,8 @@ _ALERT_STYLE = (
     ".ayr-alerts .below{color:#b91c1c;font-weight:600}"
     ".ayr-alerts .forecast{font-style:italic}"
     ".ayr-alerts td:not(:first-child){white-space:nowrap}"
-    ".ayr-alerts td:first-child{min-width:14em}</style>"
+    ".ayr-alerts td:first-child{min-width:10em}"
+    ".ayr-alerts td:nth-child(3){white-space:normal;min-width:8em}</style>"
 )
 
 
