@@ -496,6 +496,7 @@ class Tracker:
         on_alert: Callable[[dict[str, Any]], Any] | None = None,
         alert_metric: str = "likes",
         alert_band: str = "10-90",
+        alert_forecast: str | timedelta | None = "7d",
     ) -> None:
         self.client = client
         self.store = store
@@ -514,7 +515,9 @@ class Tracker:
         self.on_alert = on_alert
         self.alert_metric = alert_metric
         self.alert_band = alert_band
-        #: the crossings already reported: (post id, network, thread position, direction, since)
+        self.alert_forecast = alert_forecast
+        #: the crossings already reported: (post id, network, thread position, kind, direction,
+        #: since)
         self.alerted: set[tuple[Any, ...]] = set()
         self.now, self.speed = _clock_of(client, clock)
         self.source = "demo" if client.is_demo else "live"
@@ -866,7 +869,8 @@ class Tracker:
 
     # ------------------------------------------------------------------ alerts
     def current_alerts(self) -> list[dict[str, Any]]:
-        """The band crossings of the tracked posts in the store (every post in it is history),
+        """The crossings of the tracked posts in the store (every post in it is history): out of
+        their band, and, unless ``alert_forecast`` is None, forecast out of it at that horizon,
         as :func:`ayr_analysis.analysis.alerts` gives them; empty when it cannot say (logged)."""
         from .analysis import alerts
 
@@ -874,7 +878,10 @@ class Tracker:
             wide = self.store.read("wide")
             if wide.is_empty() or self.alert_metric not in wide.columns:
                 return []
-            found = alerts(wide, self.alert_metric, band=self.alert_band)  # type: ignore[arg-type]
+            found = alerts(
+                wide, self.alert_metric, band=self.alert_band,  # type: ignore[arg-type]
+                forecast=self.alert_forecast,
+            )  # fmt: skip
         except Exception:  # an alert is a convenience: it never stops tracking
             log.exception("alerts could not be computed; tracking goes on")
             return []
@@ -955,10 +962,11 @@ class Tracker:
 
 
 def _alert_key(alert: dict[str, Any]) -> tuple[Any, ...]:
-    """One crossing: a post on a network moving out of its band in one direction, at one time."""
+    """One crossing: a post on a network moving out of its band (or forecast out of it: the
+    alert's ``kind``) in one direction, at one time."""
     return (
         alert.get("post_id"), alert.get("platform"), alert.get("thread_position"),
-        alert.get("direction"), alert.get("since"),
+        alert.get("kind", "band"), alert.get("direction"), alert.get("since"),
     )  # fmt: skip
 
 
@@ -1028,6 +1036,7 @@ def track(
     on_alert: Callable[[dict[str, Any]], Any] | None = None,
     alert_metric: str = "likes",
     alert_band: str = "10-90",
+    alert_forecast: str | timedelta | None = "7d",
     shard: str | tuple[int, int] | None = None,
 ) -> TrackResult: ...
 
@@ -1056,6 +1065,7 @@ def track(
     on_alert: Callable[[dict[str, Any]], Any] | None = None,
     alert_metric: str = "likes",
     alert_band: str = "10-90",
+    alert_forecast: str | timedelta | None = "7d",
     shard: str | tuple[int, int] | None = None,
 ) -> TrackHandle: ...
 
@@ -1084,6 +1094,7 @@ def track(
     on_alert: Callable[[dict[str, Any]], Any] | None = None,
     alert_metric: str = "likes",
     alert_band: str = "10-90",
+    alert_forecast: str | timedelta | None = "7d",
     shard: str | tuple[int, int] | None = None,
 ) -> TrackResult | TrackHandle: ...
 
@@ -1111,6 +1122,7 @@ def track(
     on_alert: Callable[[dict[str, Any]], Any] | None = None,
     alert_metric: str = "likes",
     alert_band: str = "10-90",
+    alert_forecast: str | timedelta | None = "7d",
     shard: str | tuple[int, int] | None = None,
 ) -> TrackResult | TrackHandle:
     """Poll posts into ``store`` until stopped, ``rounds`` rounds are done or ``duration`` (of
@@ -1141,8 +1153,11 @@ def track(
     crossing of a tracked post out of its typical band of ``alert_metric`` (``alert_band``:
     ``"10-90"`` or ``"25-75"``; the store's posts are the history, see
     :func:`ayr_analysis.analysis.alerts`) is passed to it as a dict of the alert's columns
-    (``post_id``, ``platform``, ``direction``, ``since``, ``value``, ``typical``, ``index``...).
-    A crossing is reported once, also across restarts on the same store. An exception in
+    (``post_id``, ``platform``, ``kind``, ``direction``, ``since``, ``value``, ``typical``,
+    ``index``...). With ``alert_forecast`` (default ``"7d"``; None: band crossings only) a post
+    whose forecast at that horizon lies outside the band there is also passed (``kind`` is
+    ``"forecast"``, with ``forecast``, ``forecast_low`` and ``forecast_high``). Each crossing is
+    reported once, also across restarts on the same store. An exception in
     ``on_alert`` is logged and counted (``alert_errors``) and tracking goes on: the snapshots
     are stored before alerts are looked for.
 
@@ -1183,7 +1198,7 @@ def track(
         raise ValidationError(str(exc)) from exc
     wanted = check_platforms(platforms)
     if on_alert is not None:
-        _check_alerting(on_alert, alert_metric, alert_band)
+        _check_alerting(on_alert, alert_metric, alert_band, alert_forecast)
     part = parse_shard(shard) if shard is not None else None
     client = client if client is not None else AyrshareClient()
     if ids is not None:  # checked before any request; fetched in batches: no upper bound
@@ -1201,6 +1216,7 @@ def track(
         client, store, post_ids, posts=posts, platforms=wanted, min_interval=interval,
         max_interval=longest, thrift=thrift, batch_size=batch_size, concurrency=concurrency, progress=progress, clock=clock,
         on_batch=on_batch, on_alert=on_alert, alert_metric=alert_metric, alert_band=alert_band,
+        alert_forecast=alert_forecast,
     )  # fmt: skip
     if background:
         return TrackHandle(tracker, rounds=rounds, duration_s=limit_s)
@@ -1209,8 +1225,10 @@ def track(
     return tracker.result
 
 
-def _check_alerting(on_alert: Any, metric: str, band: str) -> None:
-    from .analysis import BANDS
+def _check_alerting(
+    on_alert: Any, metric: str, band: str, horizon: str | timedelta | None = None
+) -> None:
+    from .analysis import BANDS, parse_duration
 
     if not callable(on_alert):
         raise ValidationError(
@@ -1222,6 +1240,14 @@ def _check_alerting(on_alert: Any, metric: str, band: str) -> None:
         )
     if band not in BANDS:
         raise ValidationError(f"alert_band={band!r}: choose one of {', '.join(BANDS)}")
+    if horizon is not None:
+        try:
+            if parse_duration(horizon) <= timedelta(hours=1):
+                raise ValueError("it must be later than the first age, 1h")
+        except ValueError as exc:
+            raise ValidationError(
+                f"alert_forecast={horizon!r}: {exc} (e.g. '7d'; None: band crossings only)"
+            ) from exc
 
 
 def _install_sigint(flag: _StopFlag, body: Callable[[], Any]) -> None:

@@ -267,21 +267,33 @@ def html_table(
 
 #: How the dashboard names an alert's direction.
 DIRECTIONS: dict[str, str] = {"above": "▲ above its band", "below": "▼ below its band"}
+#: How the dashboard names a forecast alert's direction (``{h}``: the horizon).
+FORECAST_DIRECTIONS: dict[str, str] = {
+    "above": "⇡ forecast above its {h} band",
+    "below": "⇣ forecast below its {h} band",
+}
 #: At most this many alerts are listed (the newest first; the count says how many there are).
 MAX_ALERTS = 12
 _ALERT_STYLE = (
     "<style>.ayr-alerts .above{color:#15803d;font-weight:600}"
     ".ayr-alerts .below{color:#b91c1c;font-weight:600}"
-    ".ayr-alerts td:not(:first-child){white-space:nowrap}</style>"
+    ".ayr-alerts .forecast{font-style:italic}"
+    ".ayr-alerts td:not(:first-child){white-space:nowrap}"
+    ".ayr-alerts td:first-child{min-width:10em}"
+    ".ayr-alerts td:nth-child(3){white-space:normal;min-width:8em}</style>"
 )
 
 
 def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90",
                 demo: bool = False) -> str:  # fmt: skip
-    """The dashboard's alerts: one row per post and crossing of its typical band, from
-    :func:`ayr_analysis.analysis.alerts` (posts above or below the ``band`` percentiles of the
-    past posts of their network and media type at the same age). ``None``: no snapshot store,
-    so no history to build the bands from.
+    """The dashboard's alerts: one row per post and crossing, from
+    :func:`ayr_analysis.analysis.alerts`: posts above or below the ``band`` percentiles of the
+    past posts of their network and media type at the same age (``▲``/``▼``), or whose forecast
+    at a horizon lies outside the band at that horizon (``⇡``/``⇣``, in italics: the band, the
+    typical value and the index are then those at the horizon, the index the forecast's). The
+    ``caveats`` of each alert are footnote markers, explained under the table
+    (:func:`ayr_analysis.formatting.caveat_markers` and ``caveat_notes_html``, as in the other
+    tables). ``None``: no snapshot store, so no history to build the bands from.
 
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
@@ -292,6 +304,8 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
     >>> "1 alert:" in html and "▲ above its band" in html and 'class="alert above"' in html
     True
     """
+    from .formatting import caveat_markers, caveat_notes_html, format_value
+
     label = metric.replace("_", " ")
     lo, hi = band.split("-")
     what = (f"{label} outside the {lo}th-{hi}th percentile band of the past posts of the same "
@@ -301,37 +315,66 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
                 "(Dashboard(store=...)) so posts can be judged against their typical band.")  # fmt: skip
         return f'<div class="ayr-alerts"><span>{html.escape(text)}</span></div>'
     if alerts.is_empty():
-        text = (f"No alert: no selected post has run with its {what} (ages with fewer than 5 "
-                "past posts are not judged).")  # fmt: skip
+        text = (f"No alert: no selected post has run (or is forecast) with its {what} (ages with "
+                "fewer than 5 past posts, and forecasts with fewer than 10, are not judged).")  # fmt: skip
         return f'<div class="ayr-alerts"><span class="alert none">{html.escape(text)}</span></div>'
-    from .formatting import format_value
-
     shown = alerts.sort(["active", "since"], descending=True, maintain_order=True).head(MAX_ALERTS)
     n = alerts.height
+    ahead = alerts.filter(pl.col("kind") == "forecast").height if "kind" in alerts.columns else 0
     head = f"{n} alert{'s' if n != 1 else ''}: posts with their {what}"
+    if ahead:
+        head += (f", or whose forecast lies outside the band at its horizon ({ahead} of them, "
+                 "⇡ ⇣: their band, typical value and index are at the horizon)")  # fmt: skip
     head += f" ({MAX_ALERTS} shown: still outside first, then the newest)" if n > MAX_ALERTS else ""
     head += " (demo data)" if demo else ""
     cols = ["Post", "Network", "Alert", "Since", "Post age", f"{label.capitalize()}",
-            "Typical", "Band low", "Band high", "Index", "Still outside"]  # fmt: skip
+            "Typical", "Band", "Index", "Still outside"]  # fmt: skip
+    with_forecast = bool(ahead) and "forecast" in shown.columns
+    if with_forecast:
+        cols[6:6] = ["Forecast (interval)", "Band at"]
+    has_caveats = "caveats" in shown.columns
+    if has_caveats:
+        cols.append("Caveats")
+    markers = caveat_markers(shown) if has_caveats else []
     rows = []
-    for r in shown.iter_rows(named=True):
+    for i, r in enumerate(shown.iter_rows(named=True)):
         text = str(r.get("text") or r["post_id"])
+        kind = r.get("kind") or "band"
+        horizon = str(r.get("horizon") or "")
+        if kind == "forecast":
+            words = FORECAST_DIRECTIONS.get(r["direction"], r["direction"]).format(h=horizon)
+        else:
+            words = DIRECTIONS.get(r["direction"], r["direction"])
+        css = f"alert {html.escape(r['direction'])}" + (" forecast" if kind == "forecast" else "")
         cells = [
-            html.escape(text if len(text) <= 60 else text[:59] + "…"),
+            html.escape(text if len(text) <= 48 else text[:47] + "…"),
             html.escape(str(r["platform"])),
-            f'<span class="alert {html.escape(r["direction"])}">'
-            f"{html.escape(DIRECTIONS.get(r['direction'], r['direction']))}</span>",
+            f'<span class="{css}">{html.escape(words)}</span>',
             html.escape(format_value(r["since"])),
             html.escape(str(r["age"])),
-            *(html.escape(format_value(r[c])) for c in ("value", "typical", "low", "high")),
+            html.escape(format_value(r["value"])),
+            html.escape(format_value(r["typical"])),
+            html.escape(f"{format_value(r['low'])}–{format_value(r['high'])}"),
             html.escape(format_value(r["index"])),
             "yes" if r["active"] else "no",
         ]
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        if with_forecast:
+            if kind == "forecast":
+                interval = (f"{format_value(r['forecast'])} ({format_value(r['forecast_low'])}"
+                            f"–{format_value(r['forecast_high'])})")  # fmt: skip
+                at = horizon
+            else:
+                interval, at = "–", str(r["age"])
+            cells[6:6] = [html.escape(interval), html.escape(at)]
+        row = "".join(f"<td>{c}</td>" for c in cells)
+        if has_caveats:  # styled as the other tables' caveats cells
+            row += f'<td class="notes">{html.escape(markers[i])}</td>'
+        rows.append(f"<tr>{row}</tr>")
     header = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    notes = caveat_notes_html(shown) if has_caveats else ""
     return (
         f'{_ALERT_STYLE}<table class="ayr-table ayr-alerts"><caption>{html.escape(head)}'
-        f"</caption><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"</caption><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>{notes}"
     )
 
 
@@ -514,9 +557,13 @@ class Dashboard:
     ``age``, ``refresh_button``, ``tracking``, ``status``, ``chart_view``, ``table``,
     ``alerts_view``); the Altair charts drawn last are ``current_chart`` (network comparison) and
     ``current_charts``. With a store, ``alerts_view`` lists the selected posts running outside
-    their typical band (:func:`ayr_analysis.analysis.alerts` over the account's stored posts;
-    the frame is ``current_alerts``), and the first of them is drawn over its band with its
-    forecast (:func:`ayr_analysis.charts.expected_curve`), after the other charts."""
+    their typical band, or forecast outside it at 7 days (:func:`ayr_analysis.analysis.alerts`
+    over the account's stored posts, with their caveats; the frame is ``current_alerts``), and
+    the first of them is drawn over its band with its forecast
+    (:func:`ayr_analysis.charts.expected_curve`), after the other charts. Those alerts and that
+    curve depend only on the history and the metric: they are computed once per metric after
+    each load or refresh (which reads the history again), and a control change only filters
+    them to the posts shown."""
 
     def __init__(
         self,
@@ -554,6 +601,11 @@ class Dashboard:
         self.history: pl.DataFrame | None = None
         #: the alerts shown last (:func:`ayr_analysis.analysis.alerts` of the selected posts)
         self.current_alerts: pl.DataFrame | None = None
+        # what depends only on the history and the metric, computed once per history read:
+        # metric -> alerts of every post; metric -> the outlooks of every post
+        self._cached_for: pl.DataFrame | None = None
+        self._alerts_of: dict[str, pl.DataFrame] = {}
+        self._outlooks: dict[str, Any] = {}
         self.source: str | None = None
         self.current_chart: alt.TopLevelMixin | None = None
         self.current_charts: list[alt.TopLevelMixin] = []
@@ -773,11 +825,7 @@ class Dashboard:
         alerts = self._alerts(view, metric)
         if alerts is not None and alerts.height:  # the first alert listed, over its band
             first = alerts.row(0, named=True)
-            outlook = analysis.post_outlook(
-                self.history if self.history is not None else view, metric, first["post_id"],
-                first["platform"],
-            )  # fmt: skip
-            drawn.append(charts.expected_curve(outlook))
+            drawn.append(charts.expected_curve(self._outlook(metric, first)))
         self.current_chart, self.current_charts = comparison, drawn
         self._show_charts(drawn)
         definition = table["definition"].drop_nulls()
@@ -817,14 +865,36 @@ class Dashboard:
 
         if self.history is None or self.store is None:
             return None
-        found = analysis.alerts(self.history, metric)
+        self._check_cache()
+        found = self._alerts_of.get(metric)
+        if found is None:
+            found = self._alerts_of[metric] = analysis.alerts(self.history, metric)
         keys = [k for k in UNIT_KEY if k in found.columns and k in view.columns]
         shown = view.select(keys).unique()
         found = found.join(shown, on=keys, how="semi", nulls_equal=True)
         if "text" in view.columns:
             texts = view.select(*keys, "text").unique(subset=keys, keep="last")
             found = found.join(texts, on=keys, how="left", nulls_equal=True)
-        return found.sort(["active", "since"], descending=True)
+        return found.sort(["active", "since"], descending=True, maintain_order=True)
+
+    def _check_cache(self) -> None:
+        """Forget the alerts and outlooks computed from another history than the current one (a
+        load or refresh reads the history again)."""
+        if self._cached_for is not self.history:
+            self._alerts_of, self._outlooks = {}, {}
+            self._cached_for = self.history
+
+    def _outlook(self, metric: str, alert: Mapping[str, Any]) -> Any:
+        """The post of ``alert`` against its band (:func:`ayr_analysis.analysis.post_outlook`),
+        from :func:`ayr_analysis.analysis.outlooks` of the history, once per history read and
+        metric."""
+        from . import analysis
+
+        self._check_cache()
+        if metric not in self._outlooks:
+            assert self.history is not None  # alerts come from the history
+            self._outlooks[metric] = analysis.outlooks(self.history, metric)
+        return self._outlooks[metric].post(alert["post_id"], alert["platform"])
 
     def _show_charts(self, drawn: list[alt.TopLevelMixin]) -> None:
         if self.chart_output is not None:

@@ -123,7 +123,7 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         assert page.get_by_text("DEMO DATA", exact=False).count() >= 1
         assert page.locator("table.ayr-table th", has_text="Median likes").count() == 1
         # the caveats of each network's posts: markers in the table, footnotes under it
-        assert page.locator("table.ayr-table th", has_text="Caveats").count() == 1
+        assert page.locator("table.ayr-table:not(.ayr-alerts) th", has_text="Caveats").count() == 1
         notes = page.locator("ul.ayr-notes li").all_text_contents()
         assert any(n.startswith("[1] meta_comment_count: ") for n in notes), notes
         markers = page.locator("table.ayr-table td.notes").all_text_contents()
@@ -136,7 +136,22 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         marks = alerts.locator("span.alert")
         assert marks.count() >= 1
         for text in marks.all_inner_texts():
-            assert text in ("▲ above its band", "▼ below its band")
+            assert text in ("▲ above its band", "▼ below its band",
+                            "⇡ forecast above its 7d band", "⇣ forecast below its 7d band")  # fmt: skip
+        # forecast alerts are marked apart (in italics), with the forecast and its interval
+        ahead = alerts.locator("span.alert.forecast")
+        assert ahead.count() >= 1
+        style = page.evaluate("e => getComputedStyle(e).fontStyle", ahead.first.element_handle())
+        assert style == "italic"
+        assert alerts.locator("th", has_text="Forecast (interval)").count() == 1
+        cells = ahead.first.locator("xpath=ancestor::tr").locator("td").all_inner_texts()
+        assert re.fullmatch(r"[\d,.]+ \([\d,.]+–[\d,.]+\)", cells[6]) and cells[7] == "7d", cells
+        # each alert's caveats: markers in the last column, their meaning under the table
+        assert alerts.locator("th").last.inner_text() == "Caveats"
+        cells = alerts.locator("td.notes").all_inner_texts()
+        used = {m for c in cells for m in re.findall(r"\[\d+\]", c)}
+        alert_notes = page.locator("table.ayr-alerts + ul.ayr-notes li").all_inner_texts()
+        assert {n.split(" ")[0] for n in alert_notes} == used, (cells, alert_notes)
         colors = {page.evaluate("e => getComputedStyle(e).color", m.element_handle())
                   for m in marks.all()}  # fmt: skip
         assert colors <= {"rgb(21, 128, 61)", "rgb(185, 28, 28)"}  # green above, red below

@@ -277,7 +277,7 @@ def test_a_late_take_off_alerts_once_from_the_first_snapshot_above_the_band():
     rows += post_rows("rocket", T0, _take_off, ages_h=every_6h)
     got = analysis.alerts(frame(rows), "likes")
     rocket = got.filter(pl.col("post_id") == "rocket")
-    assert rocket.height == 1
+    assert rocket.select("kind", "since_age_h").rows() == [("band", 36.0), ("forecast", 72.0)]
     alert = rocket.row(0, named=True)
     assert alert["direction"] == "above"
     assert alert["since"] == T0 + 36 * H  # the first snapshot past the take-off
@@ -287,6 +287,72 @@ def test_a_late_take_off_alerts_once_from_the_first_snapshot_above_the_band():
     assert alert["value"] == round(_take_off(168))
     assert alert["index"] == pytest.approx(alert["value"] / alert["typical"])
     assert alert["value"] > alert["high"]
+    assert alert["forecast"] is None and alert["horizon"] is None
+    # its forecast from 72 h (the first grid age after the take-off) heads far above the 7-day band
+    ahead = rocket.row(1, named=True)
+    assert (ahead["direction"], ahead["since"], ahead["horizon"]) == ("above", T0 + 72 * H, "7d")
+    assert ahead["value"] == round(_take_off(72)) and ahead["forecast"] > ahead["high"]
+    assert ahead["index"] == pytest.approx(ahead["forecast"] / ahead["typical"])
+    assert alert["high"] == ahead["high"]  # the same band: the post at 7 d, the forecast for 7 d
+    # asked for band crossings only
+    assert analysis.alerts(frame(rows), "likes", forecast=None).filter(
+        pl.col("post_id") == "rocket"
+    )["kind"].to_list() == ["band"]
+
+
+def _early_star(a: float) -> float:
+    """Typical in its first hour, then five times the typical post from 6 h on."""
+    return 3000 * shape(a) * (5 if a >= 6 else 1)
+
+
+def test_a_post_forecast_far_above_its_band_alerts_once_from_the_first_age_it_is():
+    rows = regular_posts([1000 + 250 * i for i in range(17)], every_h=6)  # median 3000
+    rows += post_rows("star", T0 + 200 * H, _early_star, ages_h=(1, 3, 6, 12, 24, 30))
+    got = analysis.alerts(frame(rows), "likes")
+    star = got.filter((pl.col("post_id") == "star") & (pl.col("kind") == "forecast"))
+    assert star.height == 1  # from 6 h and again from 24 h: one crossing, one alert
+    alert = star.row(0, named=True)
+    assert alert["direction"] == "above" and alert["active"] is True
+    assert alert["since"] == T0 + 206 * H and alert["since_age_h"] == 6.0  # not at 1 h: typical
+    assert (alert["age"], alert["value"]) == ("24h", round(_early_star(24)))
+    # the forecast is forecast()'s answer from that age, against the band at the horizon
+    fc = analysis.forecast(frame(rows), "likes", at="24h").filter(pl.col("post_id") == "star")
+    assert alert["forecast"] == pytest.approx(fc["forecast"].item())
+    assert alert["forecast_low"] == pytest.approx(fc["low"].item())
+    assert alert["forecast_high"] == pytest.approx(fc["high"].item())
+    assert alert["forecast"] == pytest.approx(5 * 3000 * shape(168), rel=0.01)
+    band = analysis.typical_curves(frame(rows), "likes").filter(pl.col("age") == "7d")
+    assert (alert["low"], alert["high"], alert["typical"], alert["n"]) == pytest.approx(
+        (band["q10"].item(), band["q90"].item(), band["median"].item(), band["n"].item())
+    )
+    assert alert["forecast"] > 3 * alert["high"]
+
+
+def test_a_forecast_back_inside_its_band_ends_the_crossing_and_thin_history_never_alerts():
+    rows = regular_posts([1000 + 250 * i for i in range(17)], every_h=6)
+
+    def flash(a: float) -> float:  # ten times typical in its first hour, typical from 6 h on
+        return 3000 * shape(a) * (10 if a < 6 else 1)
+
+    rows += post_rows("flash", T0 + 200 * H, flash, ages_h=(1, 6, 24))
+    got = analysis.alerts(frame(rows), "likes").filter(
+        (pl.col("post_id") == "flash") & (pl.col("kind") == "forecast")
+    )
+    assert got.select("direction", "since_age_h", "age_h", "active").rows() == [
+        ("above", 1.0, 1.0, False)
+    ]
+    # a forecast needs forecast_min_posts past posts: with more than there are, none is judged
+    thin = analysis.alerts(frame(rows), "likes", forecast_min_posts=30)
+    assert thin.filter(pl.col("kind") == "forecast").is_empty()
+    assert thin.filter(pl.col("kind") == "band").height > 0
+    # a horizon whose band is too thin is not judged either (no post observed at 30 d)
+    assert (
+        analysis.alerts(frame(rows), "likes", forecast="30d")
+        .filter(pl.col("kind") == "forecast")
+        .is_empty()
+    )
+    with pytest.raises(ValueError, match="horizon '1h' must be later"):
+        analysis.alerts(frame(rows), "likes", forecast="1h")
 
 
 def test_a_post_that_returns_inside_the_band_alerts_again_only_on_a_new_crossing():
@@ -297,7 +363,7 @@ def test_a_post_that_returns_inside_the_band_alerts_again_only_on_a_new_crossing
         return 3000 * shape(a) + bump
 
     rows += post_rows("bouncy", T0, bouncy, ages_h=(1, 6, 12, 24, 48, 72, 168))
-    got = analysis.alerts(frame(rows), "likes").filter(pl.col("post_id") == "bouncy")
+    got = analysis.alerts(frame(rows), "likes", forecast=None).filter(pl.col("post_id") == "bouncy")
     assert got.select("direction", "since_age_h", "active").rows() == [
         ("above", 6.0, False),
         ("above", 48.0, True),
@@ -339,6 +405,18 @@ def test_post_outlook_gathers_one_post_its_band_and_forecast():
     assert o.horizon == "7d"
     with pytest.raises(ValueError, match="not in the snapshots"):
         analysis.post_outlook(frame(rows), "likes", "nope")
+    # computed once for every post: each post's outlook is post_outlook's
+    every = analysis.outlooks(frame(rows), "likes")
+    for post_id in ("new", "P03"):
+        one, other = (
+            every.post(post_id, "tiktok"),
+            analysis.post_outlook(frame(rows), "likes", post_id),
+        )
+        assert one.post == other.post and one.horizon == other.horizon
+        for part in ("points", "typical", "index", "forecast"):
+            assert getattr(one, part).equals(getattr(other, part)), part
+    with pytest.raises(ValueError, match="'nope' on tiktok is not in the snapshots"):
+        every.post("nope", "tiktok")
 
 
 # --------------------------------------------------------------------------- caveats
@@ -384,10 +462,12 @@ def test_index_and_forecast_carry_the_caveats_of_the_snapshots_at_their_age():
 
 def test_an_alert_carries_the_caveats_of_its_snapshots_and_a_distribution_counts_them():
     f = _processing_video()
-    got = analysis.alerts(f, "likes").filter(pl.col("post_id") == "V09")
-    assert got.select("direction", "since_age_h", "caveats").rows() == [
-        ("below", 1.0, ["youtube_processing"]),
-        ("above", 72.0, []),
+    got = analysis.alerts(f, "likes", forecast_min_posts=5).filter(pl.col("post_id") == "V09")
+    assert got.select("kind", "direction", "since_age_h", "caveats").rows() == [
+        ("band", "below", 1.0, ["youtube_processing"]),
+        ("forecast", "below", 1.0, ["youtube_processing"]),  # forecasts from a processing zero
+        ("band", "above", 72.0, []),
+        ("forecast", "above", 72.0, []),
     ]
     idx = analysis.performance_index(f, "likes", at="24h")
     dist = analysis.index_distribution(idx, "platform")

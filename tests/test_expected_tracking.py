@@ -42,16 +42,22 @@ def test_each_new_crossing_is_reported_once(tmp_path):
     tracker.start()
     tracker.report_alerts()
     assert got == []
-    _more(store, [a for a in EVERY_6H if 30 < a <= 72])  # takes off at 36 h
+    _more(store, [a for a in EVERY_6H if 30 < a <= 48])  # takes off at 36 h
     tracker.report_alerts()
     assert len(got) == 1
-    assert (got[0]["post_id"], got[0]["direction"]) == ("rocket", "above")
+    assert (got[0]["post_id"], got[0]["kind"], got[0]["direction"]) == ("rocket", "band", "above")
     assert got[0]["since"] == T0 + 36 * H
     assert got[0]["value"] > got[0]["high"]
-    _more(store, [a for a in EVERY_6H if a > 72])  # still above: the same crossing
+    _more(store, [a for a in EVERY_6H if 48 < a <= 72])  # 72 h: its forecast for 7 d is out too
     tracker.report_alerts()
-    assert len(got) == 1
-    assert tracker.result.alerts == 1
+    assert len(got) == 2
+    ahead = got[1]
+    assert (ahead["kind"], ahead["direction"], ahead["since"]) == ("forecast", "above", T0 + 72 * H)
+    assert ahead["forecast"] > ahead["high"] and ahead["horizon"] == "7d"
+    _more(store, [a for a in EVERY_6H if a > 72])  # still above: the same crossings
+    tracker.report_alerts()
+    assert len(got) == 2
+    assert tracker.result.alerts == 2
     # a restart on the same store does not report it again
     again: list[dict] = []
     restarted = _tracker(store, again.append)
@@ -60,8 +66,18 @@ def test_each_new_crossing_is_reported_once(tmp_path):
     assert again == []
 
 
-def test_an_error_in_on_alert_is_logged_and_tracking_goes_on(tmp_path, caplog):
+def test_band_crossings_only_without_alert_forecast(tmp_path):
     store = _store(tmp_path, EVERY_6H)
+    got: list[dict] = []
+    client = AyrshareClient(demo=Demo())
+    tracker = Tracker(client, store, ["rocket"], progress=False, on_alert=got.append,
+                      alert_forecast=None)  # fmt: skip
+    tracker.report_alerts()
+    assert [(a["kind"], a["since"]) for a in got] == [("band", T0 + 36 * H)]
+
+
+def test_an_error_in_on_alert_is_logged_and_tracking_goes_on(tmp_path, caplog):
+    store = _store(tmp_path, [a for a in EVERY_6H if a <= 48])  # one crossing: the band's
 
     def broken(alert: dict) -> None:
         raise RuntimeError("the chat webhook is down")
@@ -74,7 +90,9 @@ def test_an_error_in_on_alert_is_logged_and_tracking_goes_on(tmp_path, caplog):
     assert "1 alerts (1 raised in on_alert)" in tracker.result.summary()
     tracker.report_alerts()  # the crossing was handed over once: not again
     assert tracker.result.alert_errors == 1
-    assert store.read("wide").filter(pl.col("post_id") == "rocket").height == len(EVERY_6H)
+    assert store.read("wide").filter(pl.col("post_id") == "rocket").height == len(
+        [a for a in EVERY_6H if a <= 48]
+    )
 
 
 def test_track_runs_a_round_with_on_alert(tmp_path):
@@ -93,6 +111,8 @@ def test_track_runs_a_round_with_on_alert(tmp_path):
         ({"on_alert": "print"}, "on_alert must be a function"),
         ({"on_alert": print, "alert_metric": "vibes"}, "alert_metric='vibes' is not a metric"),
         ({"on_alert": print, "alert_band": "5-95"}, "alert_band='5-95'"),
+        ({"on_alert": print, "alert_forecast": "soon"}, "alert_forecast='soon'"),
+        ({"on_alert": print, "alert_forecast": "1h"}, "later than the first age"),
     ],
 )
 def test_bad_alert_arguments_fail_before_any_request(tmp_path, kwargs, message):

@@ -148,7 +148,10 @@ def test_every_number_in_the_report_is_the_analysis_functions_answer(runs, varia
     )  # fmt: skip
 
     alerts = reports.same_posts(
-        analysis.alerts(snaps, metric, band=q.band, lookback=q.lookback, now=now), recent
+        analysis.alerts(
+            snaps, metric, band=q.band, forecast=q.horizon, lookback=q.lookback, now=now
+        ),
+        recent,
     )
     flat = formatting.flat_lists(alerts)
     saved = pl.read_csv(out / "post_performance_alerts.csv", schema_overrides=flat.schema)
@@ -156,10 +159,33 @@ def test_every_number_in_the_report_is_the_analysis_functions_answer(runs, varia
     labels = recent.select("post_id", "platform", "thread_position", "text")
     assert _shown(shown, "alerts.join(labels") == html(
         alerts.join(labels, on=["post_id", "platform", "thread_position"], how="left").select(
-            pl.col("text").alias("post"), pl.col("platform").alias("network"), "direction",
-            "since", pl.col("since_age_h").alias("from age (h)"), "age", "value", "low", "high",
-            "typical", "index", pl.col("active").alias("still outside"), "caveats",
+            pl.col("text").alias("post"), pl.col("platform").alias("network"), "kind",
+            "direction", "since", pl.col("since_age_h").alias("from age (h)"), "age", "value",
+            pl.coalesce("horizon", "age").alias("band at"), "low", "high", "typical", "index",
+            "forecast",
+            pl.col("forecast_low").alias("forecast low"),
+            pl.col("forecast_high").alias("forecast high"), pl.col("active").alias("still outside"),
+            "caveats",
         )
+    )  # fmt: skip
+    # both kinds of alert are in the report (the demo world's outliers), each forecast alert
+    # with the forecast's own numbers: forecast() from the age it last judged, outside the band
+    assert set(alerts["kind"]) == {"band", "forecast"}
+    ahead = alerts.filter(pl.col("kind") == "forecast")
+    assert (ahead["horizon"] == q.horizon).all()
+    outside = (pl.col("forecast") > pl.col("high")) | (pl.col("forecast") < pl.col("low"))
+    assert ahead.filter(pl.col("active")).select(outside.all()).item()
+    one = ahead.row(0, named=True)
+    fc = analysis.forecast(
+        snaps,
+        metric,
+        horizon=q.horizon,
+        at=timedelta(hours=one["age_h"]),
+        lookback=q.lookback,
+        now=now,
+    ).filter((pl.col("post_id") == one["post_id"]) & (pl.col("platform") == one["platform"]))
+    assert fc.select("forecast", "low", "high").row(0) == (
+        one["forecast"], one["forecast_low"], one["forecast_high"],
     )  # fmt: skip
 
     judged = recent.filter(pl.col("status") == "ok")
@@ -212,6 +238,7 @@ def test_every_number_in_the_report_is_the_analysis_functions_answer(runs, varia
         f"index; metric: {metric}" in printed  # fmt: skip
     printed = _printed(nb, "alerts = reports.same_posts(")
     assert printed.startswith(f"{alerts.height} alerts on ")
+    assert f"({ahead.height} from forecasts at {q.horizon})" in printed
 
 
 def test_parameters_change_the_report(runs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from pathlib import Path
@@ -305,7 +306,7 @@ def test_alerts_table_says_what_an_alert_is_and_marks_its_direction():
     cells = re.findall(r"<td>(.*?)</td>", out)
     assert cells == ["&lt;b&gt;Hi&lt;/b&gt;", "tiktok",
                      '<span class="alert above">▲ above its band</span>', "2026-11-20 09:00 UTC",
-                     "30h", "900", "100", "10", "400", "9", "yes"]  # fmt: skip
+                     "30h", "900", "100", "10–400", "9", "yes"]  # fmt: skip
     assert "1 alert: posts with their likes outside the 10th-90th percentile band" in out
     assert "(demo data)" in out and "shown:" not in out
     many = pl.DataFrame([{**row, "post_id": str(i), "direction": "below", "active": i % 2 == 0,
@@ -319,6 +320,43 @@ def test_alerts_table_says_what_an_alert_is_and_marks_its_direction():
     assert shown_since[:3] == ["14", "12", "10"]  # posts still outside first, newest first
     assert "No alert" in alerts_html(many.clear(), "likes")
     assert "give the dashboard a snapshot store" in alerts_html(None, "likes")
+
+
+def test_alerts_table_marks_forecast_alerts_and_shows_each_alerts_caveats():
+    from datetime import UTC, datetime
+
+    from ayr_analysis.formatting import caveat_notes
+    from ayr_analysis.widgets import alerts_html
+
+    t = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    base = {"post_id": "v", "platform": "youtube", "text": "Video", "since": t, "age": "6h",
+            "value": 0.0, "low": 10.0, "high": 400.0, "typical": 100.0, "index": 0.0,
+            "active": False, "horizon": None, "forecast": None, "forecast_low": None,
+            "forecast_high": None, "caveats": ["youtube_processing"]}  # fmt: skip
+    ahead = {**base, "post_id": "p", "platform": "tiktok", "text": "Dance", "kind": "forecast",
+             "direction": "above", "active": True, "age": "24h", "value": 900.0,
+             "typical": 1000.0, "low": 400.0, "high": 2000.0, "index": 5.0, "horizon": "7d",
+             "forecast": 5000.0, "forecast_low": 4000.0, "forecast_high": 6500.0,
+             "caveats": []}  # fmt: skip
+    frame = pl.DataFrame([{**base, "kind": "band", "direction": "below"}, ahead])
+    out = alerts_html(frame, "likes")
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", out)[1:]]
+    headers = re.findall(r"<th>(.*?)</th>", out)
+    assert headers == ["Post", "Network", "Alert", "Since", "Post age", "Likes",
+                       "Forecast (interval)", "Band at", "Typical", "Band", "Index",
+                       "Still outside", "Caveats"]  # fmt: skip
+    # still outside first: the forecast alert, marked apart, its band and index at the horizon
+    assert rows[0] == ["Dance", "tiktok",
+                       '<span class="alert above forecast">⇡ forecast above its 7d band</span>',
+                       "2026-11-20 09:00 UTC", "24h", "900", "5,000 (4,000–6,500)", "7d",
+                       "1,000", "400–2,000", "5", "yes", ""]  # fmt: skip
+    assert rows[1][2] == '<span class="alert below">▼ below its band</span>'
+    assert rows[1][6:8] == ["–", "6h"] and rows[1][-1] == "[1]"
+    # the marker's meaning under the table, as the dashboard's main table gives it
+    (note,) = caveat_notes(frame)
+    assert note.startswith("[1] youtube_processing: ")
+    assert html.escape(note) in out
+    assert "or whose forecast lies outside the band at its horizon (1 of them" in out
 
 
 def test_without_a_store_the_dashboard_says_alerts_need_history(dash):
@@ -349,10 +387,17 @@ def test_alerts_are_the_analysis_answer_for_the_posts_shown(tmp_path):
         keys = ["post_id", "platform", "direction", "since", "value", "low", "high", "active"]
         assert sorted(shown.select(keys).rows()) == sorted(expected.select(keys).rows())
         assert f"{expected.height} alert" in dash.alerts_view.value
-        listed = expected.sort(["active", "since"], descending=True).head(MAX_ALERTS)
-        for direction, mark in (("above", "▲ above its band"), ("below", "▼ below its band")):
-            n = listed.filter(pl.col("direction") == direction).height
+        listed = expected.sort(["active", "since"], descending=True, maintain_order=True)
+        listed = listed.head(MAX_ALERTS)
+        for kind, direction, mark in (
+            ("band", "above", "▲ above its band"),
+            ("band", "below", "▼ below its band"),
+            ("forecast", "above", "⇡ forecast above its 7d band"),
+            ("forecast", "below", "⇣ forecast below its 7d band"),
+        ):
+            n = listed.filter((pl.col("kind") == kind) & (pl.col("direction") == direction)).height
             assert dash.alerts_view.value.count(mark) == n
+        assert set(expected["kind"]) == {"band", "forecast"}  # both kinds on the demo world
     # an alert from a post outside the selection is not listed
     assert set(dash.current_alerts["post_id"]) <= ids
     # the first alert listed is drawn over its band: the outlook of that post on that network
@@ -367,3 +412,56 @@ def test_alerts_are_the_analysis_answer_for_the_posts_shown(tmp_path):
     # its snapshots up to the horizon (7d, with 5% of room) are the line drawn
     shown = expected.points.filter((pl.col("age_h") > 0) & (pl.col("age_h") <= 168 * 1.05))
     assert drawn == {tuple(shown["value"].to_list())}
+
+
+@pytest.mark.slow
+def test_a_control_change_reuses_the_alerts_until_a_reload_or_another_metric(tmp_path, monkeypatch):
+    """The alerts over the whole history are computed once per history read and metric: a
+    control change that keeps the metric only filters them; a new metric or a refresh (which
+    reads the history again) computes them again. The list shown is the same either way."""
+    import ayr_analysis as ayr
+    from ayr_analysis import analysis
+
+    store = ayr.demo_store(tmp_path / "snaps", profiles=[None], platforms=["tiktok", "instagram"],
+                           progress=False)  # fmt: skip
+    calls: list[str] = []
+    outlooks: list[str] = []
+    real_alerts, real_outlooks = analysis.alerts, analysis.outlooks
+
+    def counted(history, metric, *args, **kwargs):
+        calls.append(metric)
+        return real_alerts(history, metric, *args, **kwargs)
+
+    def counted_outlooks(history, metric, *args, **kwargs):
+        outlooks.append(metric)
+        return real_outlooks(history, metric, *args, **kwargs)
+
+    monkeypatch.setattr(analysis, "alerts", counted)
+    monkeypatch.setattr(analysis, "outlooks", counted_outlooks)
+    dash = Dashboard(demo_client(), store=store, campaigns=CAMPAIGNS)
+    assert calls == []  # construction computes (and asks) nothing
+    assert dash.load(), dash.status.value
+    assert calls == ["likes"] and outlooks == ["likes"]
+    before = dash.current_alerts
+    assert before is not None and before.height > 0
+    dash.age.value = "24h"
+    dash.rate_form.value = "mean"
+    assert calls == ["likes"] and outlooks == ["likes"]  # two control changes, no recomputation
+    assert dash.current_alerts is not None
+    assert dash.current_alerts.equals(before)
+    only = ("tiktok",)
+    dash.platforms.value = only  # a filter: the cached alerts of those networks only
+    assert calls == ["likes"] and outlooks == ["likes"]  # another post drawn: no recomputation
+    assert set(dash.current_alerts["platform"]) <= set(only)
+    keys = ["post_id", "platform", "kind", "since"]
+    assert dash.current_alerts.sort(keys).equals(
+        before.filter(pl.col("platform").is_in(list(only))).sort(keys)
+    )
+    dash.platforms.value = ()
+    dash.metric.value = "comments"  # another metric: computed for it
+    assert calls == ["likes", "comments"] and outlooks[-1] == "comments"
+    dash.metric.value = "likes"  # back: still known
+    assert calls == ["likes", "comments"]
+    assert dash.current_alerts.equals(before)
+    assert dash.refresh(), dash.status.value  # the history is read again: computed again
+    assert calls == ["likes", "comments", "likes"]

@@ -16,7 +16,8 @@ posts** on the same network and media type, at the **same post age**:
   baselines.
 * :func:`backtest`: the forecast checked in time order (fitted on older posts, predicting newer
   ones): median relative error of the model and the baselines, and the interval's coverage.
-* :func:`alerts`: posts running above or below their band, one row per crossing.
+* :func:`alerts`: posts running above or below their band, or whose forecast at a horizon lies
+  outside the band at that horizon; one row per crossing.
 
 How a post's curve is read: each post (a post on one network, an X thread counted once: see
 :func:`~ayr_analysis.analysis.units`) is interpolated at the grid ``ages`` between the snapshots
@@ -37,7 +38,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from ..schema import DEFAULT_AGES, POST_KEY
+from ..schema import DEFAULT_AGES, POST_KEY, UNIT_KEY
 from ._base import age_label, eager, is_demo, need, parse_duration
 from .growth import _with_edges
 from .selection import (
@@ -55,11 +56,13 @@ __all__ = [
     "BANDS",
     "INDEX_STATUSES",
     "Backtest",
+    "Outlooks",
     "PostOutlook",
     "alerts",
     "backtest",
     "forecast",
     "index_distribution",
+    "outlooks",
     "performance_index",
     "post_outlook",
     "typical_curves",
@@ -109,6 +112,18 @@ def _grid(ages: Sequence[str | timedelta] | str | timedelta) -> list[tuple[str, 
     if grid[0][0] <= 0:
         raise ValueError("ages must be after publication (e.g. '1h'), not 0")
     return [(label, secs) for secs, label in grid]
+
+
+def _slim(frame: pl.DataFrame, metric: str, by: list[str], extras: bool = False) -> pl.DataFrame:
+    """The columns of ``frame`` that the functions here read for ``metric`` (``extras``: and
+    the post's text, url and campaign): a function that runs several others over the same
+    snapshots hands them this, so that none goes through the other columns (no copy: a
+    selection shares the columns' memory)."""
+    wanted = [
+        *UNIT_KEY, "fetched_at", "observed_at", "published_at", "tweets", "source", "caveats",
+        metric, *by, *(_EXTRAS if extras else ()),
+    ]  # fmt: skip
+    return frame.select(c for c in dict.fromkeys(wanted) if c in frame.columns)
 
 
 def _check_common(min_posts: int, tolerance: float) -> None:
@@ -997,33 +1012,53 @@ def alerts(
     metric: str,
     *,
     band: Band = "10-90",
+    forecast: str | timedelta | None = "7d",
     ages: Sequence[str | timedelta] = DEFAULT_AGES,
     by: str | Sequence[str] = ("platform", "media_type"),
     lookback: str | timedelta | None = "90d",
     min_posts: int = 5,
+    forecast_min_posts: int = 10,
+    coverage: float = 0.8,
     now: datetime | None = None,
     tolerance: float = 0.1,
     unit: Unit = "post",
 ) -> pl.DataFrame:
-    """Posts running above or below their typical band: one row per crossing.
+    """Posts running above or below their typical band, or heading out of it: one row per crossing.
 
-    Every snapshot of every post, from the first grid age to the last, is placed against the
-    ``band`` (``"10-90"``: 10th-90th percentile, or ``"25-75"``) of :func:`typical_curves` at its
-    age (interpolated between grid ages). A crossing starts at the first snapshot outside the band
-    and ends when the post returns inside it: it is one alert, however many snapshots it lasts,
-    and a post that goes out again later makes a new one. No alert where the history is too thin
-    (``not_enough_history``): such snapshots are not judged.
+    Two kinds of alert (column ``kind``):
+
+    * ``"band"``: every snapshot of every post, from the first grid age to the last, is placed
+      against the ``band`` (``"10-90"``: 10th-90th percentile, or ``"25-75"``) of
+      :func:`typical_curves` at its age (interpolated between grid ages). A crossing starts at
+      the first snapshot outside the band and ends when the post returns inside it.
+    * ``"forecast"`` (unless ``forecast=None``): at each grid age before the horizon
+      ``forecast`` (default ``"7d"``) that the post reached, its :func:`forecast` from that age
+      (``at=``; ``forecast_min_posts`` past posts at least, the ``coverage`` interval) is placed
+      against the ``band`` of the typical curve **at the horizon**. A crossing starts at the
+      first age whose forecast lies outside that band and ends when a later age's forecast is
+      back inside it: a post heading far above its band says so days before it gets there.
+
+    Each crossing is one alert, however many snapshots (or ages) it lasts; a post that goes out
+    again later makes a new one. No alert where the history is too thin: a snapshot whose band
+    has fewer than ``min_posts`` past posts, a forecast without ``forecast_min_posts`` training
+    posts, or a horizon whose band is ``not_enough_history``, is not judged.
 
     Returns one row per crossing, oldest first: the post keys, the ``by`` columns, ``metric``,
-    ``direction`` (``"above"`` or ``"below"``), ``since`` (``observed_at`` of the crossing's first
-    snapshot), ``since_age_h``, then at its latest snapshot ``observed_at``, ``age_h``, ``age``
-    (in words, e.g. ``"30h"``), ``value``, ``typical``, ``low`` and ``high`` (the band),
-    ``index`` (``value / typical``; null when typical is 0), ``n``, and ``active`` (the post is
-    still outside the band at its latest judged snapshot), ``caveats`` (the caveat codes of the
-    crossing's snapshots, in order of first appearance).
+    ``kind``, ``direction`` (``"above"`` or ``"below"``), ``since`` (``observed_at`` of the
+    crossing's first snapshot; for a forecast, the time the post reached the first age whose
+    forecast was outside: publication plus that age), ``since_age_h``, then at its latest
+    judged snapshot (forecast: its latest judged age) ``observed_at`` (for a forecast,
+    publication plus that age), ``age_h``, ``age`` (in words, e.g. ``"30h"``), ``value`` (the
+    post's value there), ``typical``, ``low`` and ``high`` (the band: at that age; for a
+    forecast, at the horizon), ``index`` (``value / typical``; for a forecast ``forecast /
+    typical``, the index it is heading for; null when typical is 0), ``horizon``, ``forecast``,
+    ``forecast_low`` and ``forecast_high`` (the forecast and its interval; null for a band
+    alert), ``n`` (past posts behind the band), ``active`` (the post is still outside at its
+    latest judged snapshot or age) and ``caveats`` (the caveat codes of the crossing's snapshots,
+    or of those its forecasts started from, in order of first appearance).
 
     Raises:
-        ValueError: as :func:`typical_curves`; an unknown ``band``.
+        ValueError: as :func:`typical_curves` and :func:`forecast`; an unknown ``band``.
 
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
@@ -1033,8 +1068,19 @@ def alerts(
     ...     "observed_at": [t + h, t + 24 * h] * 5,
     ...     "likes": [10, 100] * 4 + [10, 900]})
     >>> alerts(f, "likes", ages=["1h", "24h"], by="platform").select(
-    ...     "post_id", "direction", "since_age_h", "value").rows()
-    [('e', 'above', 24.0, 900.0)]
+    ...     "post_id", "kind", "direction", "since_age_h", "value").rows()
+    [('e', 'band', 'above', 24.0, 900.0)]
+
+    A young post at ten times the typical first hour: above its band now (``band``), and its
+    forecast at 24 h is far above the band at 24 h (``forecast``):
+
+    >>> g = pl.concat([f, pl.DataFrame({"post_id": ["f"], "platform": ["x"],
+    ...     "published_at": [t + 30 * h], "observed_at": [t + 31 * h], "likes": [100]})])
+    >>> fa = alerts(g, "likes", ages=["1h"], forecast="24h", by="platform", min_posts=3,
+    ...     forecast_min_posts=3)
+    >>> fa.select("post_id", "kind", "since_age_h", "value", pl.col("forecast").round(1),
+    ...     "high").rows()
+    [('f', 'band', 1.0, 100.0, None, 55.0), ('f', 'forecast', 1.0, 100.0, 926.4, 580.0)]
     """
     if band not in BANDS:
         raise ValueError(f"band={band!r}: choose one of {', '.join(BANDS)}")
@@ -1042,7 +1088,13 @@ def alerts(
     by_cols = _by_list(by)
     if lookback is not None:
         parse_duration(lookback)
-    c = _prepare(snapshots, metric, ages, by_cols, tolerance, unit, "alerts")
+    if forecast is not None:  # checked before any work
+        _check_common(forecast_min_posts, tolerance)
+        _check_forecast(forecast, _grid([*ages, forecast]), coverage)
+    frame = eager(snapshots)
+    if forecast is not None and metric in frame.columns:
+        frame = _slim(frame, metric, by_cols)  # read by five functions: the columns they use
+    c = _prepare(frame, metric, ages, by_cols, tolerance, unit, "alerts")
     ref = _window(c.posts, _now(c, now), lookback)
     typical = _typical(c, ref, min_posts)
     lo_col, hi_col = BANDS[band]
@@ -1068,10 +1120,44 @@ def alerts(
     ).filter((pl.col("__t") >= first_s) & (pl.col("__t") <= top_s * (1 + tolerance)))  # fmt: skip
     snaps = snaps.with_columns(pl.min_horizontal("__t", pl.lit(top_s)).alias("__t"))
     judged = _typical_at(typical, snaps).filter(pl.col("__tstatus") == "ok")
-    v, lo, hi = pl.col("value"), pl.col(lo_col), pl.col(hi_col)
-    state = pl.when(v > hi).then(pl.lit("above")).when(v < lo).then(pl.lit("below"))
+    judged = judged.with_columns(
+        pl.col("median").alias("typical"),
+        pl.col(lo_col).alias("low"),
+        pl.col(hi_col).alias("high"),
+        pl.col("value").alias("__judged"),
+    )
+    by_extra = [b for b in by_cols if b not in keys]
+    out = _crossings(judged, [*keys, *by_extra]).with_columns(
+        pl.lit("band").alias("kind"),
+        pl.lit(None, pl.String).alias("horizon"),
+        *(pl.lit(None, pl.Float64).alias(x) for x in ("forecast", "forecast_low", "forecast_high")),
+        pl.when(pl.col("typical") != 0).then(pl.col("value") / pl.col("typical")).alias("index"),
+    )
+    if forecast is not None:
+        ahead = _forecast_alerts(
+            frame, c, typical, metric, forecast, band, ages, by_cols, lookback,
+            forecast_min_posts, min_posts, coverage, now, tolerance, unit,
+        )  # fmt: skip
+        out = pl.concat([out, ahead.select(out.columns)], how="vertical_relaxed")
+    out = out.with_columns(
+        pl.lit(metric).alias("metric"),
+        pl.col("age_h").map_elements(_hours_label, return_dtype=pl.String).alias("age"),
+    )
+    return out.select(
+        *keys, *by_extra, "metric", "kind", "direction", "since", "since_age_h", "observed_at",
+        "age_h", "age", "value", "typical", "low", "high", "index", "horizon", "forecast",
+        "forecast_low", "forecast_high", "n", "active", "caveats",
+    ).sort("since", *keys, "kind")  # fmt: skip
+
+
+def _crossings(judged: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    """One row per run of consecutive judged rows of a unit (``__u``, in ``observed_at`` order)
+    outside ``low``-``high`` (``__judged`` is the number placed against them): its first row's
+    time and age, its last row's numbers, and whether the unit's last judged row is in it."""
+    v = pl.col("__judged")
+    state = pl.when(v > pl.col("high")).then(pl.lit("above")).when(v < pl.col("low"))
     judged = (
-        judged.with_columns(state.otherwise(pl.lit("inside")).alias("__state"))
+        judged.with_columns(state.then(pl.lit("below")).otherwise(pl.lit("inside")).alias("__state"))
         .sort("__u", "observed_at")
         .with_columns(
             (pl.col("__state") != pl.col("__state").shift().over("__u"))
@@ -1081,38 +1167,97 @@ def alerts(
             .alias("__run"),
             (pl.col("observed_at") == pl.col("observed_at").max().over("__u")).alias("__lastsnap"),
         )
-    )
-    by_extra = [b for b in by_cols if b not in keys]
-    out = (
+    )  # fmt: skip
+    extra = [x for x in ("forecast", "forecast_low", "forecast_high", "horizon")
+             if x in judged.columns]  # fmt: skip
+    return (
         judged.filter(pl.col("__state") != "inside")
         .group_by("__u", "__run", maintain_order=True)
         .agg(
-            *(pl.col(k).first() for k in [*keys, *by_extra]),
+            *(pl.col(k).first() for k in cols),
             pl.col("__state").first().alias("direction"),
             pl.col("observed_at").first().alias("since"),
             (pl.col("__t").first() / 3600).alias("since_age_h"),
             pl.col("observed_at").last(),
             (pl.col("__t").last() / 3600).alias("age_h"),
             pl.col("value").last(),
-            pl.col("median").last().alias("typical"),
-            pl.col(lo_col).last().alias("low"),
-            pl.col(hi_col).last().alias("high"),
+            pl.col("typical").last(),
+            pl.col("low").last(),
+            pl.col("high").last(),
+            *(pl.col(x).last() for x in extra),
             pl.col("n").last(),
             pl.col("__lastsnap").last().alias("active"),
             pl.col("caveats")
             .list.explode(keep_nulls=False, empty_as_null=False)
             .unique(maintain_order=True),
         )
-        .with_columns(
-            pl.lit(metric).alias("metric"),
-            pl.col("age_h").map_elements(_hours_label, return_dtype=pl.String).alias("age"),
-            pl.when(pl.col("typical") != 0).then(pl.col("value") / pl.col("typical")).alias("index"),
-        )
+        .drop("__u", "__run")
+    )
+
+
+def _forecast_alerts(
+    frame: pl.DataFrame,
+    c: _Curves,
+    typical: pl.DataFrame,
+    metric: str,
+    horizon: str | timedelta,
+    band: Band,
+    ages: Sequence[str | timedelta],
+    by_cols: list[str],
+    lookback: str | timedelta | None,
+    forecast_min_posts: int,
+    min_posts: int,
+    coverage: float,
+    now: datetime | None,
+    tolerance: float,
+    unit: Unit,
+) -> pl.DataFrame:
+    """The ``forecast`` crossings of :func:`alerts`: :func:`forecast` from each grid age before
+    the horizon, placed against the band at the horizon."""
+    h_label, h_s, before = _check_forecast(horizon, _grid([*ages, horizon]), coverage)
+    lo_col, hi_col = BANDS[band]
+    if any(secs == h_s for _, secs in c.grid):  # the band at the horizon is already known
+        at_h = typical.filter(pl.col("age_s") == h_s)
+    else:
+        more = _prepare(frame, metric, [*ages, horizon], by_cols, tolerance, unit, "alerts")
+        at_h = _typical(more, _window(more.posts, _now(more, now), lookback), min_posts)
+        at_h = at_h.filter(pl.col("age_s") == h_s)
+    at_h = at_h.filter(pl.col("status") == "ok").select(
+        "__g", pl.col("median").alias("typical"), pl.col(lo_col).alias("low"),
+        pl.col(hi_col).alias("high"), "n",
     )  # fmt: skip
-    return out.select(
-        *keys, *by_extra, "metric", "direction", "since", "since_age_h", "observed_at", "age_h",
-        "age", "value", "typical", "low", "high", "index", "n", "active", "caveats",
-    ).sort("since", *keys)  # fmt: skip
+    common: dict[str, Any] = {
+        "horizon": horizon, "ages": ages, "by": by_cols, "lookback": lookback,
+        "min_posts": forecast_min_posts, "coverage": coverage, "now": now,
+        "tolerance": tolerance, "unit": unit,
+    }  # fmt: skip
+    parts = [
+        _forecast_fn(frame, metric, at=label, **common).filter(pl.col("status") == "ok")
+        for label, _ in before
+    ]
+    fc = pl.concat(parts, how="vertical_relaxed").with_columns(_group_key(by_cols))
+    keys, by_extra = c.keys, [b for b in by_cols if b not in c.keys]
+    reached = pl.col("published_at") + pl.duration(seconds=pl.col("from_age_h") * 3600)
+    fc = fc.rename({"low": "forecast_low", "high": "forecast_high"}).drop("typical")
+    judged = fc.join(at_h, on="__g").select(
+        *keys, *by_extra, _unit_key(keys),
+        reached.alias("observed_at"),
+        (pl.col("from_age_h") * 3600).alias("__t"),
+        pl.col("value_at").alias("value"),
+        "typical", "low", "high", "n",
+        pl.col("forecast").alias("__judged"),
+        "forecast", "forecast_low", "forecast_high",
+        pl.lit(h_label).alias("horizon"),
+        pl.col("caveats").cast(pl.List(pl.String)).fill_null(_NO_CAVEATS),
+    )  # fmt: skip
+    return _crossings(judged, [*keys, *by_extra]).with_columns(
+        pl.lit("forecast").alias("kind"),
+        pl.when(pl.col("typical") != 0).then(pl.col("forecast") / pl.col("typical")).alias("index"),
+    )
+
+
+#: :func:`forecast` under another name, for :func:`alerts` whose ``forecast`` argument hides it.
+_forecast_fn = forecast
 
 
 def _hours_label(hours: float) -> str:
@@ -1205,6 +1350,126 @@ class PostOutlook:
     demo: bool = False
 
 
+def _one_post(
+    frame: pl.DataFrame | pl.LazyFrame, post_id: str, platform: str | None
+) -> tuple[pl.DataFrame, str]:
+    """The snapshots of one post (at the unit of analysis) and its network; a clear error when
+    it is not there or is on several networks and ``platform`` is not given."""
+    need(frame, list(POST_KEY), "post_outlook")
+    mine = frame.filter(pl.col("post_id") == post_id)
+    if platform is not None:
+        mine = mine.filter(pl.col("platform") == platform)
+    mine = units(eager(mine))
+    networks = sorted(set(mine["platform"].drop_nulls().to_list()))
+    if not networks:
+        where = f" on {platform}" if platform else ""
+        raise ValueError(f"post {post_id!r}{where} is not in the snapshots")
+    if len(networks) > 1:
+        raise ValueError(
+            f"post {post_id!r} is on several networks ({', '.join(networks)}): pass platform="
+        )
+    return mine.filter(pl.col("platform") == networks[0]), networks[0]
+
+
+@dataclass(frozen=True)
+class Outlooks:
+    """:func:`post_outlook` for any post of the snapshots, from one pass over them: the result
+    of :func:`outlooks`. ``typical``, ``index`` and ``forecast`` are :func:`typical_curves`,
+    :func:`performance_index` and :func:`forecast` of every post; :meth:`post` keeps what
+    concerns one post (as :func:`post_outlook` gives it, which is this for one post)."""
+
+    snapshots: pl.DataFrame
+    typical: pl.DataFrame
+    index: pl.DataFrame
+    forecast: pl.DataFrame
+    metric: str
+    horizon: str
+    by: tuple[str, ...]
+    demo: bool = False
+
+    def post(self, post_id: str, platform: str | None = None) -> PostOutlook:
+        """The :class:`PostOutlook` of ``post_id`` (on ``platform``, needed when the post is on
+        several networks). Raises ValueError as :func:`post_outlook`."""
+        mine, network = _one_post(self.snapshots, post_id, platform)
+        sel = (pl.col("post_id") == post_id) & (pl.col("platform") == network)
+        row = self.index.filter(sel)
+        by_cols = list(self.by)
+        info = row.select(
+            *(
+                c
+                for c in dict.fromkeys((*POST_KEY, *by_cols, "published_at", *_EXTRAS))
+                if c in row.columns
+            )
+        ).row(0, named=True)
+        typical = self.typical
+        group = pl.all_horizontal(
+            pl.col(b).eq_missing(pl.lit(info.get(b), dtype=typical.schema[b])) for b in by_cols
+        )
+        metric = self.metric
+        points = (
+            mine.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
+            .select(
+                "observed_at",
+                (_age_seconds() / 3600).alias("age_h"),
+                pl.col(metric).cast(pl.Float64).alias("value"),
+            )
+            .unique(subset="observed_at", keep="last")
+            .sort("observed_at")
+        )
+        return PostOutlook(
+            post=info, points=points, typical=typical.filter(group), index=row,
+            forecast=self.forecast.filter(sel), metric=metric, horizon=self.horizon,
+            demo=self.demo,
+        )  # fmt: skip
+
+
+def outlooks(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    *,
+    horizon: str | timedelta = "7d",
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    by: str | Sequence[str] = ("platform", "media_type"),
+    lookback: str | timedelta | None = "90d",
+    min_posts: int = 5,
+    forecast_min_posts: int = 10,
+    coverage: float = 0.8,
+    now: datetime | None = None,
+) -> Outlooks:
+    """The typical curves, index and forecast of every post once, to draw any of them against
+    its band: ``outlooks(...).post(post_id, platform)`` is ``post_outlook(..., post_id,
+    platform)`` with the same arguments, without computing everything again for each post (a
+    dashboard that draws whichever post its selection puts first).
+
+    Raises:
+        ValueError: as :func:`forecast`.
+
+    >>> import polars as pl, datetime as dt
+    >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
+    >>> h = dt.timedelta(hours=1)
+    >>> f = pl.DataFrame({"post_id": [p for p in "abc" for _ in range(2)],
+    ...     "platform": ["x"] * 6, "published_at": [t] * 6,
+    ...     "observed_at": [t + h, t + 24 * h] * 3, "likes": [1, 10, 2, 20, 3, 30]})
+    >>> o = outlooks(f, "likes", horizon="24h", ages=["1h"], by="platform", min_posts=3)
+    >>> o.post("c").index.select("post_id", "index").row(0)
+    ('c', 1.5)
+    """
+    frame = eager(snapshots)
+    if metric in frame.columns:
+        frame = _slim(frame, metric, _by_list(by), extras=True)
+    common = {"ages": ages, "by": by, "lookback": lookback, "now": now}
+    idx = performance_index(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+    fc = forecast(
+        frame, metric, horizon=horizon, min_posts=forecast_min_posts, coverage=coverage,
+        **common,  # type: ignore[arg-type]
+    )  # fmt: skip
+    typical = typical_curves(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+    return Outlooks(
+        snapshots=frame, typical=typical, index=idx, forecast=fc, metric=metric,
+        horizon=age_label(horizon), by=tuple(_by_list(by)), demo=is_demo(frame),
+    )  # fmt: skip
+
+
 def post_outlook(
     snapshots: pl.DataFrame | pl.LazyFrame,
     metric: str,
@@ -1224,56 +1489,16 @@ def post_outlook(
 
     Runs :func:`typical_curves`, :func:`performance_index` and :func:`forecast` with the same
     arguments (``forecast_min_posts`` is the forecast's ``min_posts``) and keeps what concerns
-    the post ``post_id`` on ``platform`` (needed when the post is on several networks).
+    the post ``post_id`` on ``platform`` (needed when the post is on several networks). For
+    several posts of the same snapshots, :func:`outlooks` computes those once.
 
     Raises:
         ValueError: the post is not in the snapshots, or is on several networks and
             ``platform`` is not given; and as :func:`forecast`.
     """
-    frame = units(eager(snapshots))
-    need(frame, list(POST_KEY), "post_outlook")
-    mine = frame.filter(pl.col("post_id") == post_id)
-    if platform is not None:
-        mine = mine.filter(pl.col("platform") == platform)
-    networks = sorted(set(mine["platform"].drop_nulls().to_list()))
-    if not networks:
-        where = f" on {platform}" if platform else ""
-        raise ValueError(f"post {post_id!r}{where} is not in the snapshots")
-    if len(networks) > 1:
-        raise ValueError(
-            f"post {post_id!r} is on several networks ({', '.join(networks)}): pass platform="
-        )
-    common = {"ages": ages, "by": by, "lookback": lookback, "now": now}
-    idx = performance_index(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
-    fc = forecast(
-        frame, metric, horizon=horizon, min_posts=forecast_min_posts, coverage=coverage,
-        **common,  # type: ignore[arg-type]
-    )  # fmt: skip
-    typical = typical_curves(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
-    sel = (pl.col("post_id") == post_id) & (pl.col("platform") == networks[0])
-    row = idx.filter(sel)
-    by_cols = _by_list(by)
-    info = row.select(
-        *(
-            c
-            for c in dict.fromkeys((*POST_KEY, *by_cols, "published_at", *_EXTRAS))
-            if c in row.columns
-        )
-    ).row(0, named=True)
-    group = pl.all_horizontal(
-        pl.col(b).eq_missing(pl.lit(info.get(b), dtype=typical.schema[b])) for b in by_cols
-    )
-    points = (
-        mine.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
-        .select(
-            "observed_at",
-            (_age_seconds() / 3600).alias("age_h"),
-            pl.col(metric).cast(pl.Float64).alias("value"),
-        )
-        .unique(subset="observed_at", keep="last")
-        .sort("observed_at")
-    )
-    return PostOutlook(
-        post=info, points=points, typical=typical.filter(group), index=row,
-        forecast=fc.filter(sel), metric=metric, horizon=age_label(horizon), demo=is_demo(frame),
-    )  # fmt: skip
+    frame = eager(snapshots)
+    _, network = _one_post(frame, post_id, platform)  # checked before the work
+    return outlooks(
+        frame, metric, horizon=horizon, ages=ages, by=by, lookback=lookback,
+        min_posts=min_posts, forecast_min_posts=forecast_min_posts, coverage=coverage, now=now,
+    ).post(post_id, network)  # fmt: skip
