@@ -54,6 +54,7 @@ __all__ = [
     "check_report_parameters",
     "collect_snapshots",
     "copy_notebooks",
+    "demo_campaign_ranking",
     "notebook_parameters",
     "load_posts",
     "notebooks_dir",
@@ -705,6 +706,32 @@ def resolve_campaigns_file(params: ReportParameters, *, required: bool = True) -
     path = params.output_dir / "campaigns.toml"
     path.write_text(campaigns_toml(build_world(7)) + "\n")
     return path
+
+
+def demo_campaign_ranking(params: ReportParameters, campaigns: Sequence[Any]) -> list[str] | None:
+    """The ranking the demo world was built to show (campaign names, best first), when the
+    report runs on the demo world with the demo world's own campaigns (``campaigns`` as
+    :func:`~ayr_analysis.campaigns.load_campaigns` reads them: the default campaigns file on demo
+    data, or a file holding the same campaigns); else None. The planned ranking is a fact about
+    the demo world only: it says nothing about other campaigns, nor about live data.
+
+    >>> import tempfile
+    >>> from ayr_analysis.campaigns import Campaign, load_campaigns
+    >>> p = check_parameters(output_dir=tempfile.mkdtemp())
+    >>> demo_campaign_ranking(p, load_campaigns(resolve_campaigns_file(p)))[0]
+    'reel-rush'
+    >>> demo_campaign_ranking(p, [Campaign("spring", hashtags=("#Spring",))]) is None
+    True
+    """
+    if not params.is_demo:
+        return None
+    from .campaigns import parse_campaigns
+    from .sandbox.world import build_world, campaigns_toml
+
+    world = build_world(7)
+    if list(campaigns) != parse_campaigns(campaigns_toml(world)):
+        return None
+    return list(world.expected_ranking)
 
 
 # --------------------------------------------------------------------------- data

@@ -109,6 +109,33 @@ def test_campaigns_file_defaults_to_the_demo_worlds_campaigns(tmp_path, monkeypa
     assert reports.resolve_campaigns_file(check_parameters(campaigns_file=str(own))) == own
 
 
+def test_the_planned_ranking_is_the_demo_worlds_with_its_own_campaigns_only(monkeypatch, tmp_path):
+    from ayr_analysis.campaigns import load_campaigns
+    from ayr_analysis.sandbox.world import build_world, campaigns_toml
+
+    planned = build_world(7).expected_ranking
+    p = check_parameters(output_dir=str(tmp_path / "out"))
+    demo_campaigns = load_campaigns(reports.resolve_campaigns_file(p))
+    assert reports.demo_campaign_ranking(p, demo_campaigns) == planned
+    assert planned[0] == "reel-rush" and planned[-1] == "press-corner"
+    # the same campaigns in a file of the user's (as `ayr-analysis demo-data` writes it)
+    copy = tmp_path / "copy.toml"
+    copy.write_text(campaigns_toml(build_world(7)))
+    mine = check_parameters(campaigns_file=str(copy), output_dir=str(tmp_path / "out"))
+    assert reports.demo_campaign_ranking(mine, load_campaigns(copy)) == planned
+    # campaigns of the user's own: other names, or the demo's names grouping other posts
+    own = tmp_path / "own.toml"
+    own.write_text('[[campaign]]\nname = "words"\nhashtags = ["#DevTips", "#PressCorner"]\n')
+    mine = check_parameters(campaigns_file=str(own), output_dir=str(tmp_path / "out"))
+    assert reports.demo_campaign_ranking(mine, load_campaigns(own)) is None
+    renamed = [c for c in demo_campaigns if c.name != "dev-tips"]
+    assert reports.demo_campaign_ranking(p, renamed) is None
+    # live data: never, even with the demo world's campaigns file
+    monkeypatch.setenv("AYRSHARE_API_KEY", "live-key-123456")
+    live = check_parameters(source="live", campaigns_file=str(copy), output_dir=str(tmp_path))
+    assert reports.demo_campaign_ranking(live, load_campaigns(copy)) is None
+
+
 def test_live_reports_have_no_default_campaigns_file(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AYRSHARE_API_KEY", "live-key-123456")
