@@ -938,8 +938,11 @@ class DemoHistory:
         import os
 
         text = os.environ.get(DEMO_HISTORY_ENV)
-        if not text:
-            return None
+        return cls.from_json(text) if text else None
+
+    @classmethod
+    def from_json(cls, text: str) -> DemoHistory | None:
+        """The history written by :meth:`to_json`, or None when ``text`` is not one."""
         try:
             d = json.loads(text)
             return cls(
@@ -1046,7 +1049,34 @@ def shared_demo_history(
             nets += [n for n in c.platforms if n not in nets]
     if on_record is not None:
         on_record()
-    return record_demo_history(folders.pop(), nets)
+    return _record_apart(folders.pop(), nets)
+
+
+def _record_apart(folder: Path, platforms: list[str] | None) -> DemoHistory:
+    """:func:`record_demo_history` in a child interpreter (this one, ``sys.executable``): the
+    memory the recording takes (the demo world's answers, the stored keys an append reads back
+    on a big store) is given back when it ends, not held by the caller while the reports'
+    kernels run. Where the child cannot run it (the package not importable there), it is
+    recorded here."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from ayr_analysis.reports import record_demo_history\n"
+        "h = record_demo_history(sys.argv[1], json.loads(sys.argv[2]))\n"
+        "print(h.to_json())\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(folder), json.dumps(platforms)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode == 0 and lines:
+        history = DemoHistory.from_json(lines[-1])
+        if history is not None:
+            return history
+    return record_demo_history(folder, platforms)
 
 
 # --------------------------------------------------------------------------- analysis helpers
