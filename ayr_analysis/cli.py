@@ -373,6 +373,7 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
             check_report_parameters,
             parse_parameter,
             run_report,
+            shared_demo_history,
             split_parameters,
         )
 
@@ -399,10 +400,15 @@ def _register_report(sub: argparse._SubParsersAction) -> None:
         except ReportParameterError as exc:
             print(f"ayr-analysis report: error: {exc}", file=sys.stderr)
             return 2
+        # the demo world's history, recorded once for the reports that read it
+        history = shared_demo_history(
+            names, own, args.output,
+            on_record=lambda: print("recording the demo world's history once ...", flush=True),
+        )  # fmt: skip
         for name in names:
             print(f"running {name} ...", flush=True)
             try:
-                nb, html = run_report(name, own[name], args.output)
+                nb, html = run_report(name, own[name], args.output, demo_history=history)
             except ReportError as exc:  # one line; the executed notebook holds the traceback
                 print(f"ayr-analysis report: error: {exc}", file=sys.stderr)
                 return 1

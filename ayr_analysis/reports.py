@@ -20,7 +20,7 @@ import json
 import math
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePath
@@ -39,6 +39,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CURATED_REPORTS",
     "DEFAULT_PARAMETERS",
+    "DEMO_HISTORY_ENV",
+    "DemoHistory",
+    "HISTORY_REPORTS",
     "PERFORMANCE_PARAMETERS",
     "REPORT_PARAMETERS",
     "SNAPSHOT_AGES",
@@ -54,16 +57,19 @@ __all__ = [
     "check_report_parameters",
     "collect_snapshots",
     "copy_notebooks",
+    "demo_campaign_ranking",
     "notebook_parameters",
     "load_posts",
     "notebooks_dir",
     "parse_parameter",
     "published_since",
+    "record_demo_history",
     "report_client",
     "report_now",
     "resolve_campaigns_file",
     "run_report",
     "same_posts",
+    "shared_demo_history",
     "split_parameters",
     "report_table_html",
     "use_report_display",
@@ -75,6 +81,15 @@ __all__ = [
 #: The reports ``make report`` runs, in order.
 CURATED_REPORTS: tuple[str, ...] = (
     "quickstart",
+    "engagement_analysis",
+    "campaign_comparison",
+    "post_performance",
+)
+
+#: The curated reports that record the demo world's history (:func:`collect_snapshots`) when
+#: they run on demo data; ``ayr-analysis report all`` records it once for them all
+#: (:func:`record_demo_history`).
+HISTORY_REPORTS: tuple[str, ...] = (
     "engagement_analysis",
     "campaign_comparison",
     "post_performance",
@@ -707,6 +722,32 @@ def resolve_campaigns_file(params: ReportParameters, *, required: bool = True) -
     return path
 
 
+def demo_campaign_ranking(params: ReportParameters, campaigns: Sequence[Any]) -> list[str] | None:
+    """The ranking the demo world was built to show (campaign names, best first), when the
+    report runs on the demo world with the demo world's own campaigns (``campaigns`` as
+    :func:`~ayr_analysis.campaigns.load_campaigns` reads them: the default campaigns file on demo
+    data, or a file holding the same campaigns); else None. The planned ranking is a fact about
+    the demo world only: it says nothing about other campaigns, nor about live data.
+
+    >>> import tempfile
+    >>> from ayr_analysis.campaigns import Campaign, load_campaigns
+    >>> p = check_parameters(output_dir=tempfile.mkdtemp())
+    >>> demo_campaign_ranking(p, load_campaigns(resolve_campaigns_file(p)))[0]
+    'reel-rush'
+    >>> demo_campaign_ranking(p, [Campaign("spring", hashtags=("#Spring",))]) is None
+    True
+    """
+    if not params.is_demo:
+        return None
+    from .campaigns import parse_campaigns
+    from .sandbox.world import build_world, campaigns_toml
+
+    world = build_world(7)
+    if list(campaigns) != parse_campaigns(campaigns_toml(world)):
+        return None
+    return list(world.expected_ranking)
+
+
 # --------------------------------------------------------------------------- data
 
 
@@ -811,7 +852,9 @@ def collect_snapshots(
     ``demo``: the demo world's history of these posts (on the chosen networks, for the
     parameters' profiles) is recorded with :func:`ayr_analysis.sandbox.demo_store`: each post
     asked at its publication + each of ``ages``, and once at the world's "now" (deterministic:
-    the same store every run; ``client`` is not used). ``live``: one fetch now is added to the
+    the same store every run; ``client`` is not used). When :func:`run_report` was given a
+    :class:`DemoHistory` recorded into this very store (``ayr-analysis report all`` records it
+    once for the reports it runs), the store is read as it is, and nothing is recorded. ``live``: one fetch now is added to the
     store, with the history of ``posts`` (keep ``ayr-analysis track --store`` running on the
     same folder for a real time series). Read the snapshots back with :func:`snapshot_frames`.
 
@@ -841,6 +884,9 @@ def collect_snapshots(
     if params.is_demo:
         from .sandbox.history import demo_store
 
+        shared = DemoHistory.from_environment()
+        if shared is not None and shared.covers(store, ages=ages, platforms=nets, profiles=keys):
+            return store  # recorded once for several reports: read it as it is
         return demo_store(store, seed=7, ages=ages, profiles=keys, post_ids=ids, platforms=nets,
                           progress=False)  # fmt: skip
     clients = {keys[0]: client, **{k: _sibling(params, None, k) for k in keys[1:]}}
@@ -855,6 +901,182 @@ def collect_snapshots(
         store.append(fetch_post_analytics(group, nets, client=clients[key], progress=False,
                                           posts=history))  # fmt: skip
     return store
+
+
+#: The environment variable through which :func:`run_report` tells the report's kernel that the
+#: demo world's history is already recorded (a :class:`DemoHistory` as JSON); read by
+#: :func:`collect_snapshots`.
+DEMO_HISTORY_ENV = "AYR_ANALYSIS_REPORT_DEMO_HISTORY"
+
+
+@dataclass(frozen=True)
+class DemoHistory:
+    """The demo world's history, recorded once into a snapshot store for several reports to read
+    (:func:`record_demo_history`); :func:`run_report` hands it to the report's kernel, where
+    :func:`collect_snapshots` reads the store instead of recording it again.
+
+    ``store``: the store's path; ``seed`` and ``now``: the demo world and its clock's time (the
+    frozen clock of the reports' demo); ``ages``: the post ages each post was asked at;
+    ``platforms``: the networks recorded (None: every one); ``profiles``: the Profile-Keys
+    recorded (every profile of the demo world).
+    """
+
+    store: str
+    seed: int
+    now: str
+    ages: tuple[str, ...]
+    platforms: tuple[str, ...] | None
+    profiles: tuple[str, ...]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_environment(cls) -> DemoHistory | None:
+        """The history :func:`run_report` handed to this kernel (:data:`DEMO_HISTORY_ENV`), or
+        None (not set, or not readable: the report then records the history itself)."""
+        import os
+
+        text = os.environ.get(DEMO_HISTORY_ENV)
+        return cls.from_json(text) if text else None
+
+    @classmethod
+    def from_json(cls, text: str) -> DemoHistory | None:
+        """The history written by :meth:`to_json`, or None when ``text`` is not one."""
+        try:
+            d = json.loads(text)
+            return cls(
+                store=str(d["store"]), seed=int(d["seed"]), now=str(d["now"]),
+                ages=tuple(map(str, d["ages"])),
+                platforms=None if d["platforms"] is None else tuple(map(str, d["platforms"])),
+                profiles=tuple(map(str, d["profiles"])),
+            )  # fmt: skip
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def covers(
+        self,
+        store: SnapshotStore,
+        *,
+        ages: Sequence[str],
+        platforms: Sequence[str] | None,
+        profiles: Sequence[str | None],
+    ) -> bool:
+        """Whether this recording holds what :func:`collect_snapshots` would record into
+        ``store``: the same store, demo world (seed 7 at its "now") and ages, and every
+        network and profile asked for (None: the primary profile)."""
+        from .analysis._base import parse_duration
+        from .sandbox.world import build_world
+
+        world = build_world(7)
+        if store.is_url or not Path(self.store).is_dir():
+            return False
+        if Path(self.store).resolve() != Path(store.path).resolve():
+            return False
+        if self.seed != 7 or self.now != world.now.isoformat():
+            return False
+        if sorted(map(parse_duration, ages)) != sorted(map(parse_duration, self.ages)):
+            return False
+        if self.platforms is not None and (
+            platforms is None or not set(platforms) <= set(self.platforms)
+        ):
+            return False
+        keys = {world.primary.profile_key if k is None else k for k in profiles}
+        return keys <= set(self.profiles)
+
+
+def record_demo_history(
+    output_dir: str | Path, platforms: Sequence[str] | None = None
+) -> DemoHistory:
+    """Record the demo world's history once into ``<output_dir>/snapshots-demo``, the snapshot
+    store the reports use on demo data, for several reports run one after the other to read
+    (pass it to :func:`run_report` as ``demo_history``).
+
+    Every post of every demo profile on ``platforms`` (None: every network), asked at its
+    publication + each of :data:`SNAPSHOT_AGES` and at the world's "now", as
+    :func:`collect_snapshots` would record the part each report needs: the same rows, recorded
+    once. ``ayr-analysis report all`` does this when more than one of its reports would record
+    the history (:data:`HISTORY_REPORTS`).
+
+    >>> import tempfile
+    >>> h = record_demo_history(tempfile.mkdtemp(), platforms=["linkedin"])
+    >>> h.platforms, h.ages == SNAPSHOT_AGES, Path(h.store).name
+    (('linkedin',), True, 'snapshots-demo')
+    """
+    from .sandbox.history import demo_store
+    from .sandbox.world import build_world
+
+    world = build_world(7)
+    nets = None if platforms is None else tuple(dict.fromkeys(platforms))
+    store = demo_store(Path(output_dir).expanduser().resolve() / "snapshots-demo", seed=7,
+                       ages=SNAPSHOT_AGES, profiles="all", platforms=nets,
+                       progress=False)  # fmt: skip
+    return DemoHistory(
+        store=store.path, seed=7, now=world.now.isoformat(), ages=tuple(SNAPSHOT_AGES),
+        platforms=nets, profiles=tuple(p.profile_key for p in world.profiles),
+    )  # fmt: skip
+
+
+def shared_demo_history(
+    names: Sequence[str],
+    parameters: Mapping[str, Mapping[str, Any]],
+    output_dir: str | Path = "reports",
+    *,
+    on_record: Callable[[], object] | None = None,
+) -> DemoHistory | None:
+    """For reports ``names`` run one after the other (``parameters``: name -> its parameters,
+    as :func:`split_parameters` gives them): the demo world's history recorded once
+    (:func:`record_demo_history`) when at least two of them would record it on demo data
+    (:data:`HISTORY_REPORTS`), on the union of their networks; else None (each report records
+    what it needs, as alone). Parameters are checked first (:func:`check_report_parameters`);
+    ``on_record`` is called just before the recording starts (the CLI says so).
+    """
+    recording = []
+    for name in names:
+        checked = _prepare(name, parameters.get(name), output_dir).checked
+        if name in HISTORY_REPORTS and checked.is_demo:
+            recording.append(checked)
+    if len(recording) < 2:
+        return None
+    folders = {c.output_dir.resolve() for c in recording}
+    if len(folders) != 1:
+        return None
+    nets: list[str] | None = []
+    for c in recording:
+        if c.platforms is None or nets is None:
+            nets = None
+        else:
+            nets += [n for n in c.platforms if n not in nets]
+    if on_record is not None:
+        on_record()
+    return _record_apart(folders.pop(), nets)
+
+
+def _record_apart(folder: Path, platforms: list[str] | None) -> DemoHistory:
+    """:func:`record_demo_history` in a child interpreter (this one, ``sys.executable``): the
+    memory the recording takes (the demo world's answers, the stored keys an append reads back
+    on a big store) is given back when it ends, not held by the caller while the reports'
+    kernels run. Where the child cannot run it (the package not importable there), it is
+    recorded here."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from ayr_analysis.reports import record_demo_history\n"
+        "h = record_demo_history(sys.argv[1], json.loads(sys.argv[2]))\n"
+        "print(h.to_json())\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(folder), json.dumps(platforms)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode == 0 and lines:
+        history = DemoHistory.from_json(lines[-1])
+        if history is not None:
+            return history
+    return record_demo_history(folder, platforms)
 
 
 # --------------------------------------------------------------------------- analysis helpers
@@ -1328,6 +1550,7 @@ def run_report(
     output_dir: str | Path = "reports",
     *,
     timeout: int = 600,
+    demo_history: DemoHistory | None = None,
 ) -> tuple[Path, Path]:
     """Execute notebook ``name`` with ``parameters`` and write ``<output_dir>/<name>.ipynb``
     and ``<output_dir>/<name>.html`` (code hidden, self-contained). Returns both paths.
@@ -1337,6 +1560,9 @@ def run_report(
     passed to the notebook as its ``output_dir``, relative paths as absolute ones (against the
     working folder, where the notebook also runs, so ``.env`` means the same inside it as here).
     Profile-Keys reach the kernel through its environment, never the executed notebook.
+    ``demo_history``: the demo world's history recorded beforehand (:func:`record_demo_history`),
+    which the report then reads instead of recording it (also through the kernel's environment:
+    :data:`DEMO_HISTORY_ENV`).
 
     A failure inside the notebook raises :class:`ReportError`: one line with the failing cell's
     exception class and message, and the path of the executed notebook, kept for inspection
@@ -1362,7 +1588,10 @@ def run_report(
     for stale in (nb_path, html_path):  # a failed run must not leave an earlier run's files
         stale.unlink(missing_ok=True)
     keys = prepared.profile_keys
-    env = {PROFILE_KEYS_ENV: json.dumps(list(keys)) if keys else None}
+    env = {
+        PROFILE_KEYS_ENV: json.dumps(list(keys)) if keys else None,
+        DEMO_HISTORY_ENV: demo_history.to_json() if demo_history is not None else None,
+    }
     with _kernel_environment(env), as_file(_notebook_files()[name]) as source:
         try:
             pm.execute_notebook(

@@ -622,3 +622,61 @@ def test_numbers_beyond_float_or_int64_are_dropped_with_a_warning(beyond_float):
         if k in numbers
     )
     assert frames.wide["likes"].to_list() == [7]
+
+
+# -- caveats after the post history is attached -----------------------------------------------
+
+
+def _processing_videos() -> AnalyticsFrames:
+    """Two YouTube videos reporting 0 views on 10 September, with no publication time in the
+    answer: until their age is known both may be processing (``youtube_processing``)."""
+    seen = "2026-09-10T12:00:00Z"
+    return quiet_normalize(
+        [
+            {"id": "old", "youtube": {"analytics": {"views": 0, "likes": 0}, "lastUpdated": seen}},
+            {"id": "new", "youtube": {"analytics": {"views": 0, "likes": 0}, "lastUpdated": seen}},
+        ]
+    )
+
+
+HISTORY = pl.DataFrame(
+    {
+        "post_id": ["old", "new"],
+        "platform": ["youtube", "youtube"],
+        # nine and a half days old at the observation; ten hours old
+        "created_at": [datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 10, 2, tzinfo=UTC)],
+    }
+)
+
+
+def test_caveats_are_recomputed_once_the_history_gives_the_age():
+    from ayr_analysis import analysis
+
+    frames = _processing_videos()
+    assert frames.wide.sort("post_id")["caveats"].to_list() == [
+        ["youtube_processing"], ["youtube_processing"],  # age unknown: the caveat holds
+    ]  # fmt: skip
+    wide = frames.with_posts(HISTORY).wide.sort("post_id")
+    ages = (wide["observed_at"] - wide["published_at"]).dt.total_hours().to_list()
+    assert wide["post_id"].to_list() == ["new", "old"] and ages == [10, 228]
+    # the video 228 h old is past YouTube's 48 h of processing: its zero is a reported zero
+    assert wide["caveats"].to_list() == [["youtube_processing"], []]
+    # and what is derived from the caveats follows: one post carries it, not two
+    table = analysis.funnel(wide, ["views"])
+    assert table.select("platform", "n", "caveats", "caveat_posts").rows() == [
+        ("youtube", 2, ["youtube_processing"], [1])
+    ]
+
+
+def test_caveats_read_back_from_a_store_follow_its_post_history(tmp_path):
+    from ayr_analysis.store import SnapshotStore
+
+    store = SnapshotStore(tmp_path / "store")
+    store.append(_processing_videos())  # stored before the history was known
+    store.append(AnalyticsFrames.empty().with_posts(HISTORY))
+    assert store.read("wide")["caveats"].to_list() == [["youtube_processing"]] * 2
+    wide = store.frames().wide.sort("post_id")
+    assert wide.select("post_id", "caveats").rows() == [
+        ("new", ["youtube_processing"]),
+        ("old", []),
+    ]

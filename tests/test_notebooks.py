@@ -41,6 +41,7 @@ OTHER_PARAMETERS: dict[str, dict[str, str]] = {
         "start_date": "2026-09-01",
     },
     "campaign_comparison": {
+        "campaigns_file": str(REPO / "tests" / "data" / "campaigns_own.toml"),  # the user's own
         "metric": "engagement_rate",
         "rate_by": "reach",
         "at_age": "72h",
@@ -175,6 +176,21 @@ def test_demo_campaign_ranking_matches_the_design(runs):
     # the winner beats the runner-up more often than not (lower in the ranking, intervals
     # overlap and a lower-ranked campaign may have the higher median: the table says so)
     assert summary["p_beats_next"][0] >= 0.5
+
+
+def test_the_planned_ranking_shows_only_with_the_demo_worlds_own_campaigns(runs):
+    """The ranking the demo world was built to show is printed on the demo world with its own
+    campaigns, and not when the user gives a campaigns file of their own."""
+    planned = ", ".join(build_world(7).expected_ranking)
+    assert planned.startswith("reel-rush, autumn-launch")
+    demo = runs[("campaign_comparison", "defaults")][1] / "campaign_comparison.html"
+    assert f"demo world, designed ranking (mean likes per post): {planned}" in demo.read_text()
+    own = runs[("campaign_comparison", "other")][1]
+    summary = pl.read_csv(own / "campaign_summary.csv")
+    assert sorted(summary["campaign"]) == ["video-and-launch", "words"]  # the user's campaigns
+    text = (own / "campaign_comparison.html").read_text()
+    assert "video-and-launch" in text
+    assert "designed ranking" not in text and planned not in text
 
 
 #: A bad value per parameter and the start of the message it must give; each notebook gets the

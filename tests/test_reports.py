@@ -3,6 +3,7 @@ errors, offline HTML. (Running whole notebooks is in test_notebooks.py.)"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -107,6 +108,33 @@ def test_campaigns_file_defaults_to_the_demo_worlds_campaigns(tmp_path, monkeypa
     own = tmp_path / "c.toml"
     own.write_text('[[campaign]]\nname = "x"\n')
     assert reports.resolve_campaigns_file(check_parameters(campaigns_file=str(own))) == own
+
+
+def test_the_planned_ranking_is_the_demo_worlds_with_its_own_campaigns_only(monkeypatch, tmp_path):
+    from ayr_analysis.campaigns import load_campaigns
+    from ayr_analysis.sandbox.world import build_world, campaigns_toml
+
+    planned = build_world(7).expected_ranking
+    p = check_parameters(output_dir=str(tmp_path / "out"))
+    demo_campaigns = load_campaigns(reports.resolve_campaigns_file(p))
+    assert reports.demo_campaign_ranking(p, demo_campaigns) == planned
+    assert planned[0] == "reel-rush" and planned[-1] == "press-corner"
+    # the same campaigns in a file of the user's (as `ayr-analysis demo-data` writes it)
+    copy = tmp_path / "copy.toml"
+    copy.write_text(campaigns_toml(build_world(7)))
+    mine = check_parameters(campaigns_file=str(copy), output_dir=str(tmp_path / "out"))
+    assert reports.demo_campaign_ranking(mine, load_campaigns(copy)) == planned
+    # campaigns of the user's own: other names, or the demo's names grouping other posts
+    own = tmp_path / "own.toml"
+    own.write_text('[[campaign]]\nname = "words"\nhashtags = ["#DevTips", "#PressCorner"]\n')
+    mine = check_parameters(campaigns_file=str(own), output_dir=str(tmp_path / "out"))
+    assert reports.demo_campaign_ranking(mine, load_campaigns(own)) is None
+    renamed = [c for c in demo_campaigns if c.name != "dev-tips"]
+    assert reports.demo_campaign_ranking(p, renamed) is None
+    # live data: never, even with the demo world's campaigns file
+    monkeypatch.setenv("AYRSHARE_API_KEY", "live-key-123456")
+    live = check_parameters(source="live", campaigns_file=str(copy), output_dir=str(tmp_path))
+    assert reports.demo_campaign_ranking(live, load_campaigns(copy)) is None
 
 
 def test_live_reports_have_no_default_campaigns_file(monkeypatch, tmp_path):
@@ -664,3 +692,98 @@ def test_one_set_of_parameters_for_several_reports_goes_to_the_reports_that_take
     # checked values come back in their checked form
     got = reports.check_report_parameters("post_performance", {"days": "14", "post": "a:X"})
     assert (got["days"], got["post"]) == (14, "a:twitter")
+
+
+# --------------------------------------------------------------------------- demo history once
+
+
+def _files(folder: Path) -> dict[str, int]:
+    return {str(f.relative_to(folder)): f.stat().st_mtime_ns for f in folder.rglob("*.parquet")}
+
+
+@pytest.mark.slow
+def test_a_history_recorded_once_is_read_by_the_reports_not_recorded_again(tmp_path, monkeypatch):
+    monkeypatch.delenv(reports.DEMO_HISTORY_ENV, raising=False)
+    history = reports.record_demo_history(tmp_path / "out", platforms=["tiktok", "linkedin"])
+    assert history.store == str((tmp_path / "out" / "snapshots-demo").resolve())
+    assert history.platforms == ("tiktok", "linkedin") and history.ages == reports.SNAPSHOT_AGES
+    recorded = _files(Path(history.store))
+    assert recorded  # written once, here
+
+    def snapshots(out: Path, **params):
+        p = check_parameters(output_dir=str(out), **params)
+        client = reports.report_client(p)
+        posts = reports.load_posts(p, client)
+        store = reports.collect_snapshots(p, client, posts)
+        return store, reports.snapshot_frames(store, posts, p.platforms, tables=["wide"]).wide
+
+    cases = [{"platforms": "tiktok"}, {"platforms": "tiktok,linkedin", "profile_key": "all"}]
+    for params in cases:
+        # alone, as before: each report records what it needs
+        _, alone = snapshots(tmp_path / "alone", **params)
+        # with the history handed to the kernel: read, and nothing written
+        monkeypatch.setenv(reports.DEMO_HISTORY_ENV, history.to_json())
+        store, shared = snapshots(tmp_path / "out", **params)
+        monkeypatch.delenv(reports.DEMO_HISTORY_ENV)
+        assert store.path == history.store and _files(Path(history.store)) == recorded
+        # the same rows, number for number
+        assert alone.height > 100 and set(alone["platform"]) <= {"tiktok", "linkedin"}
+        key = ["post_id", "platform", "thread_position", "observed_at"]
+        assert shared.sort(key).equals(alone.sort(key)), params
+    # a network the history does not hold: the report records it itself, as alone
+    monkeypatch.setenv(reports.DEMO_HISTORY_ENV, history.to_json())
+    store, youtube = snapshots(tmp_path / "out", platforms="youtube")
+    assert youtube.height > 0 and set(youtube["platform"]) == {"youtube"}
+    assert _files(Path(history.store)).keys() > recorded.keys()
+
+
+def test_a_recorded_history_covers_its_own_store_ages_networks_and_profiles(tmp_path, monkeypatch):
+    from ayr_analysis.sandbox.world import build_world
+    from ayr_analysis.store import SnapshotStore
+
+    folder = tmp_path / "snapshots-demo"
+    folder.mkdir()
+    keys = tuple(p.profile_key for p in build_world(7).profiles)
+    h = reports.DemoHistory(
+        store=str(folder), seed=7, now="2026-11-20T12:00:00+00:00", ages=("1h", "24h"),
+        platforms=("tiktok", "x"), profiles=keys,
+    )  # fmt: skip
+    store = SnapshotStore(folder)
+    ok = {"ages": ["24h", "1h"], "platforms": ["tiktok"], "profiles": [None, keys[2]]}
+    assert h.covers(store, **ok)
+    assert not h.covers(SnapshotStore(tmp_path / "other"), **ok)  # another store
+    assert not h.covers(store, **{**ok, "ages": ["1h", "24h", "7d"]})  # other ages
+    assert not h.covers(store, **{**ok, "platforms": None})  # every network: not recorded
+    assert not h.covers(store, **{**ok, "platforms": ["youtube"]})
+    assert not h.covers(store, **{**ok, "profiles": ["PK-unknown"]})
+    every = dataclasses.replace(h, platforms=None)
+    assert every.covers(store, **{**ok, "platforms": None})
+    assert not dataclasses.replace(h, seed=8).covers(store, **ok)  # another demo world
+    # handed to the kernel as JSON: the same history comes back; a broken value is no history
+    monkeypatch.setenv(reports.DEMO_HISTORY_ENV, h.to_json())
+    assert reports.DemoHistory.from_environment() == h
+    monkeypatch.setenv(reports.DEMO_HISTORY_ENV, '{"store": "x"}')
+    assert reports.DemoHistory.from_environment() is None
+
+
+@pytest.mark.slow
+def test_the_history_is_recorded_once_only_for_several_reports_that_record_it(tmp_path):
+    from ayr_analysis.store import SnapshotStore
+
+    said = []
+    one = reports.shared_demo_history(
+        ["quickstart", "engagement_analysis"], {}, tmp_path, on_record=lambda: said.append(1)
+    )
+    assert one is None and said == [] and not (tmp_path / "snapshots-demo").exists()
+    own = {
+        "engagement_analysis": {"platforms": "bluesky"},
+        "campaign_comparison": {"platforms": ["linkedin", "bluesky"]},
+    }
+    h = reports.shared_demo_history(
+        ["quickstart", *own], own, tmp_path, on_record=lambda: said.append(1)
+    )
+    assert said == [1] and h is not None
+    assert h.platforms == ("bluesky", "linkedin")  # the union of the reports' networks
+    assert h.store == str((tmp_path / "snapshots-demo").resolve())
+    wide = SnapshotStore(h.store).read("wide")
+    assert set(wide["platform"]) == {"bluesky", "linkedin"} and wide["post_id"].n_unique() > 10

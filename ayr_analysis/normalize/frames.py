@@ -621,6 +621,9 @@ def with_post_metadata(wide: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
     Pinterest...), yet comparing posts at equal age needs the time. The network's own row of
     ``posts`` is used first, then any row of the same post. A scheduled post counts as published
     at its schedule time. Values the answer did give are never replaced; metrics are untouched.
+    The ``caveats`` column is computed again from the filled rows (:func:`caveats_expr`): a
+    caveat that holds while a post's age is unknown (YouTube's zeros in the first 48 h) is
+    dropped once the history says the post is older.
 
     >>> import datetime as dt
     >>> from ayr_analysis.normalize import normalize
@@ -653,4 +656,6 @@ def with_post_metadata(wide: pl.DataFrame, posts: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce("text", "__text", "__text_any").alias("text"),
         pl.coalesce("url", "__url").alias("url"),
     )
+    if set(WIDE_SCHEMA.names()) <= set(out.columns):  # caveats may depend on the age, now known
+        out = out.with_columns(caveats_expr(out["platform"].unique().to_list()))
     return out.select(wide.columns)
