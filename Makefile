@@ -10,6 +10,10 @@ STAMP  := $(VENV)/.installed
 
 # the inner loop: leaves out notebook executions, the real browser and tests marked slow
 FAST := -m "not notebooks and not browser and not slow"
+# tests run on WORKERS processes (pytest-xdist); the tests of a file that share a module fixture
+# go to one worker (xdist_group, set in tests/conftest.py), in the order collected: long files first
+WORKERS ?= 2
+XDIST   := -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
 
 help: ## show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -26,11 +30,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with its dev tools
 
-test: $(STAMP) ## run the whole test suite, docs build included (no network, no API key needed)
-	$(BIN)/python -m pytest -q
+test: $(STAMP) ## run the whole test suite, docs build included, 2 workers (no network, no API key)
+	$(BIN)/python -m pytest -q $(XDIST)
 
 test-fast: $(STAMP) ## the inner loop: unit and integration tests that are not slow, 2 workers
-	$(BIN)/python -m pytest -x -q -n 2 $(FAST)
+	$(BIN)/python -m pytest -x -q $(XDIST) $(FAST)
 
 test-unit: $(STAMP) ## only the unit tests (each file's kind: tests/conftest.py)
 	$(BIN)/python -m pytest -q -m unit

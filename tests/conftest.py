@@ -128,12 +128,55 @@ def kind_of(path: Path) -> str:
     return "unit"
 
 
+#: Scopes of fixtures that a test file holds for several of its tests.
+SHARED_SCOPES: frozenset[str] = frozenset({"module", "class", "package"})
+
+#: Markers of the tests that take long: their files run first (:func:`heavy_first`).
+HEAVY_MARKERS: tuple[str, ...] = ("slow", "notebooks", "browser")
+
+
+def shares_a_fixture(item: pytest.Item) -> bool:
+    """Whether ``item`` uses a module-, class- or package-scoped fixture written in ``tests/``
+    (pytest's and the plugins' own fixtures have no base id)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        fixturedef.scope in SHARED_SCOPES and fixturedef.baseid
+        for fixturedefs in info.name2fixturedefs.values()
+        for fixturedef in fixturedefs
+    )
+
+
+def heavy_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The files holding a slow, notebook or browser test first, each file's tests kept together
+    and in order (a module fixture is made once per worker), then the others.
+
+    With two workers the long tests start at once and the many short ones fill in at the end,
+    instead of one worker finishing a long test alone.
+    """
+    heavy = {
+        str(item.path)
+        for item in items
+        if any(item.get_closest_marker(name) is not None for name in HEAVY_MARKERS)
+    }
+    return sorted(items, key=lambda item: str(item.path) not in heavy)  # stable: order kept
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test's kind (and ``slow`` for :data:`SLOW_FILES`); then, for ``--dist loadgroup``
+    (``make test``), the tests of a file that share a module-scoped fixture go to one worker
+    together (``xdist_group``), so that fixture (a notebook run, a recorded demo world, a
+    browser) is made once, not once per worker; and the long files go first."""
     for item in items:
         path = Path(str(item.path))
         item.add_marker(kind_of(path))
         if path.name in SLOW_FILES:
             item.add_marker("slow")
+        if shares_a_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    items[:] = heavy_first(items)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
