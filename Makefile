@@ -10,10 +10,10 @@ STAMP  := $(VENV)/.installed
 
 # the inner loop: leaves out notebook executions, the real browser and tests marked slow
 FAST := -m "not notebooks and not browser and not slow"
-# tests run on WORKERS processes (pytest-xdist); the tests of a file that share a module fixture
-# go to one worker (xdist_group, set in tests/conftest.py), in the order collected: long files first
+# tests run on WORKERS processes (pytest-xdist), a whole file to one worker (its module fixtures
+# are made once), in the order tests/conftest.py collects them: the files with long tests first
 WORKERS ?= 2
-XDIST   := -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
+XDIST   := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 help: ## show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
