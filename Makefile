@@ -10,8 +10,9 @@ STAMP  := $(VENV)/.installed
 
 # the inner loop: leaves out notebook executions, the real browser and tests marked slow
 FAST := -m "not notebooks and not browser and not slow"
-# tests run on WORKERS processes (pytest-xdist), a whole file to one worker (its module fixtures
-# are made once), in the order tests/conftest.py collects them: the files with long tests first
+# tests run on WORKERS processes (pytest-xdist). make test hands a whole file to one worker (its
+# module fixtures are made once) in the order tests/conftest.py collects them: the files with long
+# tests first. make test-fast spreads single tests: its module fixtures are cheap.
 WORKERS ?= 2
 XDIST   := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
@@ -34,7 +35,7 @@ test: $(STAMP) ## run the whole test suite, docs build included, 2 workers (no n
 	$(BIN)/python -m pytest -q $(XDIST)
 
 test-fast: $(STAMP) ## the inner loop: unit and integration tests that are not slow, 2 workers
-	$(BIN)/python -m pytest -x -q $(XDIST) $(FAST)
+	$(BIN)/python -m pytest -x -q -n $(WORKERS) $(FAST)
 
 test-unit: $(STAMP) ## only the unit tests (each file's kind: tests/conftest.py)
 	$(BIN)/python -m pytest -q -m unit

@@ -152,7 +152,11 @@ def heavy_first(items: list[pytest.Item]) -> list[pytest.Item]:
         for item in items
         if any(item.get_closest_marker(name) is not None for name in HEAVY_MARKERS)
     }
-    return sorted(items, key=lambda item: str(item.path) not in heavy)  # stable: order kept
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(str(item.path), index)
+    # stable: a file's tests keep their order
+    return sorted(items, key=lambda item: (str(item.path) not in heavy, first[str(item.path)]))
 
 
 @pytest.hookimpl(tryfirst=True)
