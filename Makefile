@@ -10,6 +10,11 @@ STAMP  := $(VENV)/.installed
 
 # the inner loop: leaves out notebook executions, the real browser and tests marked slow
 FAST := -m "not notebooks and not browser and not slow"
+# tests run on WORKERS processes (pytest-xdist). make test hands a whole file to one worker (its
+# module fixtures are made once) in the order tests/conftest.py collects them: the files with long
+# tests first. make test-fast spreads single tests: its module fixtures are cheap.
+WORKERS ?= 2
+XDIST   := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 help: ## show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -26,11 +31,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the package with its dev tools
 
-test: $(STAMP) ## run the whole test suite, docs build included (no network, no API key needed)
-	$(BIN)/python -m pytest -q
+test: $(STAMP) ## run the whole test suite, docs build included, 2 workers (no network, no API key)
+	$(BIN)/python -m pytest -q $(XDIST)
 
 test-fast: $(STAMP) ## the inner loop: unit and integration tests that are not slow, 2 workers
-	$(BIN)/python -m pytest -x -q -n 2 $(FAST)
+	$(BIN)/python -m pytest -x -q -n $(WORKERS) $(FAST)
 
 test-unit: $(STAMP) ## only the unit tests (each file's kind: tests/conftest.py)
 	$(BIN)/python -m pytest -q -m unit

@@ -29,9 +29,16 @@ each kind ran (or were skipped).
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
+import subprocess
+import sys
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -128,12 +135,39 @@ def kind_of(path: Path) -> str:
     return "unit"
 
 
+#: Markers of the tests that take long: their files run first (:func:`heavy_first`).
+HEAVY_MARKERS: tuple[str, ...] = ("slow", "notebooks", "browser")
+
+
+def heavy_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The files holding a slow, notebook or browser test first, then the others; each file's
+    tests kept together and in their order.
+
+    ``make test`` hands whole files to its workers in this order (``--dist loadfile
+    --no-loadscope-reorder``): the long files start at once and the many short ones fill in at
+    the end, instead of one worker finishing a long file alone.
+    """
+    heavy = {
+        str(item.path)
+        for item in items
+        if any(item.get_closest_marker(name) is not None for name in HEAVY_MARKERS)
+    }
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(str(item.path), index)
+    # stable: a file's tests keep their order
+    return sorted(items, key=lambda item: (str(item.path) not in heavy, first[str(item.path)]))
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test's kind (and ``slow`` for :data:`SLOW_FILES`); then the long files first."""
     for item in items:
         path = Path(str(item.path))
         item.add_marker(kind_of(path))
         if path.name in SLOW_FILES:
             item.add_marker("slow")
+    items[:] = heavy_first(items)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
@@ -202,3 +236,63 @@ def browser():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# --------------------------------------------------------------------------- curated reports
+
+
+def run_report_cli(name: str, params: dict[str, str], out: Path) -> subprocess.CompletedProcess:
+    """``ayr-analysis report NAME -o OUT -p KEY VALUE ...`` in a subprocess run in ``out``, on
+    the demo sandbox (no ``AYRSHARE_*`` variable of this environment reaches it)."""
+    cmd = [sys.executable, "-m", "ayr_analysis", "report", name, "-o", str(out)]
+    for key, value in params.items():
+        cmd += ["-p", key, value]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AYRSHARE_")}
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=out)
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (created if missing), held between processes."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def default_report(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Callable[[str], tuple[subprocess.CompletedProcess, Path, float]]:
+    """A function: a curated report's name -> (the completed ``ayr-analysis report NAME``
+    with its default parameters, its output folder, the seconds it took).
+
+    Each report runs once per test run, whichever tests and workers ask for it: the first
+    asker runs it under a file lock in the run's shared temporary folder, the others wait and
+    read the same outputs. The outputs are shared: read them, do not change them.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if hasattr(pytestconfig, "workerinput"):  # a pytest-xdist worker: its folder is in the run's
+        root = root.parent
+    shared = root / "default-reports"
+    shared.mkdir(exist_ok=True)
+
+    def run(name: str) -> tuple[subprocess.CompletedProcess, Path, float]:
+        out, record = shared / name, shared / f"{name}.json"
+        with _exclusive(shared / f"{name}.lock"):
+            if not record.exists():
+                out.mkdir()
+                started = time.monotonic()
+                proc = run_report_cli(name, {}, out)
+                done = {"args": proc.args, "returncode": proc.returncode, "stdout": proc.stdout,
+                        "stderr": proc.stderr, "seconds": time.monotonic() - started}  # fmt: skip
+                record.write_text(json.dumps(done), encoding="utf-8")
+        done = json.loads(record.read_text(encoding="utf-8"))
+        proc = subprocess.CompletedProcess(
+            done["args"], done["returncode"], done["stdout"], done["stderr"]
+        )
+        return proc, out, done["seconds"]
+
+    return run

@@ -56,6 +56,7 @@ def test_normalize_bench_runs_every_way_against_the_floor():
     assert "long 5,330, wide 536" in out
 
 
+@pytest.mark.slow  # a day of tracking both ways in a subprocess: about 9 s
 def test_thrift_bench_tracks_both_ways_side_by_side():
     out = _run("bench_thrift", "--smoke", timeout=180)
     assert "| every round |" in out and "| thrift " in out

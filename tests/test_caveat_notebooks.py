@@ -12,22 +12,21 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 import pytest
 
-from ayr_analysis import reports
-
 pytestmark = pytest.mark.slow
 
 NAMES = ("engagement_analysis", "campaign_comparison")
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory):
-    """Report name -> (its HTML text, its output folder)."""
-
-    base = tmp_path_factory.mktemp("caveat-reports")
+def pages(default_report):
+    """Report name -> (its HTML text, its output folder): the run with the default parameters
+    that tests/test_notebooks.py checks as well (made once per test run)."""
 
     def one(name):
-        out = base / name
-        _, page = reports.run_report(name, {}, out)
+        proc, out, _ = default_report(name)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        page = out / f"{name}.html"
+        assert str(page) in proc.stdout
         return name, (page.read_text(encoding="utf-8"), out)
 
     with ThreadPoolExecutor(max_workers=2) as pool:

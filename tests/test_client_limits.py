@@ -132,7 +132,9 @@ def test_a_slow_body_ends_at_the_deadline_sync_and_async():
     start = time.monotonic()
     with pytest.raises(E.DeadlineExceededError) as info:
         client.analytics_post("p1")
-    assert 0.9 <= time.monotonic() - start < 3.0
+    # at the deadline (reads alone never end: a piece every 0.3 s, within the 1 s read timeout);
+    # the slack above it is for a machine busy with other tests
+    assert 0.9 <= time.monotonic() - start < 5.0
     assert "deadline of 1 s exceeded" in str(info.value) and info.value.retryable is False
 
     async def main():
@@ -144,7 +146,7 @@ def test_a_slow_body_ends_at_the_deadline_sync_and_async():
     start = time.monotonic()
     with pytest.raises(E.DeadlineExceededError):
         asyncio.run(main())
-    assert time.monotonic() - start < 3.0
+    assert 0.9 <= time.monotonic() - start < 5.0
 
 
 def test_deadline_and_cap_are_settings():

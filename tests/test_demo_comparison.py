@@ -61,6 +61,7 @@ def test_every_campaign_post_has_snapshots_straddling_24h(snapshots):
     assert snapshots["campaign"].null_count() == 0  # every post found its campaign
 
 
+@pytest.mark.slow  # its fixture asks every campaign post of the demo world at two ages
 def test_best_campaign_by_construction_ranks_first_and_clear_of_the_worst(snapshots):
     expected = build_world().expected_ranking
     best, worst = expected[0], expected[-1]

@@ -263,6 +263,9 @@ def test_500_posts_with_faults_over_http_with_a_compressed_window(monkeypatch):
             rate_limit=300,
             rate_window=2.0,
             timeout=0.25,
+            # the whole answer's deadline (4 timeouts by default) well above a read's timeout:
+            # a machine busy with other tests must not turn a slow answer into a final error
+            deadline=10.0,
             max_retries=MAX_RETRIES,
             sleep=quick_sleep,
         ) as client:

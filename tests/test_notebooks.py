@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import nbformat
 import polars as pl
 import pytest
+from conftest import run_report_cli
 
 from ayr_analysis.sandbox.world import build_world
 
@@ -60,17 +59,13 @@ EXPECTED_CHARTS: dict[str, int] = {
 pytestmark = pytest.mark.slow
 
 
-def _run_cli(name: str, params: dict[str, str], out: Path) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "ayr_analysis", "report", name, "-o", str(out)]
-    for key, value in params.items():
-        cmd += ["-p", key, value]
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("AYRSHARE_")}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600, cwd=out)
+_run_cli = run_report_cli
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """(name, variant) -> (completed process, output folder, seconds), all run once."""
+def runs(tmp_path_factory, default_report):
+    """(name, variant) -> (completed process, output folder, seconds), all run once (a report
+    with its defaults once per test run: tests/test_caveat_notebooks.py reads the same)."""
     jobs = []
     for name in RUN_HERE:
         jobs.append((name, "defaults", {}))
@@ -79,6 +74,8 @@ def runs(tmp_path_factory):
 
     def one(job):
         name, variant, params = job
+        if variant == "defaults":
+            return (name, variant), default_report(name)
         out = tmp_path_factory.mktemp(f"{name}-{variant}")
         t0 = time.monotonic()
         proc = _run_cli(name, params, out)

@@ -72,7 +72,9 @@ def _workers(srv, tmp_path, pacing_dir: str, n: int = 30, processes: int = 2):
         AYRSHARE_MAX_RETRIES="0",
         PYTHONPATH=str(ROOT),
     )
-    start = time.time() + 3.0  # both are running before either sends
+    # both are running before either sends (an interpreter importing the package can take
+    # seconds to start on a machine busy with other tests)
+    start = time.time() + 5.0
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, str(start), str(n)],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from conftest import KINDS, TEST_KINDS, kind_of
+from conftest import KINDS, TEST_KINDS, heavy_first, kind_of
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -44,3 +44,24 @@ def test_each_collected_test_carries_exactly_one_kind(request):
         if item.get_closest_marker("browser") is not None:
             expected.add("browser")  # a notebook test that also drives chromium
         assert kinds == expected, item.nodeid
+
+
+class _Item:
+    """What heavy_first reads of a collected test: its file and its markers."""
+
+    def __init__(self, path: str, name: str, *marks: str) -> None:
+        self.path, self.name, self.marks = Path(path), name, marks
+
+    def get_closest_marker(self, name: str) -> str | None:
+        return name if name in self.marks else None
+
+
+def test_files_with_long_tests_are_handed_out_first_and_whole():
+    items = [
+        _Item("a.py", "a1"), _Item("b.py", "b1"), _Item("b.py", "b2", "slow"),
+        _Item("c.py", "c1", "notebooks"), _Item("d.py", "d1"), _Item("e.py", "e1", "browser"),
+        _Item("b.py", "b3"),
+    ]  # fmt: skip
+    ordered = [item.name for item in heavy_first(items)]  # type: ignore[arg-type]
+    # b, c and e hold a long test: first, each whole and in its order; then a and d as collected
+    assert ordered == ["b1", "b2", "b3", "c1", "e1", "a1", "d1"]

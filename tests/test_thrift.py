@@ -79,8 +79,9 @@ def week(tmp_path: Path, name: str, *, thrift: bool = True, **kwargs):
 
 
 #: The tests on the simulated week (client, sandbox, normaliser and store together: about a
-#: thousand requests and a few thousand Parquet files, 45 s of CPU for both runs) are left out
-#: of ``make test-fast``; ``make test`` runs them.
+#: thousand requests and a few thousand Parquet files, 45 s of CPU for both runs) and on X's
+#: quota over three simulated days are left out of ``make test-fast``; ``make test`` runs them
+#: (the quota's rule itself, ``after_error``, stays in the fast loop).
 week_long = pytest.mark.slow
 
 
@@ -374,6 +375,7 @@ class QuotaRecorder(Recorder):
         return self._answer(request, super().handle_request(request))
 
 
+@week_long  # three simulated days of tracking, a hundred appends to the store: 15 s of CPU each
 @pytest.mark.parametrize("form", ["http", "in_place"])
 def test_x_daily_quota_is_asked_again_when_it_renews_not_every_interval(tmp_path, form):
     """X's daily quota (a 429 naming twitter): the tracker waits for the quota's 24 hours, not

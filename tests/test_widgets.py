@@ -185,6 +185,7 @@ def test_errors_show_in_the_status_line_not_as_a_traceback(tmp_path):
     assert dash.current_chart is None
 
 
+@pytest.mark.slow  # real time: waits for a tracking thread's first snapshot
 def test_live_tracking_toggle_starts_and_stops_a_background_run(tmp_path):
     store = SnapshotStore(tmp_path / "snaps")
     dash = Dashboard(demo_client(speed=36_000.0), store=store, campaigns=CAMPAIGNS)
