@@ -364,35 +364,84 @@ def test_index_and_forecast_carry_the_caveats_of_the_snapshots_at_their_age():
     f = _processing_video()
     idx = analysis.performance_index(f, "likes", at=["6h", "72h"])
     video = idx.filter(pl.col("post_id") == "V09").sort("age_h")
-    assert video.select("age", "index", "caveats").rows() == [
-        ("6h", 0.0, ["youtube_processing"]),  # the index of 0 is explained
-        ("72h", pytest.approx(9 * 1900 / 1450, rel=0.02), []),
+    assert video.select("age", "value", "index", "status", "caveats").rows() == [
+        ("6h", None, None, "not_reported_yet", ["youtube_processing"]),  # why it has no index
+        ("72h", round(9 * 1900 * shape(72)), pytest.approx(9 * 1900 / 1450, rel=0.02), "ok", []),
     ]
     assert idx.filter(pl.col("post_id") != "V09")["caveats"].to_list() == [[]] * 18
     # at its current age (7 d), its latest snapshot has no caveat any more
     now = analysis.performance_index(f, "likes").filter(pl.col("post_id") == "V09")
     assert now["caveats"].to_list() == [[]]
-    # a forecast from 6 h starts from a processing zero: it says so
+    # a forecast from 6 h would start from a processing zero: there is none, and it says why
     fc = analysis.forecast(f, "likes", at="6h", min_posts=5)
-    assert fc.filter(pl.col("post_id") == "V09").select("value_at", "caveats").row(0) == (
-        0.0,
+    assert fc.filter(pl.col("post_id") == "V09").select(
+        "value_at", "forecast", "status", "reason", "caveats"
+    ).row(0) == (
+        None,
+        None,
+        "not_reported_yet",
+        "numbers not reported yet: YouTube is still processing this video",
         ["youtube_processing"],
     )
     fc = analysis.forecast(f, "likes", at="72h", min_posts=5)
     assert fc.filter(pl.col("post_id") == "V09")["caveats"].to_list() == [[]]
 
 
+def test_a_youtube_processing_zero_is_not_reported():
+    """A 0 on a snapshot carrying ``youtube_processing`` is a placeholder: no band, index or
+    forecast is built from it, and a video is forecast from an age with real numbers."""
+    f = _processing_video()
+    young = []
+    # V10: processing at every snapshot so far; V11: real numbers from 24 h; V12: processing up to
+    # 24 h, real numbers from 48 h (after the last grid age before the horizon that it reached)
+    for pid, real_from in (("V10", 999.0), ("V11", 24.0), ("V12", 48.0)):
+        for r in post_rows(pid, T0 + 300 * H, scaled(1400), (1, 6, 24, 48), "youtube"):
+            age = (r["observed_at"] - r["published_at"]) / H
+            if pid == "V10" and age == 48:
+                continue
+            pending = age < real_from
+            young.append({**r, "likes": 0 if pending else r["likes"],
+                          "caveats": ["youtube_processing"] if pending else []})  # fmt: skip
+    f = pl.concat([f, frame(young)])
+    # the typical curve at 6 h rests on the nine videos with real numbers there (V00-V08), not
+    # on four more zeros
+    tc = analysis.typical_curves(f, "likes", min_posts=5).filter(pl.col("age") == "6h")
+    assert tc.select("n", "median").row(0) == (9, round(1400 * shape(6)))
+    # a real 0 still counts: the same snapshots without the caveat give 13 values
+    plain = analysis.typical_curves(f.drop("caveats"), "likes", min_posts=5)
+    assert plain.filter(pl.col("age") == "6h")["n"].item() == 13
+    idx = analysis.performance_index(f, "likes", at="6h", min_posts=5)
+    rows = dict(idx.select("post_id", "status").rows())
+    assert [rows[p] for p in ("V09", "V10", "V11", "V12")] == ["not_reported_yet"] * 4
+    assert idx.filter(pl.col("post_id") == "V10")["reason"].item() == (
+        "numbers not reported yet: YouTube is still processing this video"
+    )
+    fc = analysis.forecast(f, "likes", min_posts=5)
+    got = {r["post_id"]: r for r in fc.iter_rows(named=True)}
+    assert (got["V11"]["status"], got["V11"]["from_age"]) == ("ok", "24h")
+    assert got["V11"]["value_at"] == round(1400 * shape(24))
+    # from 24 h, on the growth of the nine videos with real numbers at 24 h: their common shape
+    assert got["V11"]["forecast"] == pytest.approx(1400 * shape(168), rel=0.01)
+    for pid in ("V10", "V12"):  # no age with real numbers yet: no forecast, and why
+        assert (got[pid]["status"], got[pid]["forecast"], got[pid]["from_age"]) == (
+            "not_reported_yet",
+            None,
+            None,
+        )
+        assert got[pid]["caveats"] == ["youtube_processing"]
+        assert got[pid]["reason"].startswith("numbers not reported yet: YouTube")
+
+
 def test_an_alert_carries_the_caveats_of_its_snapshots_and_a_distribution_counts_them():
     f = _processing_video()
     got = analysis.alerts(f, "likes").filter(pl.col("post_id") == "V09")
-    assert got.select("direction", "since_age_h", "caveats").rows() == [
-        ("below", 1.0, ["youtube_processing"]),
-        ("above", 72.0, []),
-    ]
+    # its processing zeros are not judged (no "below" alert from 1 h): only the real take-off
+    assert got.select("direction", "since_age_h", "caveats").rows() == [("above", 72.0, [])]
     idx = analysis.performance_index(f, "likes", at="24h")
     dist = analysis.index_distribution(idx, "platform")
-    assert dist.select("platform", "n", "caveats", "caveat_posts").rows() == [
-        ("youtube", 10, ["youtube_processing"], [1])
+    # the processing video has no index at 24 h; its caveat says why it was left out
+    assert dist.select("platform", "n", "excluded", "caveats", "caveat_posts").rows() == [
+        ("youtube", 9, 1, ["youtube_processing"], [1])
     ]
     # without a caveats column: empty lists, the same columns
     plain = analysis.performance_index(f.drop("caveats"), "likes", at="24h")

@@ -24,7 +24,10 @@ around each age, never extrapolated (:func:`~ayr_analysis.analysis.at_age`, whos
 holds a value the network stopped reporting); a snapshot within ``tolerance`` (10% of the age)
 of a grid age counts as taken at it. So a post counts at an age only when it was observed at (or
 after) that age. Between grid ages the typical curve and its bands are interpolated linearly.
-Null means "not reported" or "not observed", never 0; a reported 0 is a value.
+Null means "not reported" or "not observed", never 0; a reported 0 is a value, except a
+placeholder 0: on a snapshot carrying a :data:`PLACEHOLDER_CAVEATS` code (``youtube_processing``:
+a YouTube video whose numbers YouTube has not reported yet), a 0 counts as not reported, in every
+function here (no band, index, forecast, backtest score or alert is built from it).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from .selection import (
 __all__ = [
     "BANDS",
     "INDEX_STATUSES",
+    "PLACEHOLDER_CAVEATS",
     "Backtest",
     "PostOutlook",
     "alerts",
@@ -75,9 +79,18 @@ INDEX_STATUSES: dict[str, str] = {
     "not_enough_history": "not enough history: {n} past posts at this age, fewer than {min}",
     "zero_typical": "the typical value at this age is 0: no ratio",
     "not_reported": "not reported by the network",
+    "not_reported_yet": "numbers not reported yet",
     "not_observed": "no snapshot at this age",
     "no_publication_time": "publication time unknown",
     "too_young": "younger than the first age of the grid",
+}
+
+#: Caveat codes whose snapshots carry placeholder zeros: the network has not reported the numbers
+#: yet, so a 0 on such a snapshot is not an observation and counts as not reported (null) in
+#: every function of this module; a post whose value is missing for that reason gets the status
+#: ``not_reported_yet`` and this reason in words.
+PLACEHOLDER_CAVEATS: dict[str, str] = {
+    "youtube_processing": "numbers not reported yet: YouTube is still processing this video",
 }
 
 #: Columns of the snapshots that the per-post results carry along when present (from each
@@ -166,6 +179,44 @@ def _caveats_around(
     ).drop("__cav_age", "__cav_at", "__cav_last")
 
 
+def _has_caveats(frame: pl.DataFrame) -> bool:
+    return "caveats" in frame.columns and isinstance(frame.schema["caveats"], pl.List)
+
+
+def _placeholder(frame: pl.DataFrame) -> pl.Expr:
+    """True on the snapshots that carry a :data:`PLACEHOLDER_CAVEATS` code."""
+    if not _has_caveats(frame):
+        return pl.lit(False)
+    codes = pl.col("caveats").cast(pl.List(pl.String))
+    return pl.any_horizontal(
+        codes.list.contains(code).fill_null(False) for code in PLACEHOLDER_CAVEATS
+    )
+
+
+def _without_placeholders(frame: pl.DataFrame, metric: str) -> pl.DataFrame:
+    """``frame`` with ``metric`` null where it is a placeholder 0 (a 0 on a snapshot carrying a
+    :data:`PLACEHOLDER_CAVEATS` code, e.g. a YouTube video still processing): not reported, not
+    a 0. Every function here reads the snapshots through this, once."""
+    if not _has_caveats(frame):
+        return frame
+    zero = pl.col(metric) == 0
+    return frame.with_columns(
+        pl.when(zero.fill_null(False) & _placeholder(frame))
+        .then(pl.lit(None, frame.schema[metric]))
+        .otherwise(pl.col(metric))
+        .alias(metric)
+    )
+
+
+def _not_reported_yet(status: pl.Expr) -> pl.Expr:
+    """``status`` turned into ``not_reported_yet`` where a post has no number because its
+    snapshots (``caveats``, around the age judged) carry a placeholder code."""
+    codes = pl.col("caveats").cast(pl.List(pl.String)).fill_null(_NO_CAVEATS)
+    pending = pl.any_horizontal(codes.list.contains(code) for code in PLACEHOLDER_CAVEATS)
+    missing = status.is_in(["not_reported", "not_observed", "too_young"])
+    return pl.when(missing & pending).then(pl.lit("not_reported_yet")).otherwise(status)
+
+
 @dataclass(frozen=True)
 class _Curves:
     """Per-post curves on the grid (``curves``: one row per unit and grid age, ``value`` null where
@@ -194,6 +245,7 @@ def _prepare(
     need(frame, ["observed_at", "published_at", metric, *by], what)
     if not frame.schema[metric].is_numeric():
         raise ValueError(f"{what}: metric {metric!r} is not numeric ({frame.schema[metric]})")
+    frame = _without_placeholders(frame, metric)
     keys = unit_keys(frame)
     if not keys:
         raise ValueError(f"{what} needs post_id and platform to follow posts")
@@ -389,6 +441,10 @@ def _statuses(n: pl.Expr, min_posts: int) -> pl.Expr:
             pl.lit(min_posts),
         )
     )
+    codes = pl.col("caveats").cast(pl.List(pl.String)).fill_null(_NO_CAVEATS)
+    for code, words in PLACEHOLDER_CAVEATS.items():
+        pending = (pl.col("status") == "not_reported_yet") & codes.list.contains(code)
+        expr = expr.when(pending).then(pl.lit(words))
     for status, words in INDEX_STATUSES.items():
         if status != "not_enough_history":
             expr = expr.when(pl.col("status") == status).then(pl.lit(words))
@@ -483,10 +539,12 @@ def performance_index(
     and ``campaign`` (from :func:`~ayr_analysis.campaigns.assign_campaigns`), then ``caveats``:
     the caveat codes of the post's snapshots around the age judged at (as
     :func:`~ayr_analysis.analysis.at_age` takes them: a YouTube video judged at 6 h during its
-    processing window has ``youtube_processing``, which explains an index of 0; a post with no
-    age, those of its latest snapshot). ``index`` and ``percentile`` are null unless
+    processing window has ``youtube_processing``, which explains why it has no index; a post
+    with no age, those of its latest snapshot). ``index`` and ``percentile`` are null unless
     ``status`` is ``ok``: ``not_enough_history`` (fewer than ``min_posts`` past posts),
-    ``zero_typical`` (typical value 0), ``not_reported``, ``not_observed``,
+    ``zero_typical`` (typical value 0: most past posts reported a real 0 at that age),
+    ``not_reported``, ``not_reported_yet`` (only placeholder zeros there: YouTube still
+    processing the video, see :data:`PLACEHOLDER_CAVEATS`), ``not_observed``,
     ``no_publication_time``, ``too_young`` (younger than the first grid age).
 
     Raises:
@@ -588,7 +646,7 @@ def _judge(
         .then(pl.lit("zero_typical"))
         .otherwise(pl.lit("ok"))
     )
-    judged = judged.with_columns(status.alias("status"))
+    judged = judged.with_columns(_not_reported_yet(status).alias("status"))
     pct = _percentile(judged.filter(pl.col("status") == "ok"), c.curves, ref)
     ok = pl.col("status") == "ok"
     out = judged.join(pct, on="__row", how="left").with_columns(
@@ -717,9 +775,13 @@ def forecast(
     ``horizon_h``, ``forecast``, ``low``, ``high``, ``coverage``, ``typical``, ``stays``,
     ``scaled``, ``actual`` (the value at the horizon when the post is old enough), ``n_train``,
     ``status`` (``ok``, ``not_enough_history``, ``too_young``, ``not_reported``,
-    ``not_observed``, ``no_publication_time``), ``reason`` and ``caveats`` (the caveat codes of
-    the post's snapshots around ``from_age``, where the forecast starts; those of its latest
-    snapshot when it has no from-age).
+    ``not_reported_yet``, ``not_observed``, ``no_publication_time``), ``reason`` and ``caveats``
+    (the caveat codes of the post's snapshots around ``from_age``, where the forecast starts;
+    without one, around the latest grid age the post has reached, else those of its latest
+    snapshot). A value that is a placeholder 0 (:data:`PLACEHOLDER_CAVEATS`: a YouTube video
+    still processing) is not a starting point: the forecast starts from the latest age with a
+    real number, and a post with none yet is ``not_reported_yet``, with the reason in words
+    (``"numbers not reported yet: YouTube is still processing this video"``).
 
     Raises:
         ValueError: as :func:`typical_curves`; a ``coverage`` outside (0, 1); a horizon not later
@@ -752,7 +814,9 @@ def forecast(
         from_ages = [a]
     ref = _window(c.posts, _now(c, now), lookback)
     model = _fit(c.curves, ref, from_ages, h_s, coverage, min_posts)
-    targets = _caveats_around(c.frame, _forecast_targets(c, from_ages, h_s), c.keys, "from_s")
+    # the caveats around the age the forecast starts from or, with no value at any age the post
+    # has reached, around the latest of those ages (a YouTube video still processing there)
+    targets = _caveats_around(c.frame, _forecast_targets(c, from_ages, h_s), c.keys, "__cav_s")
     out = _predict(targets, model)
     labels = {secs: label for label, secs in c.grid}
     status = (
@@ -760,7 +824,7 @@ def forecast(
         .then(pl.lit("no_publication_time"))
         .when(pl.col("current_value").is_null())
         .then(pl.lit("not_reported"))
-        .when(pl.col("from_s").is_null())
+        .when(pl.col("from_s").is_null() & pl.col("__cav_s").is_null())
         .then(pl.lit("too_young"))
         .when(pl.col("value_at").is_null())
         .then(pl.lit("not_observed"))
@@ -770,7 +834,7 @@ def forecast(
     )
     by_extra = [b for b in by_cols if b not in c.keys]
     return (
-        out.with_columns(status.alias("status"))
+        out.with_columns(_not_reported_yet(status).alias("status"))
         .with_columns(
             pl.lit(metric).alias("metric"),
             pl.col("from_s").replace_strict(labels, default=None, return_dtype=pl.String)
@@ -791,18 +855,36 @@ def forecast(
 
 
 def _forecast_targets(c: _Curves, from_ages: list[float], h_s: float) -> pl.DataFrame:
-    """Per post: the latest from-age it has reached (``from_s``), its value there and at the
-    horizon (``actual``)."""
+    """Per post: the latest from-age at which it has a value (``from_s``), its value there and at
+    the horizon (``actual``); ``__cav_s``: ``from_s`` or, without one, the latest from-age its
+    snapshots have reached (null when it is younger than all of them)."""
     reached = (
         c.curves.filter(pl.col("age_s").is_in(from_ages))
-        .join(c.posts.select("__u", "current_age_s"), on="__u")
         .filter(pl.col("value").is_not_null())
         .sort("age_s")
         .group_by("__u")
         .agg(pl.col("age_s").last().alias("from_s"), pl.col("value").last().alias("value_at"))
     )
+    oldest = (
+        c.frame.select(_age_seconds().alias("__a"), _unit_key(c.keys))
+        .group_by("__u")
+        .agg(pl.col("__a").max())
+    )
+    ages = pl.Series("__s", sorted(from_ages), pl.Float64)
+    seen = (
+        oldest.join(pl.DataFrame(ages), how="cross")
+        .filter(pl.col("__s") <= pl.col("__a"))
+        .group_by("__u")
+        .agg(pl.col("__s").max().alias("__seen_s"))
+    )
     actual = c.curves.filter(pl.col("age_s") == h_s).select("__u", pl.col("value").alias("actual"))
-    return c.posts.join(reached, on="__u", how="left").join(actual, on="__u", how="left")
+    return (
+        c.posts.join(reached, on="__u", how="left")
+        .join(seen, on="__u", how="left")
+        .join(actual, on="__u", how="left")
+        .with_columns(pl.coalesce("from_s", "__seen_s").alias("__cav_s"))
+        .drop("__seen_s")
+    )
 
 
 # --------------------------------------------------------------------------- backtest
@@ -1264,7 +1346,8 @@ def post_outlook(
         pl.col(b).eq_missing(pl.lit(info.get(b), dtype=typical.schema[b])) for b in by_cols
     )
     points = (
-        mine.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
+        _without_placeholders(mine, metric)
+        .filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
         .select(
             "observed_at",
             (_age_seconds() / 3600).alias("age_h"),
