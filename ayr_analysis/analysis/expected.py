@@ -678,31 +678,89 @@ def _fit(
 ) -> pl.DataFrame:
     """Per group and from-age: the log-linear model on the training units (``train``: ``__u``).
 
-    ``y = log1p(v_horizon) - log1p(v_from)``; ``b`` is its median (Szabo and Huberman's
-    intercept, estimated robustly: a few late take-offs would pull a mean up), ``__qlo`` and
-    ``__qhi`` its empirical quantiles for the interval; ``typical_from`` and ``typical_h`` are the
-    medians of the same posts at both ages (the baselines)."""
+    ``y = log1p(v_horizon) - log1p(v_from)``, each training post's log growth; ``__qlo`` and
+    ``__qhi`` its empirical quantiles, the interval; ``b`` (Szabo and Huberman's intercept) is
+    :func:`_intercept`'s; ``typical_from`` and ``typical_h`` are the medians of the same posts at
+    both ages (the baselines)."""
     cur = curves.join(train, on="__u", how="semi").filter(pl.col("value").is_not_null())
     at_h = cur.filter(pl.col("age_s") == horizon_s).select("__u", pl.col("value").alias("__vh"))
     pairs = (
         cur.filter(pl.col("age_s").is_in(from_ages))
-        .select("__g", "__u", pl.col("age_s").alias("from_s"), pl.col("value").alias("__va"))
+        .select(
+            "__g", "__u", "published_at", pl.col("age_s").alias("from_s"),
+            pl.col("value").alias("__va"),
+        )
         .join(at_h, on="__u")
         .with_columns((pl.col("__vh").log1p() - pl.col("__va").log1p()).alias("__y"))
-    )
+    )  # fmt: skip
     alpha = (1 - coverage) / 2
     y = pl.col("__y")
-    return (
+    model = (
         pairs.group_by("__g", "from_s")
         .agg(
             pl.len().cast(pl.Int64).alias("n_train"),
-            y.median().alias("__b"),
+            y.median().alias("__ymed"),
             y.quantile(alpha, "linear").alias("__qlo"),
             y.quantile(1 - alpha, "linear").alias("__qhi"),
             pl.col("__va").median().alias("__typ_from"),
             pl.col("__vh").median().alias("__typ_h"),
         )
         .filter(pl.col("n_train") >= min_posts)
+    )
+    return _intercept(pairs, model, alpha)
+
+
+#: How many quantiles of the training growth, between the interval's ends, are tried as the
+#: intercept (with 0 and the median): :func:`_intercept`.
+_CANDIDATES = 81
+
+
+def _intercept(pairs: pl.DataFrame, model: pl.DataFrame, alpha: float) -> pl.DataFrame:
+    """``model`` with ``__b``: the intercept that minimises the training posts' median relative
+    error ``|expm1(log1p(v_from) + b) - v_horizon| / v_horizon``.
+
+    That is the M-estimate for the loss the backtest scores (the median relative error), where
+    the median of the log growth minimises the median *log* error instead. They differ where the
+    growth is not symmetric around its median: a count that has nearly stopped (many posts with
+    no growth at all, a few with a little) or small integer counts, whose relative errors weigh
+    small posts more. The candidates are ``_CANDIDATES`` empirical quantiles of the training growth
+    between the interval's ends (``__qlo``, ``__qhi``: so the forecast stays inside its
+    interval), plus 0 (no growth) and the median when they lie there; ties go to the candidate
+    nearest the median growth. Only training posts are used, and those with a 0 at the horizon
+    have no relative error and do not vote (as in the backtest). With no such post, ``b`` is the
+    median growth."""
+    levels = [alpha + (1 - 2 * alpha) * k / (_CANDIDATES - 1) for k in range(_CANDIDATES)]
+    y = pl.col("__y")
+    quantiles = (
+        pairs.group_by("__g", "from_s")
+        .agg(pl.concat_list([y.quantile(q, "linear") for q in levels]).alias("__b"))
+        .explode("__b")
+    )
+    extra = model.select("__g", "from_s", pl.concat_list(pl.lit(0.0), "__ymed").alias("__b"))
+    bounds = model.select("__g", "from_s", "__qlo", "__qhi", "__ymed")
+    b = pl.col("__b")
+    candidates = (
+        pl.concat([quantiles, extra.explode("__b")])
+        .join(bounds, on=["__g", "from_s"])
+        .filter((b >= pl.col("__qlo")) & (b <= pl.col("__qhi")))
+        .select("__g", "from_s", "__b", "__ymed")
+        .unique()
+    )
+    vh = pl.col("__vh")
+    scored = (
+        pairs.filter(vh > 0)
+        .select("__g", "from_s", "__va", "__vh")
+        .join(candidates, on=["__g", "from_s"])
+        .group_by("__g", "from_s", "__b", "__ymed")
+        .agg((((1 + pl.col("__va")) * b.exp() - 1 - vh).abs() / vh).median().alias("__err"))
+        .sort("__err", (b - pl.col("__ymed")).abs(), "__b")
+        .group_by("__g", "from_s", maintain_order=True)
+        .agg(b.first())
+    )
+    return (
+        model.join(scored, on=["__g", "from_s"], how="left")
+        .with_columns(pl.coalesce("__b", "__ymed").alias("__b"))
+        .drop("__ymed")
     )
 
 
@@ -761,9 +819,11 @@ def forecast(
     age) + b + noise``, fitted per ``by`` group and pair of ages (a grid age before the horizon,
     the horizon) on the past posts observed at both (published in the ``lookback`` window before
     ``now``, at least ``min_posts`` of them). ``log1p`` keeps a reported 0 usable. The forecast
-    is ``expm1(log1p(value) + b)`` with ``b`` the median of the training posts' log growth; the
-    ``coverage`` prediction interval (default 80%) puts the empirical 10th and 90th percentiles
-    of that growth around it.
+    is ``expm1(log1p(value) + b)``; ``b`` is the value that minimises the training posts' median
+    relative error ``|forecast - actual| / actual`` (the score :func:`backtest` reports), chosen
+    among the quantiles of their log growth inside the interval, no growth (0) and the median
+    growth; the ``coverage`` prediction interval (default 80%) puts the empirical 10th and 90th
+    percentiles of that growth around the value now, so the forecast lies inside it.
 
     The forecast starts from ``at`` (a grid age) or, by default, from the latest grid age before
     the horizon that the post has reached (its value interpolated there). Baselines, from the
