@@ -32,8 +32,6 @@ import _common  # noqa: E402
 
 
 def backtest_table(metric: str, smoke: bool) -> None:
-    import polars as pl
-
     from ayr_analysis import analysis
     from ayr_analysis.sandbox import build_world
     from ayr_analysis.sandbox.history import demo_store
@@ -76,25 +74,62 @@ def backtest_table(metric: str, smoke: bool) -> None:
     ]  # fmt: skip
     print("all networks together (each post forecast by its own network's model):")
     print(_common.table(rows, ["from", "n", *headers[3:8], "model best"]))
-    day = bt.summary.filter((pl.col("from_age") == "24h") & pl.col("enough"))
-    if day.is_empty():
-        print("targets at 24h -> 7d: no network with enough held-out posts")
-        return
-    cover = day.filter((pl.col("coverage") >= 0.7) & (pl.col("coverage") <= 0.9))
-    beats = day.filter(
-        (pl.col("model") < pl.col("typical")) & (pl.col("model") < pl.col("stays"))
-    )  # fmt: skip
-    ties = day.filter((pl.col("model") < 0.001) & (pl.col("stays") < 0.001))
-    print(
-        f"targets at 24h -> 7d over {day.height} networks with n >= 20: coverage within 70-90% "
-        f"on {cover.height} ({', '.join(cover['platform'])}); the model's error below both "
-        f"'typical' and 'stays' on {beats.height} ({', '.join(beats['platform'])})"
-        + (
-            f"; model and 'stays' both within 0.1% (the curve has settled by 24h) on {', '.join(ties['platform'])}"
-            if ties.height
-            else ""
-        )
-    )
+    index = analysis.performance_index(wide, metric, at="24h")
+    verdict = check_targets(bt.summary, pooled.summary, index, wide["platform"].unique().sort())
+    print(f"targets at 24h -> 7d: {verdict}")
+
+
+def check_targets(summary, pooled, index, networks) -> str:
+    """Print, per network, whether the rows from 24h meet the targets (coverage of the 80%
+    interval within 70-90%, the model's median relative error below both "typical" and "stays"),
+    or why it cannot be judged; then the same for all networks together. Returns "MET" when every
+    judged row meets them, "MISSED" when one does not, or why nothing could be judged."""
+    import polars as pl
+
+    def verdict(r: dict) -> list[str]:
+        missed = []
+        if not 0.7 <= r["coverage"] <= 0.9:
+            missed.append(f"coverage {_pct(r['coverage'])} outside 70-90%")
+        for base in ("typical", "stays"):
+            if r[base] is None or not r["model"] < r[base]:
+                missed.append(f"model {_pct(r['model'])} not below {base} {_pct(r[base])}")
+        return missed
+
+    day = summary.filter(pl.col("from_age") == "24h")
+    rows, all_ok, judged = [], True, 0
+    for net in networks:
+        row = day.filter(pl.col("platform") == net)
+        if row.is_empty():
+            why = index.filter((pl.col("platform") == net) & (pl.col("status") != "ok"))
+            top = why.group_by("reason").len().sort("len", descending=True)
+            words = "; ".join(f"{n} posts: {r}" for r, n in top.iter_rows())
+            rows.append([net, "not judged", (
+                f"no held-out post with a value at 24h ({words})" if words else
+                "no post scored from 24h (too few posts, or too short a history, for a fold)")])  # fmt: skip
+            continue
+        r = row.row(0, named=True)
+        if not r["enough"]:
+            rows.append([net, "not judged", f"only {r['n']} held-out posts (fewer than 20)"])
+            continue
+        judged += 1
+        missed = verdict(r)
+        all_ok = all_ok and not missed
+        rows.append([net, "MISSED" if missed else "met", "; ".join(missed) or (
+            f"coverage {_pct(r['coverage'])}, model {_pct(r['model'])} < typical "
+            f"{_pct(r['typical'])} and stays {_pct(r['stays'])}")])  # fmt: skip
+    both = pooled.filter((pl.col("from_age") == "24h") & pl.col("enough"))
+    if judged and not both.is_empty():
+        r = both.row(0, named=True)
+        missed = verdict(r)
+        all_ok = all_ok and not missed
+        rows.append(["all networks", "MISSED" if missed else "met", "; ".join(missed) or (
+            f"coverage {_pct(r['coverage'])}, model {_pct(r['model'])} < typical "
+            f"{_pct(r['typical'])} and stays {_pct(r['stays'])}")])  # fmt: skip
+    print("targets at 24h -> 7d, per network with at least 20 held-out posts:")
+    print(_common.table(rows, ["network", "targets", "why"]))
+    if not judged:
+        return "not judged (no network with at least 20 held-out posts from 24h)"
+    return "MET" if all_ok else "MISSED"
 
 
 def _pct(x: float | None) -> str:
