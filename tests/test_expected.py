@@ -239,6 +239,12 @@ def test_the_intercept_minimises_the_training_median_relative_error():
     pairs = zip(starts, finals, strict=True)
     errors = sorted(abs((1 + s) * math.sqrt(1.1) - 1 - f) / f for s, f in pairs)
     assert errors[5] == pytest.approx(1.1 - math.sqrt(1.1), rel=1e-9)
+    # the earlier estimate, on request: the median log growth, log(11/10)
+    old = analysis.forecast(frame(rows), "likes", ages=["24h"], min_posts=5,
+                            intercept="median_growth")  # fmt: skip
+    assert old.filter(pl.col("post_id") == "new")["forecast"].item() == pytest.approx(10.0)
+    with pytest.raises(ValueError, match="intercept='mean': choose one of median_error"):
+        analysis.backtest(frame(rows), "likes", intercept="mean")  # type: ignore[arg-type]
 
 
 def test_forecast_from_a_given_age_and_too_young_posts():

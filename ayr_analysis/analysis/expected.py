@@ -57,6 +57,7 @@ from .selection import (
 __all__ = [
     "BANDS",
     "INDEX_STATUSES",
+    "INTERCEPTS",
     "PLACEHOLDER_CAVEATS",
     "Backtest",
     "PostOutlook",
@@ -675,12 +676,14 @@ def _fit(
     horizon_s: float,
     coverage: float,
     min_posts: int,
+    intercept: Intercept = "median_error",
 ) -> pl.DataFrame:
     """Per group and from-age: the log-linear model on the training units (``train``: ``__u``).
 
     ``y = log1p(v_horizon) - log1p(v_from)``, each training post's log growth; ``__qlo`` and
     ``__qhi`` its empirical quantiles, the interval; ``b`` (Szabo and Huberman's intercept) is
-    :func:`_intercept`'s; ``typical_from`` and ``typical_h`` are the medians of the same posts at
+    :func:`_intercept`'s (``intercept="median_error"``) or the median growth
+    (``"median_growth"``); ``typical_from`` and ``typical_h`` are the medians of the same posts at
     both ages (the baselines)."""
     cur = curves.join(train, on="__u", how="semi").filter(pl.col("value").is_not_null())
     at_h = cur.filter(pl.col("age_s") == horizon_s).select("__u", pl.col("value").alias("__vh"))
@@ -707,8 +710,17 @@ def _fit(
         )
         .filter(pl.col("n_train") >= min_posts)
     )
+    if intercept == "median_growth":
+        return model.rename({"__ymed": "__b"})
     return _intercept(pairs, model, alpha)
 
+
+#: How the forecast's intercept ``b`` is chosen from the training posts' log growth:
+#: ``"median_error"`` (default) minimises their median relative error, the backtest's score;
+#: ``"median_growth"`` is their median log growth (the earlier estimate: it minimises the median
+#: *log* error instead).
+Intercept = Literal["median_error", "median_growth"]
+INTERCEPTS: tuple[str, ...] = ("median_error", "median_growth")
 
 #: How many quantiles of the training growth, between the interval's ends, are tried as the
 #: intercept (with 0 and the median): :func:`_intercept`.
@@ -787,8 +799,13 @@ def _predict(targets: pl.DataFrame, model: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_forecast(
-    horizon: str | timedelta, grid: list[tuple[str, float]], coverage: float
+    horizon: str | timedelta,
+    grid: list[tuple[str, float]],
+    coverage: float,
+    intercept: str = "median_error",
 ) -> tuple[str, float, list[tuple[str, float]]]:
+    if intercept not in INTERCEPTS:
+        raise ValueError(f"intercept={intercept!r}: choose one of {', '.join(INTERCEPTS)}")
     if not 0 < coverage < 1:
         raise ValueError(f"coverage must be between 0 and 1 (e.g. 0.8), got {coverage!r}")
     h_label, h_s = age_label(horizon), parse_duration(horizon).total_seconds()
@@ -812,6 +829,7 @@ def forecast(
     now: datetime | None = None,
     tolerance: float = 0.1,
     unit: Unit = "post",
+    intercept: Intercept = "median_error",
 ) -> pl.DataFrame:
     """Each post's expected ``metric`` at ``horizon`` from its observations so far.
 
@@ -822,8 +840,10 @@ def forecast(
     is ``expm1(log1p(value) + b)``; ``b`` is the value that minimises the training posts' median
     relative error ``|forecast - actual| / actual`` (the score :func:`backtest` reports), chosen
     among the quantiles of their log growth inside the interval, no growth (0) and the median
-    growth; the ``coverage`` prediction interval (default 80%) puts the empirical 10th and 90th
-    percentiles of that growth around the value now, so the forecast lies inside it.
+    growth (``intercept="median_growth"``: the median log growth instead, the earlier estimate;
+    :func:`backtest` takes the same argument, to compare them); the ``coverage`` prediction
+    interval (default 80%) puts the empirical 10th and 90th percentiles of that growth around the
+    value now, so the forecast lies inside it.
 
     The forecast starts from ``at`` (a grid age) or, by default, from the latest grid age before
     the horizon that the post has reached (its value interpolated there). Baselines, from the
@@ -844,8 +864,9 @@ def forecast(
     (``"numbers not reported yet: YouTube is still processing this video"``).
 
     Raises:
-        ValueError: as :func:`typical_curves`; a ``coverage`` outside (0, 1); a horizon not later
-            than the first age; an ``at`` that is not a grid age before the horizon.
+        ValueError: as :func:`typical_curves`; an unknown ``intercept``; a ``coverage`` outside
+            (0, 1); a horizon not later than the first age; an ``at`` that is not a grid age
+            before the horizon.
 
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
@@ -864,7 +885,7 @@ def forecast(
     if lookback is not None:
         parse_duration(lookback)
     grid_all = _grid([*ages, horizon])
-    h_label, h_s, before = _check_forecast(horizon, grid_all, coverage)
+    h_label, h_s, before = _check_forecast(horizon, grid_all, coverage, intercept)
     c = _prepare(snapshots, metric, [g[0] for g in grid_all], by_cols, tolerance, unit, "forecast")
     from_ages = [g[1] for g in before]
     if at is not None:
@@ -873,7 +894,7 @@ def forecast(
             raise ValueError(f"at={age_label(at)!r}: forecast from one of {[g[0] for g in before]}")
         from_ages = [a]
     ref = _window(c.posts, _now(c, now), lookback)
-    model = _fit(c.curves, ref, from_ages, h_s, coverage, min_posts)
+    model = _fit(c.curves, ref, from_ages, h_s, coverage, min_posts, intercept)
     # the caveats around the age the forecast starts from or, with no value at any age the post
     # has reached, around the latest of those ages (a YouTube video still processing there)
     targets = _caveats_around(c.frame, _forecast_targets(c, from_ages, h_s), c.keys, "__cav_s")
@@ -990,6 +1011,7 @@ def backtest(
     min_scored: int = 20,
     tolerance: float = 0.1,
     unit: Unit = "post",
+    intercept: Intercept = "median_error",
 ) -> Backtest:
     """How far to trust :func:`forecast`: the model and its baselines scored in time order.
 
@@ -1018,7 +1040,7 @@ def backtest(
         raise ValueError("step must be longer than 0 (e.g. '7d')")
     look = parse_duration(lookback) if lookback is not None else None
     grid_all = _grid([*ages, horizon])
-    h_label, h_s, before = _check_forecast(horizon, grid_all, coverage)
+    h_label, h_s, before = _check_forecast(horizon, grid_all, coverage, intercept)
     c = _prepare(snapshots, metric, [g[0] for g in grid_all], by_cols, tolerance, unit, "backtest")
     from_ages = [g[1] for g in before]
     labels = {secs: label for label, secs in c.grid}
@@ -1047,7 +1069,9 @@ def backtest(
             start = end
             if train.height < min_posts or test.is_empty():
                 continue
-            model = _fit(c.curves, train.select("__u"), from_ages, h_s, coverage, min_posts)
+            model = _fit(
+                c.curves, train.select("__u"), from_ages, h_s, coverage, min_posts, intercept
+            )
             if model.is_empty():
                 continue
             targets = test.join(held, on="__u")
