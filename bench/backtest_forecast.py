@@ -229,8 +229,14 @@ def timings(n_posts: int, days: int) -> None:
         "typical_curves": lambda: analysis.typical_curves(snaps, "likes"),
         "performance_index": lambda: analysis.performance_index(snaps, "likes"),
         "forecast": lambda: analysis.forecast(snaps, "likes"),
+        "forecast, intercept='median_growth'": lambda: analysis.forecast(
+            snaps, "likes", intercept="median_growth"
+        ),
         "alerts (every snapshot judged)": lambda: analysis.alerts(snaps, "likes"),
         "backtest": lambda: analysis.backtest(snaps, "likes", step="1d"),
+        "backtest, intercept='median_growth'": lambda: analysis.backtest(
+            snaps, "likes", step="1d", intercept="median_growth"
+        ),
     }
     rows = [["baseline: at_age at the 5 ages", f"{base:.2f}", "1.0x"]]
     for name, fn in cases.items():
