@@ -444,6 +444,15 @@ def test_a_youtube_processing_zero_is_not_reported():
     # a real 0 still counts: the same snapshots without the caveat give 13 values
     plain = analysis.typical_curves(f.drop("caveats"), "likes", min_posts=5)
     assert plain.filter(pl.col("age") == "6h")["n"].item() == 13
+    # too few with numbers because the others were still processing: the typical curve says so
+    thin = analysis.typical_curves(f, "likes", min_posts=10).filter(pl.col("age") == "6h")
+    assert thin.select("n", "median", "status", "reason").row(0) == (
+        9,
+        None,
+        "not_reported_yet",
+        "numbers not reported yet: 4 past posts observed at 6h had only placeholder zeros there "
+        "(youtube_processing); 9 with numbers, fewer than 10",
+    )
     idx = analysis.performance_index(f, "likes", at="6h", min_posts=5)
     rows = dict(idx.select("post_id", "status").rows())
     assert [rows[p] for p in ("V09", "V10", "V11", "V12")] == ["not_reported_yet"] * 4

@@ -266,6 +266,7 @@ def _prepare(
         "age_s",
         pl.col(metric).cast(pl.Float64).alias("value"),
     ).with_columns(_group_key(by), _unit_key(keys))
+    curves = _with_pending(curves, frame, keys, tolerance)
     reported = slim.filter(pl.col(metric).is_not_null())
     last = (
         reported.with_columns(_age_seconds().alias("__a"))
@@ -289,6 +290,32 @@ def _prepare(
         .sort(keys)
     )
     return _Curves(curves, posts, keys, by, grid, is_demo(frame), extras, frame)
+
+
+def _with_pending(
+    curves: pl.DataFrame, frame: pl.DataFrame, keys: list[str], tolerance: float
+) -> pl.DataFrame:
+    """``curves`` with ``__pending``: the unit was observed at (or after) the age but has no value
+    there because its snapshots around it hold placeholder zeros (:data:`PLACEHOLDER_CAVEATS`)."""
+    if not _has_caveats(frame) or curves.is_empty():
+        return curves.with_columns(pl.lit(False).alias("__pending"))
+    seen = frame.group_by(keys).agg(_age_seconds().max().alias("__maxa"))
+    missing = (
+        curves.filter(pl.col("value").is_null())
+        .join(seen, on=keys, how="left", nulls_equal=True)
+        .filter(pl.col("__maxa") >= pl.col("age_s") * (1 - tolerance))
+        .select(*keys, "age_s")
+    )
+    codes = pl.col("caveats").cast(pl.List(pl.String))
+    pending = (
+        _caveats_around(frame, missing, keys, "age_s")
+        .filter(pl.any_horizontal(codes.list.contains(code) for code in PLACEHOLDER_CAVEATS))
+        .select(*keys, "age_s", pl.lit(True).alias("__pending"))
+        .unique()
+    )
+    return curves.join(
+        pending, on=[*keys, "age_s"], how="left", nulls_equal=True, maintain_order="left"
+    ).with_columns(pl.col("__pending").fill_null(False))
 
 
 def _now(c: _Curves, now: datetime | None) -> datetime | None:
@@ -337,18 +364,43 @@ def _typical(c: _Curves, reference: pl.DataFrame, min_posts: int) -> pl.DataFram
             v.quantile(0.90, "linear").alias("q90"),
         )
     )
+    # past posts observed at the age whose numbers were not reported yet (placeholder zeros)
+    pending = (
+        curves.filter(pl.col("__pending"))
+        .group_by("__g", "age_s")
+        .agg(pl.len().cast(pl.Int64).alias("__pend"))
+    )
     out = (
         groups.join(ages, how="cross")
         .join(stats, on=["__g", "age_s"], how="left")
-        .with_columns(pl.col("n").fill_null(0))
+        .join(pending, on=["__g", "age_s"], how="left")
+        .with_columns(pl.col("n").fill_null(0), pl.col("__pend").fill_null(0))
     )
     enough = pl.col("n") >= min_posts
+    waiting = ~enough & (pl.col("__pend") > 0)
     bands = ("median", "q25", "q75", "q10", "q90")
     return out.with_columns(
         *(pl.when(enough).then(pl.col(b)).alias(b) for b in bands),
-        pl.when(enough).then(pl.lit("ok")).otherwise(pl.lit("not_enough_history")).alias("status"),
+        pl.when(enough)
+        .then(pl.lit("ok"))
+        .when(waiting)
+        .then(pl.lit("not_reported_yet"))
+        .otherwise(pl.lit("not_enough_history"))
+        .alias("status"),
         pl.when(enough)
         .then(pl.lit(""))
+        .when(waiting)
+        .then(
+            pl.format(
+                "numbers not reported yet: {} past posts observed at {} had only placeholder "
+                "zeros there ({}); {} with numbers, fewer than {}",
+                pl.col("__pend"),
+                pl.col("age"),
+                pl.lit(", ".join(PLACEHOLDER_CAVEATS)),
+                pl.col("n"),
+                pl.lit(min_posts),
+            )
+        )
         .otherwise(
             pl.format(
                 "not enough history: {} past posts observed at {}, fewer than {}",
@@ -477,7 +529,9 @@ def typical_curves(
     Returns one row per group and age: the ``by`` columns, ``metric``, ``age``, ``age_s``,
     ``age_h``, ``n`` (posts with a value at that age), ``median``, ``q25``, ``q75``, ``q10``,
     ``q90``, ``status`` (``ok``, or ``not_enough_history`` when ``n < min_posts``: then the
-    median and bands are null) and ``reason`` in words.
+    median and bands are null; ``not_reported_yet`` instead when some past posts observed at
+    that age had only placeholder zeros there, a YouTube video still processing: see
+    :data:`PLACEHOLDER_CAVEATS`) and ``reason`` in words.
 
     Raises:
         ValueError: a missing column, a metric that is not numeric, ``min_posts`` below 2, a bad
