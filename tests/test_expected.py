@@ -213,6 +213,40 @@ def test_a_few_late_take_offs_do_not_pull_the_forecast_out_of_its_interval():
     assert row["low"] <= row["forecast"] <= row["high"]
 
 
+def test_the_intercept_minimises_the_training_median_relative_error():
+    """Eleven past posts from 24 h to 7 d: five large ones did not grow (99 -> 99), six small
+    ones grew from 9 to 10..15. The median log growth is log(11/10): it over-forecasts every
+    post that did not grow. The intercept is the candidate (a quantile of the training growth
+    between the 10th and 90th percentile, or 0) whose median relative error on these posts is
+    lowest: the 45th percentile, half of log(11/10), where the error of the five still posts
+    (100/99 (m - 1)) and of the first growing one (1.1 - m) meet (m = e^b, m ~ 1.0498)."""
+    rows: list[dict] = []
+    finals = [99] * 5 + [10, 11, 12, 13, 14, 15]
+    for i, final in enumerate(finals):
+        start = 99 if i < 5 else 9
+        rows += post_rows(f"P{i:02d}", T0 + i * H, lambda a, s=start, f=final: s if a < 100 else f,
+                          ages_h=(24, 168))  # fmt: skip
+    rows += post_rows("new", T0 + 300 * H, lambda a: 9, ages_h=(24,))
+    fc = analysis.forecast(frame(rows), "likes", ages=["24h"], horizon="7d", min_posts=5)
+    row = fc.filter(pl.col("post_id") == "new").row(0, named=True)
+    assert (row["status"], row["from_age"], row["n_train"]) == ("ok", "24h", 11)
+    assert row["forecast"] == pytest.approx(10 * math.sqrt(1.1) - 1, rel=1e-9)  # 9.488
+    # the interval: the 10th and 90th percentiles of the growth, as before
+    assert (row["low"], row["high"]) == (pytest.approx(9.0), pytest.approx(14.0))
+    # the median growth would forecast 10 (every still post 1% off, the median error 10.1%); no
+    # growth would forecast 9 (median error 10%); this forecast's median error is 5.1%
+    starts = [99] * 5 + [9] * 6
+    pairs = zip(starts, finals, strict=True)
+    errors = sorted(abs((1 + s) * math.sqrt(1.1) - 1 - f) / f for s, f in pairs)
+    assert errors[5] == pytest.approx(1.1 - math.sqrt(1.1), rel=1e-9)
+    # the earlier estimate, on request: the median log growth, log(11/10)
+    old = analysis.forecast(frame(rows), "likes", ages=["24h"], min_posts=5,
+                            intercept="median_growth")  # fmt: skip
+    assert old.filter(pl.col("post_id") == "new")["forecast"].item() == pytest.approx(10.0)
+    with pytest.raises(ValueError, match="intercept='mean': choose one of median_error"):
+        analysis.backtest(frame(rows), "likes", intercept="mean")  # type: ignore[arg-type]
+
+
 def test_forecast_from_a_given_age_and_too_young_posts():
     f = frame(regular_posts([1000 + 250 * i for i in range(17)]))
     young = post_rows("baby", T0 + 200 * H, scaled(3000), ages_h=(0.25,))
@@ -442,37 +476,96 @@ def test_index_and_forecast_carry_the_caveats_of_the_snapshots_at_their_age():
     f = _processing_video()
     idx = analysis.performance_index(f, "likes", at=["6h", "72h"])
     video = idx.filter(pl.col("post_id") == "V09").sort("age_h")
-    assert video.select("age", "index", "caveats").rows() == [
-        ("6h", 0.0, ["youtube_processing"]),  # the index of 0 is explained
-        ("72h", pytest.approx(9 * 1900 / 1450, rel=0.02), []),
+    assert video.select("age", "value", "index", "status", "caveats").rows() == [
+        ("6h", None, None, "not_reported_yet", ["youtube_processing"]),  # why it has no index
+        ("72h", round(9 * 1900 * shape(72)), pytest.approx(9 * 1900 / 1450, rel=0.02), "ok", []),
     ]
     assert idx.filter(pl.col("post_id") != "V09")["caveats"].to_list() == [[]] * 18
     # at its current age (7 d), its latest snapshot has no caveat any more
     now = analysis.performance_index(f, "likes").filter(pl.col("post_id") == "V09")
     assert now["caveats"].to_list() == [[]]
-    # a forecast from 6 h starts from a processing zero: it says so
+    # a forecast from 6 h would start from a processing zero: there is none, and it says why
     fc = analysis.forecast(f, "likes", at="6h", min_posts=5)
-    assert fc.filter(pl.col("post_id") == "V09").select("value_at", "caveats").row(0) == (
-        0.0,
+    assert fc.filter(pl.col("post_id") == "V09").select(
+        "value_at", "forecast", "status", "reason", "caveats"
+    ).row(0) == (
+        None,
+        None,
+        "not_reported_yet",
+        "numbers not reported yet: YouTube is still processing this video",
         ["youtube_processing"],
     )
     fc = analysis.forecast(f, "likes", at="72h", min_posts=5)
     assert fc.filter(pl.col("post_id") == "V09")["caveats"].to_list() == [[]]
 
 
+def test_a_youtube_processing_zero_is_not_reported():
+    """A 0 on a snapshot carrying ``youtube_processing`` is a placeholder: no band, index or
+    forecast is built from it, and a video is forecast from an age with real numbers."""
+    f = _processing_video()
+    young = []
+    # V10: processing at every snapshot so far; V11: real numbers from 24 h; V12: processing up to
+    # 24 h, real numbers from 48 h (after the last grid age before the horizon that it reached)
+    for pid, real_from in (("V10", 999.0), ("V11", 24.0), ("V12", 48.0)):
+        for r in post_rows(pid, T0 + 300 * H, scaled(1400), (1, 6, 24, 48), "youtube"):
+            age = (r["observed_at"] - r["published_at"]) / H
+            if pid == "V10" and age == 48:
+                continue
+            pending = age < real_from
+            young.append({**r, "likes": 0 if pending else r["likes"],
+                          "caveats": ["youtube_processing"] if pending else []})  # fmt: skip
+    f = pl.concat([f, frame(young)])
+    # the typical curve at 6 h rests on the nine videos with real numbers there (V00-V08), not
+    # on four more zeros
+    tc = analysis.typical_curves(f, "likes", min_posts=5).filter(pl.col("age") == "6h")
+    assert tc.select("n", "median").row(0) == (9, round(1400 * shape(6)))
+    # a real 0 still counts: the same snapshots without the caveat give 13 values
+    plain = analysis.typical_curves(f.drop("caveats"), "likes", min_posts=5)
+    assert plain.filter(pl.col("age") == "6h")["n"].item() == 13
+    # too few with numbers because the others were still processing: the typical curve says so
+    thin = analysis.typical_curves(f, "likes", min_posts=10).filter(pl.col("age") == "6h")
+    assert thin.select("n", "median", "status", "reason").row(0) == (
+        9,
+        None,
+        "not_reported_yet",
+        "numbers not reported yet: 4 past posts observed at 6h had only placeholder zeros there "
+        "(youtube_processing); 9 with numbers, fewer than 10",
+    )
+    idx = analysis.performance_index(f, "likes", at="6h", min_posts=5)
+    rows = dict(idx.select("post_id", "status").rows())
+    assert [rows[p] for p in ("V09", "V10", "V11", "V12")] == ["not_reported_yet"] * 4
+    assert idx.filter(pl.col("post_id") == "V10")["reason"].item() == (
+        "numbers not reported yet: YouTube is still processing this video"
+    )
+    fc = analysis.forecast(f, "likes", min_posts=5)
+    got = {r["post_id"]: r for r in fc.iter_rows(named=True)}
+    assert (got["V11"]["status"], got["V11"]["from_age"]) == ("ok", "24h")
+    assert got["V11"]["value_at"] == round(1400 * shape(24))
+    # from 24 h, on the growth of the nine videos with real numbers at 24 h: their common shape
+    assert got["V11"]["forecast"] == pytest.approx(1400 * shape(168), rel=0.01)
+    for pid in ("V10", "V12"):  # no age with real numbers yet: no forecast, and why
+        assert (got[pid]["status"], got[pid]["forecast"], got[pid]["from_age"]) == (
+            "not_reported_yet",
+            None,
+            None,
+        )
+        assert got[pid]["caveats"] == ["youtube_processing"]
+        assert got[pid]["reason"].startswith("numbers not reported yet: YouTube")
+
+
 def test_an_alert_carries_the_caveats_of_its_snapshots_and_a_distribution_counts_them():
     f = _processing_video()
     got = analysis.alerts(f, "likes", forecast_min_posts=5).filter(pl.col("post_id") == "V09")
+    # its processing zeros are not judged (no "below" alert from 1 h): only the real take-off
     assert got.select("kind", "direction", "since_age_h", "caveats").rows() == [
-        ("band", "below", 1.0, ["youtube_processing"]),
-        ("forecast", "below", 1.0, ["youtube_processing"]),  # forecasts from a processing zero
         ("band", "above", 72.0, []),
         ("forecast", "above", 72.0, []),
     ]
     idx = analysis.performance_index(f, "likes", at="24h")
     dist = analysis.index_distribution(idx, "platform")
-    assert dist.select("platform", "n", "caveats", "caveat_posts").rows() == [
-        ("youtube", 10, ["youtube_processing"], [1])
+    # the processing video has no index at 24 h; its caveat says why it was left out
+    assert dist.select("platform", "n", "excluded", "caveats", "caveat_posts").rows() == [
+        ("youtube", 9, 1, ["youtube_processing"], [1])
     ]
     # without a caveats column: empty lists, the same columns
     plain = analysis.performance_index(f.drop("caveats"), "likes", at="24h")

@@ -26,6 +26,8 @@ from .comparison import (
 from .expected import (
     BANDS,
     INDEX_STATUSES,
+    INTERCEPTS,
+    PLACEHOLDER_CAVEATS,
     Backtest,
     Outlooks,
     PostOutlook,
@@ -61,6 +63,8 @@ from .video import COMPLETION_MEASURES, PLAYBACK_FIELDS, VideoRetention, video_r
 __all__ = [
     "BANDS",
     "INDEX_STATUSES",
+    "INTERCEPTS",
+    "PLACEHOLDER_CAVEATS",
     "Backtest",
     "Outlooks",
     "PostOutlook",

@@ -25,7 +25,10 @@ around each age, never extrapolated (:func:`~ayr_analysis.analysis.at_age`, whos
 holds a value the network stopped reporting); a snapshot within ``tolerance`` (10% of the age)
 of a grid age counts as taken at it. So a post counts at an age only when it was observed at (or
 after) that age. Between grid ages the typical curve and its bands are interpolated linearly.
-Null means "not reported" or "not observed", never 0; a reported 0 is a value.
+Null means "not reported" or "not observed", never 0; a reported 0 is a value, except a
+placeholder 0: on a snapshot carrying a :data:`PLACEHOLDER_CAVEATS` code (``youtube_processing``:
+a YouTube video whose numbers YouTube has not reported yet), a 0 counts as not reported, in every
+function here (no band, index, forecast, backtest score or alert is built from it).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ from .selection import (
 __all__ = [
     "BANDS",
     "INDEX_STATUSES",
+    "INTERCEPTS",
+    "PLACEHOLDER_CAVEATS",
     "Backtest",
     "Outlooks",
     "PostOutlook",
@@ -78,9 +83,18 @@ INDEX_STATUSES: dict[str, str] = {
     "not_enough_history": "not enough history: {n} past posts at this age, fewer than {min}",
     "zero_typical": "the typical value at this age is 0: no ratio",
     "not_reported": "not reported by the network",
+    "not_reported_yet": "numbers not reported yet",
     "not_observed": "no snapshot at this age",
     "no_publication_time": "publication time unknown",
     "too_young": "younger than the first age of the grid",
+}
+
+#: Caveat codes whose snapshots carry placeholder zeros: the network has not reported the numbers
+#: yet, so a 0 on such a snapshot is not an observation and counts as not reported (null) in
+#: every function of this module; a post whose value is missing for that reason gets the status
+#: ``not_reported_yet`` and this reason in words.
+PLACEHOLDER_CAVEATS: dict[str, str] = {
+    "youtube_processing": "numbers not reported yet: YouTube is still processing this video",
 }
 
 #: Columns of the snapshots that the per-post results carry along when present (from each
@@ -181,6 +195,44 @@ def _caveats_around(
     ).drop("__cav_age", "__cav_at", "__cav_last")
 
 
+def _has_caveats(frame: pl.DataFrame) -> bool:
+    return "caveats" in frame.columns and isinstance(frame.schema["caveats"], pl.List)
+
+
+def _placeholder(frame: pl.DataFrame) -> pl.Expr:
+    """True on the snapshots that carry a :data:`PLACEHOLDER_CAVEATS` code."""
+    if not _has_caveats(frame):
+        return pl.lit(False)
+    codes = pl.col("caveats").cast(pl.List(pl.String))
+    return pl.any_horizontal(
+        codes.list.contains(code).fill_null(False) for code in PLACEHOLDER_CAVEATS
+    )
+
+
+def _without_placeholders(frame: pl.DataFrame, metric: str) -> pl.DataFrame:
+    """``frame`` with ``metric`` null where it is a placeholder 0 (a 0 on a snapshot carrying a
+    :data:`PLACEHOLDER_CAVEATS` code, e.g. a YouTube video still processing): not reported, not
+    a 0. Every function here reads the snapshots through this, once."""
+    if not _has_caveats(frame):
+        return frame
+    zero = pl.col(metric) == 0
+    return frame.with_columns(
+        pl.when(zero.fill_null(False) & _placeholder(frame))
+        .then(pl.lit(None, frame.schema[metric]))
+        .otherwise(pl.col(metric))
+        .alias(metric)
+    )
+
+
+def _not_reported_yet(status: pl.Expr) -> pl.Expr:
+    """``status`` turned into ``not_reported_yet`` where a post has no number because its
+    snapshots (``caveats``, around the age judged) carry a placeholder code."""
+    codes = pl.col("caveats").cast(pl.List(pl.String)).fill_null(_NO_CAVEATS)
+    pending = pl.any_horizontal(codes.list.contains(code) for code in PLACEHOLDER_CAVEATS)
+    missing = status.is_in(["not_reported", "not_observed", "too_young"])
+    return pl.when(missing & pending).then(pl.lit("not_reported_yet")).otherwise(status)
+
+
 @dataclass(frozen=True)
 class _Curves:
     """Per-post curves on the grid (``curves``: one row per unit and grid age, ``value`` null where
@@ -209,6 +261,7 @@ def _prepare(
     need(frame, ["observed_at", "published_at", metric, *by], what)
     if not frame.schema[metric].is_numeric():
         raise ValueError(f"{what}: metric {metric!r} is not numeric ({frame.schema[metric]})")
+    frame = _without_placeholders(frame, metric)
     keys = unit_keys(frame)
     if not keys:
         raise ValueError(f"{what} needs post_id and platform to follow posts")
@@ -228,6 +281,7 @@ def _prepare(
         "age_s",
         pl.col(metric).cast(pl.Float64).alias("value"),
     ).with_columns(_group_key(by), _unit_key(keys))
+    curves = _with_pending(curves, frame, keys, tolerance)
     reported = slim.filter(pl.col(metric).is_not_null())
     last = (
         reported.with_columns(_age_seconds().alias("__a"))
@@ -251,6 +305,32 @@ def _prepare(
         .sort(keys)
     )
     return _Curves(curves, posts, keys, by, grid, is_demo(frame), extras, frame)
+
+
+def _with_pending(
+    curves: pl.DataFrame, frame: pl.DataFrame, keys: list[str], tolerance: float
+) -> pl.DataFrame:
+    """``curves`` with ``__pending``: the unit was observed at (or after) the age but has no value
+    there because its snapshots around it hold placeholder zeros (:data:`PLACEHOLDER_CAVEATS`)."""
+    if not _has_caveats(frame) or curves.is_empty():
+        return curves.with_columns(pl.lit(False).alias("__pending"))
+    seen = frame.group_by(keys).agg(_age_seconds().max().alias("__maxa"))
+    missing = (
+        curves.filter(pl.col("value").is_null())
+        .join(seen, on=keys, how="left", nulls_equal=True)
+        .filter(pl.col("__maxa") >= pl.col("age_s") * (1 - tolerance))
+        .select(*keys, "age_s")
+    )
+    codes = pl.col("caveats").cast(pl.List(pl.String))
+    pending = (
+        _caveats_around(frame, missing, keys, "age_s")
+        .filter(pl.any_horizontal(codes.list.contains(code) for code in PLACEHOLDER_CAVEATS))
+        .select(*keys, "age_s", pl.lit(True).alias("__pending"))
+        .unique()
+    )
+    return curves.join(
+        pending, on=[*keys, "age_s"], how="left", nulls_equal=True, maintain_order="left"
+    ).with_columns(pl.col("__pending").fill_null(False))
 
 
 def _now(c: _Curves, now: datetime | None) -> datetime | None:
@@ -299,18 +379,43 @@ def _typical(c: _Curves, reference: pl.DataFrame, min_posts: int) -> pl.DataFram
             v.quantile(0.90, "linear").alias("q90"),
         )
     )
+    # past posts observed at the age whose numbers were not reported yet (placeholder zeros)
+    pending = (
+        curves.filter(pl.col("__pending"))
+        .group_by("__g", "age_s")
+        .agg(pl.len().cast(pl.Int64).alias("__pend"))
+    )
     out = (
         groups.join(ages, how="cross")
         .join(stats, on=["__g", "age_s"], how="left")
-        .with_columns(pl.col("n").fill_null(0))
+        .join(pending, on=["__g", "age_s"], how="left")
+        .with_columns(pl.col("n").fill_null(0), pl.col("__pend").fill_null(0))
     )
     enough = pl.col("n") >= min_posts
+    waiting = ~enough & (pl.col("__pend") > 0)
     bands = ("median", "q25", "q75", "q10", "q90")
     return out.with_columns(
         *(pl.when(enough).then(pl.col(b)).alias(b) for b in bands),
-        pl.when(enough).then(pl.lit("ok")).otherwise(pl.lit("not_enough_history")).alias("status"),
+        pl.when(enough)
+        .then(pl.lit("ok"))
+        .when(waiting)
+        .then(pl.lit("not_reported_yet"))
+        .otherwise(pl.lit("not_enough_history"))
+        .alias("status"),
         pl.when(enough)
         .then(pl.lit(""))
+        .when(waiting)
+        .then(
+            pl.format(
+                "numbers not reported yet: {} past posts observed at {} had only placeholder "
+                "zeros there ({}); {} with numbers, fewer than {}",
+                pl.col("__pend"),
+                pl.col("age"),
+                pl.lit(", ".join(PLACEHOLDER_CAVEATS)),
+                pl.col("n"),
+                pl.lit(min_posts),
+            )
+        )
         .otherwise(
             pl.format(
                 "not enough history: {} past posts observed at {}, fewer than {}",
@@ -404,6 +509,10 @@ def _statuses(n: pl.Expr, min_posts: int) -> pl.Expr:
             pl.lit(min_posts),
         )
     )
+    codes = pl.col("caveats").cast(pl.List(pl.String)).fill_null(_NO_CAVEATS)
+    for code, words in PLACEHOLDER_CAVEATS.items():
+        pending = (pl.col("status") == "not_reported_yet") & codes.list.contains(code)
+        expr = expr.when(pending).then(pl.lit(words))
     for status, words in INDEX_STATUSES.items():
         if status != "not_enough_history":
             expr = expr.when(pl.col("status") == status).then(pl.lit(words))
@@ -435,7 +544,9 @@ def typical_curves(
     Returns one row per group and age: the ``by`` columns, ``metric``, ``age``, ``age_s``,
     ``age_h``, ``n`` (posts with a value at that age), ``median``, ``q25``, ``q75``, ``q10``,
     ``q90``, ``status`` (``ok``, or ``not_enough_history`` when ``n < min_posts``: then the
-    median and bands are null) and ``reason`` in words.
+    median and bands are null; ``not_reported_yet`` instead when some past posts observed at
+    that age had only placeholder zeros there, a YouTube video still processing: see
+    :data:`PLACEHOLDER_CAVEATS`) and ``reason`` in words.
 
     Raises:
         ValueError: a missing column, a metric that is not numeric, ``min_posts`` below 2, a bad
@@ -498,10 +609,12 @@ def performance_index(
     and ``campaign`` (from :func:`~ayr_analysis.campaigns.assign_campaigns`), then ``caveats``:
     the caveat codes of the post's snapshots around the age judged at (as
     :func:`~ayr_analysis.analysis.at_age` takes them: a YouTube video judged at 6 h during its
-    processing window has ``youtube_processing``, which explains an index of 0; a post with no
-    age, those of its latest snapshot). ``index`` and ``percentile`` are null unless
+    processing window has ``youtube_processing``, which explains why it has no index; a post
+    with no age, those of its latest snapshot). ``index`` and ``percentile`` are null unless
     ``status`` is ``ok``: ``not_enough_history`` (fewer than ``min_posts`` past posts),
-    ``zero_typical`` (typical value 0), ``not_reported``, ``not_observed``,
+    ``zero_typical`` (typical value 0: most past posts reported a real 0 at that age),
+    ``not_reported``, ``not_reported_yet`` (only placeholder zeros there: YouTube still
+    processing the video, see :data:`PLACEHOLDER_CAVEATS`), ``not_observed``,
     ``no_publication_time``, ``too_young`` (younger than the first grid age).
 
     Raises:
@@ -603,7 +716,7 @@ def _judge(
         .then(pl.lit("zero_typical"))
         .otherwise(pl.lit("ok"))
     )
-    judged = judged.with_columns(status.alias("status"))
+    judged = judged.with_columns(_not_reported_yet(status).alias("status"))
     pct = _percentile(judged.filter(pl.col("status") == "ok"), c.curves, ref)
     ok = pl.col("status") == "ok"
     out = judged.join(pct, on="__row", how="left").with_columns(
@@ -632,34 +745,103 @@ def _fit(
     horizon_s: float,
     coverage: float,
     min_posts: int,
+    intercept: Intercept = "median_error",
 ) -> pl.DataFrame:
     """Per group and from-age: the log-linear model on the training units (``train``: ``__u``).
 
-    ``y = log1p(v_horizon) - log1p(v_from)``; ``b`` is its median (Szabo and Huberman's
-    intercept, estimated robustly: a few late take-offs would pull a mean up), ``__qlo`` and
-    ``__qhi`` its empirical quantiles for the interval; ``typical_from`` and ``typical_h`` are the
-    medians of the same posts at both ages (the baselines)."""
+    ``y = log1p(v_horizon) - log1p(v_from)``, each training post's log growth; ``__qlo`` and
+    ``__qhi`` its empirical quantiles, the interval; ``b`` (Szabo and Huberman's intercept) is
+    :func:`_intercept`'s (``intercept="median_error"``) or the median growth
+    (``"median_growth"``); ``typical_from`` and ``typical_h`` are the medians of the same posts at
+    both ages (the baselines)."""
     cur = curves.join(train, on="__u", how="semi").filter(pl.col("value").is_not_null())
     at_h = cur.filter(pl.col("age_s") == horizon_s).select("__u", pl.col("value").alias("__vh"))
     pairs = (
         cur.filter(pl.col("age_s").is_in(from_ages))
-        .select("__g", "__u", pl.col("age_s").alias("from_s"), pl.col("value").alias("__va"))
+        .select(
+            "__g", "__u", "published_at", pl.col("age_s").alias("from_s"),
+            pl.col("value").alias("__va"),
+        )
         .join(at_h, on="__u")
         .with_columns((pl.col("__vh").log1p() - pl.col("__va").log1p()).alias("__y"))
-    )
+    )  # fmt: skip
     alpha = (1 - coverage) / 2
     y = pl.col("__y")
-    return (
+    model = (
         pairs.group_by("__g", "from_s")
         .agg(
             pl.len().cast(pl.Int64).alias("n_train"),
-            y.median().alias("__b"),
+            y.median().alias("__ymed"),
             y.quantile(alpha, "linear").alias("__qlo"),
             y.quantile(1 - alpha, "linear").alias("__qhi"),
             pl.col("__va").median().alias("__typ_from"),
             pl.col("__vh").median().alias("__typ_h"),
         )
         .filter(pl.col("n_train") >= min_posts)
+    )
+    if intercept == "median_growth":
+        return model.rename({"__ymed": "__b"})
+    return _intercept(pairs, model, alpha)
+
+
+#: How the forecast's intercept ``b`` is chosen from the training posts' log growth:
+#: ``"median_error"`` (default) minimises their median relative error, the backtest's score;
+#: ``"median_growth"`` is their median log growth (the earlier estimate: it minimises the median
+#: *log* error instead).
+Intercept = Literal["median_error", "median_growth"]
+INTERCEPTS: tuple[str, ...] = ("median_error", "median_growth")
+
+#: How many quantiles of the training growth, between the interval's ends, are tried as the
+#: intercept (with 0 and the median): :func:`_intercept`.
+_CANDIDATES = 81
+
+
+def _intercept(pairs: pl.DataFrame, model: pl.DataFrame, alpha: float) -> pl.DataFrame:
+    """``model`` with ``__b``: the intercept that minimises the training posts' median relative
+    error ``|expm1(log1p(v_from) + b) - v_horizon| / v_horizon``.
+
+    That is the M-estimate for the loss the backtest scores (the median relative error), where
+    the median of the log growth minimises the median *log* error instead. They differ where the
+    growth is not symmetric around its median: a count that has nearly stopped (many posts with
+    no growth at all, a few with a little) or small integer counts, whose relative errors weigh
+    small posts more. The candidates are ``_CANDIDATES`` empirical quantiles of the training growth
+    between the interval's ends (``__qlo``, ``__qhi``: so the forecast stays inside its
+    interval), plus 0 (no growth) and the median when they lie there; ties go to the candidate
+    nearest the median growth. Only training posts are used, and those with a 0 at the horizon
+    have no relative error and do not vote (as in the backtest). With no such post, ``b`` is the
+    median growth."""
+    levels = [alpha + (1 - 2 * alpha) * k / (_CANDIDATES - 1) for k in range(_CANDIDATES)]
+    y = pl.col("__y")
+    quantiles = (
+        pairs.group_by("__g", "from_s")
+        .agg(pl.concat_list([y.quantile(q, "linear") for q in levels]).alias("__b"))
+        .explode("__b")
+    )
+    extra = model.select("__g", "from_s", pl.concat_list(pl.lit(0.0), "__ymed").alias("__b"))
+    bounds = model.select("__g", "from_s", "__qlo", "__qhi", "__ymed")
+    b = pl.col("__b")
+    candidates = (
+        pl.concat([quantiles, extra.explode("__b")])
+        .join(bounds, on=["__g", "from_s"])
+        .filter((b >= pl.col("__qlo")) & (b <= pl.col("__qhi")))
+        .select("__g", "from_s", "__b", "__ymed")
+        .unique()
+    )
+    vh = pl.col("__vh")
+    scored = (
+        pairs.filter(vh > 0)
+        .select("__g", "from_s", "__va", "__vh")
+        .join(candidates, on=["__g", "from_s"])
+        .group_by("__g", "from_s", "__b", "__ymed")
+        .agg((((1 + pl.col("__va")) * b.exp() - 1 - vh).abs() / vh).median().alias("__err"))
+        .sort("__err", (b - pl.col("__ymed")).abs(), "__b")
+        .group_by("__g", "from_s", maintain_order=True)
+        .agg(b.first())
+    )
+    return (
+        model.join(scored, on=["__g", "from_s"], how="left")
+        .with_columns(pl.coalesce("__b", "__ymed").alias("__b"))
+        .drop("__ymed")
     )
 
 
@@ -686,8 +868,13 @@ def _predict(targets: pl.DataFrame, model: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_forecast(
-    horizon: str | timedelta, grid: list[tuple[str, float]], coverage: float
+    horizon: str | timedelta,
+    grid: list[tuple[str, float]],
+    coverage: float,
+    intercept: str = "median_error",
 ) -> tuple[str, float, list[tuple[str, float]]]:
+    if intercept not in INTERCEPTS:
+        raise ValueError(f"intercept={intercept!r}: choose one of {', '.join(INTERCEPTS)}")
     if not 0 < coverage < 1:
         raise ValueError(f"coverage must be between 0 and 1 (e.g. 0.8), got {coverage!r}")
     h_label, h_s = age_label(horizon), parse_duration(horizon).total_seconds()
@@ -711,6 +898,7 @@ def forecast(
     now: datetime | None = None,
     tolerance: float = 0.1,
     unit: Unit = "post",
+    intercept: Intercept = "median_error",
 ) -> pl.DataFrame:
     """Each post's expected ``metric`` at ``horizon`` from its observations so far.
 
@@ -718,9 +906,13 @@ def forecast(
     age) + b + noise``, fitted per ``by`` group and pair of ages (a grid age before the horizon,
     the horizon) on the past posts observed at both (published in the ``lookback`` window before
     ``now``, at least ``min_posts`` of them). ``log1p`` keeps a reported 0 usable. The forecast
-    is ``expm1(log1p(value) + b)`` with ``b`` the median of the training posts' log growth; the
-    ``coverage`` prediction interval (default 80%) puts the empirical 10th and 90th percentiles
-    of that growth around it.
+    is ``expm1(log1p(value) + b)``; ``b`` is the value that minimises the training posts' median
+    relative error ``|forecast - actual| / actual`` (the score :func:`backtest` reports), chosen
+    among the quantiles of their log growth inside the interval, no growth (0) and the median
+    growth (``intercept="median_growth"``: the median log growth instead, the earlier estimate;
+    :func:`backtest` takes the same argument, to compare them); the ``coverage`` prediction
+    interval (default 80%) puts the empirical 10th and 90th percentiles of that growth around the
+    value now, so the forecast lies inside it.
 
     The forecast starts from ``at`` (a grid age) or, by default, from the latest grid age before
     the horizon that the post has reached (its value interpolated there). Baselines, from the
@@ -732,13 +924,18 @@ def forecast(
     ``horizon_h``, ``forecast``, ``low``, ``high``, ``coverage``, ``typical``, ``stays``,
     ``scaled``, ``actual`` (the value at the horizon when the post is old enough), ``n_train``,
     ``status`` (``ok``, ``not_enough_history``, ``too_young``, ``not_reported``,
-    ``not_observed``, ``no_publication_time``), ``reason`` and ``caveats`` (the caveat codes of
-    the post's snapshots around ``from_age``, where the forecast starts; those of its latest
-    snapshot when it has no from-age).
+    ``not_reported_yet``, ``not_observed``, ``no_publication_time``), ``reason`` and ``caveats``
+    (the caveat codes of the post's snapshots around ``from_age``, where the forecast starts;
+    without one, around the latest grid age the post has reached, else those of its latest
+    snapshot). A value that is a placeholder 0 (:data:`PLACEHOLDER_CAVEATS`: a YouTube video
+    still processing) is not a starting point: the forecast starts from the latest age with a
+    real number, and a post with none yet is ``not_reported_yet``, with the reason in words
+    (``"numbers not reported yet: YouTube is still processing this video"``).
 
     Raises:
-        ValueError: as :func:`typical_curves`; a ``coverage`` outside (0, 1); a horizon not later
-            than the first age; an ``at`` that is not a grid age before the horizon.
+        ValueError: as :func:`typical_curves`; an unknown ``intercept``; a ``coverage`` outside
+            (0, 1); a horizon not later than the first age; an ``at`` that is not a grid age
+            before the horizon.
 
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
@@ -757,7 +954,7 @@ def forecast(
     if lookback is not None:
         parse_duration(lookback)
     grid_all = _grid([*ages, horizon])
-    h_label, h_s, before = _check_forecast(horizon, grid_all, coverage)
+    h_label, h_s, before = _check_forecast(horizon, grid_all, coverage, intercept)
     c = _prepare(snapshots, metric, [g[0] for g in grid_all], by_cols, tolerance, unit, "forecast")
     from_ages = [g[1] for g in before]
     if at is not None:
@@ -766,8 +963,10 @@ def forecast(
             raise ValueError(f"at={age_label(at)!r}: forecast from one of {[g[0] for g in before]}")
         from_ages = [a]
     ref = _window(c.posts, _now(c, now), lookback)
-    model = _fit(c.curves, ref, from_ages, h_s, coverage, min_posts)
-    targets = _caveats_around(c.frame, _forecast_targets(c, from_ages, h_s), c.keys, "from_s")
+    model = _fit(c.curves, ref, from_ages, h_s, coverage, min_posts, intercept)
+    # the caveats around the age the forecast starts from or, with no value at any age the post
+    # has reached, around the latest of those ages (a YouTube video still processing there)
+    targets = _caveats_around(c.frame, _forecast_targets(c, from_ages, h_s), c.keys, "__cav_s")
     out = _predict(targets, model)
     labels = {secs: label for label, secs in c.grid}
     status = (
@@ -775,7 +974,7 @@ def forecast(
         .then(pl.lit("no_publication_time"))
         .when(pl.col("current_value").is_null())
         .then(pl.lit("not_reported"))
-        .when(pl.col("from_s").is_null())
+        .when(pl.col("from_s").is_null() & pl.col("__cav_s").is_null())
         .then(pl.lit("too_young"))
         .when(pl.col("value_at").is_null())
         .then(pl.lit("not_observed"))
@@ -785,7 +984,7 @@ def forecast(
     )
     by_extra = [b for b in by_cols if b not in c.keys]
     return (
-        out.with_columns(status.alias("status"))
+        out.with_columns(_not_reported_yet(status).alias("status"))
         .with_columns(
             pl.lit(metric).alias("metric"),
             pl.col("from_s").replace_strict(labels, default=None, return_dtype=pl.String)
@@ -806,18 +1005,36 @@ def forecast(
 
 
 def _forecast_targets(c: _Curves, from_ages: list[float], h_s: float) -> pl.DataFrame:
-    """Per post: the latest from-age it has reached (``from_s``), its value there and at the
-    horizon (``actual``)."""
+    """Per post: the latest from-age at which it has a value (``from_s``), its value there and at
+    the horizon (``actual``); ``__cav_s``: ``from_s`` or, without one, the latest from-age its
+    snapshots have reached (null when it is younger than all of them)."""
     reached = (
         c.curves.filter(pl.col("age_s").is_in(from_ages))
-        .join(c.posts.select("__u", "current_age_s"), on="__u")
         .filter(pl.col("value").is_not_null())
         .sort("age_s")
         .group_by("__u")
         .agg(pl.col("age_s").last().alias("from_s"), pl.col("value").last().alias("value_at"))
     )
+    oldest = (
+        c.frame.select(_age_seconds().alias("__a"), _unit_key(c.keys))
+        .group_by("__u")
+        .agg(pl.col("__a").max())
+    )
+    ages = pl.Series("__s", sorted(from_ages), pl.Float64)
+    seen = (
+        oldest.join(pl.DataFrame(ages), how="cross")
+        .filter(pl.col("__s") <= pl.col("__a"))
+        .group_by("__u")
+        .agg(pl.col("__s").max().alias("__seen_s"))
+    )
     actual = c.curves.filter(pl.col("age_s") == h_s).select("__u", pl.col("value").alias("actual"))
-    return c.posts.join(reached, on="__u", how="left").join(actual, on="__u", how="left")
+    return (
+        c.posts.join(reached, on="__u", how="left")
+        .join(seen, on="__u", how="left")
+        .join(actual, on="__u", how="left")
+        .with_columns(pl.coalesce("from_s", "__seen_s").alias("__cav_s"))
+        .drop("__seen_s")
+    )
 
 
 # --------------------------------------------------------------------------- backtest
@@ -863,6 +1080,7 @@ def backtest(
     min_scored: int = 20,
     tolerance: float = 0.1,
     unit: Unit = "post",
+    intercept: Intercept = "median_error",
 ) -> Backtest:
     """How far to trust :func:`forecast`: the model and its baselines scored in time order.
 
@@ -891,7 +1109,7 @@ def backtest(
         raise ValueError("step must be longer than 0 (e.g. '7d')")
     look = parse_duration(lookback) if lookback is not None else None
     grid_all = _grid([*ages, horizon])
-    h_label, h_s, before = _check_forecast(horizon, grid_all, coverage)
+    h_label, h_s, before = _check_forecast(horizon, grid_all, coverage, intercept)
     c = _prepare(snapshots, metric, [g[0] for g in grid_all], by_cols, tolerance, unit, "backtest")
     from_ages = [g[1] for g in before]
     labels = {secs: label for label, secs in c.grid}
@@ -920,7 +1138,9 @@ def backtest(
             start = end
             if train.height < min_posts or test.is_empty():
                 continue
-            model = _fit(c.curves, train.select("__u"), from_ages, h_s, coverage, min_posts)
+            model = _fit(
+                c.curves, train.select("__u"), from_ages, h_s, coverage, min_posts, intercept
+            )
             if model.is_empty():
                 continue
             targets = test.join(held, on="__u")
@@ -1407,7 +1627,8 @@ class Outlooks:
         )
         metric = self.metric
         points = (
-            mine.filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
+            _without_placeholders(mine, metric)
+            .filter(pl.col(metric).is_not_null() & pl.col("published_at").is_not_null())
             .select(
                 "observed_at",
                 (_age_seconds() / 3600).alias("age_h"),

@@ -74,9 +74,14 @@ def expected_curve(outlook: analysis.PostOutlook) -> alt.LayerChart | alt.Chart:
             f"band: {group} posts of the look-back window at the same age ({min(n)}-{max(n)} "
             "posts); light: 10th-90th percentile, dark: 25th-75th, dashed: the typical post"
         )
-    thin = typical.filter(pl.col("status") != "ok")
-    if thin.height:
-        notes += _wrap("no band at " + ", ".join(thin["age"].to_list()) + ": not enough history")
+    pending = ", ".join(analysis.PLACEHOLDER_CAVEATS)
+    for status, words in (
+        ("not_reported_yet", f"the past posts' numbers were not reported yet ({pending})"),
+        ("not_enough_history", "not enough history"),
+    ):
+        thin = typical.filter(pl.col("status") == status)
+        if thin.height:
+            notes += _wrap("no band at " + ", ".join(thin["age"].to_list()) + ": " + words)
     fc = outlook.forecast
     frow = fc.row(0, named=True) if fc.height else None
     has_fc = frow is not None and frow["status"] == "ok"
