@@ -962,11 +962,37 @@ def forecast(
         if a not in from_ages:
             raise ValueError(f"at={age_label(at)!r}: forecast from one of {[g[0] for g in before]}")
         from_ages = [a]
-    ref = _window(c.posts, _now(c, now), lookback)
+    return _forecast_from(
+        c, metric, h_label, h_s, from_ages, _window(c.posts, _now(c, now), lookback), by_cols,
+        coverage=coverage, min_posts=min_posts, intercept=intercept,
+    )  # fmt: skip
+
+
+def _forecast_from(
+    c: _Curves,
+    metric: str,
+    h_label: str,
+    h_s: float,
+    from_ages: list[float],
+    ref: pl.DataFrame,
+    by_cols: list[str],
+    *,
+    coverage: float,
+    min_posts: int,
+    intercept: Intercept,
+    every_age: bool = False,
+) -> pl.DataFrame:
+    """:func:`forecast`'s answer on prepared curves: one row per post from the latest of
+    ``from_ages`` it has a value at or, with ``every_age``, one row per post and from-age it has
+    a value at (what :func:`alerts` judges: every forecast a post has had, in one pass)."""
     model = _fit(c.curves, ref, from_ages, h_s, coverage, min_posts, intercept)
+    if every_age:
+        targets = _every_age_targets(c, from_ages, h_s)
+    else:
+        targets = _forecast_targets(c, from_ages, h_s)
     # the caveats around the age the forecast starts from or, with no value at any age the post
     # has reached, around the latest of those ages (a YouTube video still processing there)
-    targets = _caveats_around(c.frame, _forecast_targets(c, from_ages, h_s), c.keys, "__cav_s")
+    targets = _caveats_around(c.frame, targets, c.keys, "__cav_s")
     out = _predict(targets, model)
     labels = {secs: label for label, secs in c.grid}
     status = (
@@ -1000,8 +1026,23 @@ def forecast(
             "horizon", "horizon_h", "forecast", "low", "high", "coverage", "typical", "stays",
             "scaled", "actual", "n_train", "status", "reason", "caveats",
         )
-        .sort(c.keys)
+        .sort([*c.keys, "from_age_h"], nulls_last=True)
     )  # fmt: skip
+
+
+def _every_age_targets(c: _Curves, from_ages: list[float], h_s: float) -> pl.DataFrame:
+    """Per post and each of ``from_ages`` at which it has a value: ``from_s``, ``value_at``, the
+    value at the horizon (``actual``) and ``__cav_s`` (= ``from_s``)."""
+    at = c.curves.filter(pl.col("age_s").is_in(from_ages) & pl.col("value").is_not_null()).select(
+        "__u", pl.col("age_s").alias("from_s"), pl.col("value").alias("value_at")
+    )
+    actual = c.curves.filter(pl.col("age_s") == h_s).select("__u", pl.col("value").alias("actual"))
+    return (
+        c.posts.join(at, on="__u", how="inner")
+        .join(actual, on="__u", how="left")
+        .with_columns(pl.col("from_s").alias("__cav_s"))
+        .sort("__u", "from_s")
+    )
 
 
 def _forecast_targets(c: _Curves, from_ages: list[float], h_s: float) -> pl.DataFrame:
@@ -1436,26 +1477,23 @@ def _forecast_alerts(
     the horizon, placed against the band at the horizon."""
     h_label, h_s, before = _check_forecast(horizon, _grid([*ages, horizon]), coverage)
     lo_col, hi_col = BANDS[band]
-    if any(secs == h_s for _, secs in c.grid):  # the band at the horizon is already known
-        at_h = typical.filter(pl.col("age_s") == h_s)
+    # the curves at the grid ages and the horizon: the forecast's and the band's there
+    if any(secs == h_s for _, secs in c.grid):
+        more = c
     else:
         more = _prepare(frame, metric, [*ages, horizon], by_cols, tolerance, unit, "alerts")
-        at_h = _typical(more, _window(more.posts, _now(more, now), lookback), min_posts)
-        at_h = at_h.filter(pl.col("age_s") == h_s)
+    ref = _window(more.posts, _now(more, now), lookback)
+    at_h = (typical if more is c else _typical(more, ref, min_posts)).filter(pl.col("age_s") == h_s)
     at_h = at_h.filter(pl.col("status") == "ok").select(
         "__g", pl.col("median").alias("typical"), pl.col(lo_col).alias("low"),
         pl.col(hi_col).alias("high"), "n",
     )  # fmt: skip
-    common: dict[str, Any] = {
-        "horizon": horizon, "ages": ages, "by": by_cols, "lookback": lookback,
-        "min_posts": forecast_min_posts, "coverage": coverage, "now": now,
-        "tolerance": tolerance, "unit": unit,
-    }  # fmt: skip
-    parts = [
-        _forecast_fn(frame, metric, at=label, **common).filter(pl.col("status") == "ok")
-        for label, _ in before
-    ]
-    fc = pl.concat(parts, how="vertical_relaxed").with_columns(_group_key(by_cols))
+    # every forecast each post has had (one per grid age before the horizon), in one pass
+    fc = _forecast_from(
+        more, metric, h_label, h_s, [secs for _, secs in before], ref, by_cols,
+        coverage=coverage, min_posts=forecast_min_posts, intercept="median_error", every_age=True,
+    ).filter(pl.col("status") == "ok")  # fmt: skip
+    fc = fc.with_columns(_group_key(by_cols))
     keys, by_extra = c.keys, [b for b in by_cols if b not in c.keys]
     reached = pl.col("published_at") + pl.duration(seconds=pl.col("from_age_h") * 3600)
     fc = fc.rename({"low": "forecast_low", "high": "forecast_high"}).drop("typical")
@@ -1474,10 +1512,6 @@ def _forecast_alerts(
         pl.lit("forecast").alias("kind"),
         pl.when(pl.col("typical") != 0).then(pl.col("forecast") / pl.col("typical")).alias("index"),
     )
-
-
-#: :func:`forecast` under another name, for :func:`alerts` whose ``forecast`` argument hides it.
-_forecast_fn = forecast
 
 
 def _hours_label(hours: float) -> str:
