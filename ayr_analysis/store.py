@@ -63,8 +63,9 @@ within seconds (GCS retries for :data:`GCS_RETRY_TIME_LIMIT_S`, not pyarrow's 15
 names too (``account_name``, ``account_key`` or ``sas_token``, ``endpoint``, ``use_emulator``
 for Azurite); GCS takes ``endpoint``, ``anonymous`` and ``project_id`` for pyarrow. Quarantine,
 stray temporary files and the demo/live mark are local-folder features. Tested against an
-S3-compatible server (moto) and Azure's emulator (Azurite); ``gs://`` has run against no server
-here: the GCS emulators tried answer pyarrow's client but not polars' reads (docs/SCALE.md).
+S3-compatible server (moto) and Azure's emulator (Azurite); ``gs://`` only half: its uploads,
+listings and deletes against a GCS emulator, whose answers polars' reads refuse, so no read of
+a ``gs://`` store has been run against a server here (docs/SCALE.md).
 
 **Many writers.** Object stores have no lock, and trackers on several machines write one store
 at once. The design: each tracker owns a share of the posts (its profile, and ``--shard i/N``
@@ -537,8 +538,13 @@ class SnapshotStore:
         self.path = raw.rstrip("/") if self.is_url else str(Path(raw).expanduser())
         if storage_options is not None and not isinstance(storage_options, Mapping):
             raise TypeError("storage_options must be a mapping of option name -> value")
-        # kept private: the values are credentials; only masked copies are shown
-        self._storage_options = dict(storage_options) if storage_options else None
+        # kept private: the values are credentials; only masked copies are shown. polars takes
+        # flags as text ("true"): True and False are given to it so
+        self._storage_options = (
+            {k: str(v).lower() if isinstance(v, bool) else v for k, v in storage_options.items()}
+            if storage_options
+            else None
+        )
         self._remote = _Remote(self.path, self._storage_options) if self.is_url else None
         if (
             isinstance(lock_timeout, bool)
