@@ -302,6 +302,30 @@ def _split_endpoint(endpoint: str) -> tuple[str, str, str]:
     return scheme.lower(), host, path.strip("/")
 
 
+#: polars' own storage options that take whole numbers (retries, milliseconds, seconds)
+_INT_OPTIONS = (
+    "max_retries", "retry_timeout_ms", "retry_init_backoff_ms", "retry_max_backoff_ms",
+    "file_cache_ttl",
+)  # fmt: skip
+
+
+def _polars_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` as polars takes them: flags as text (``True`` -> ``"true"``), its numeric
+    options as whole numbers (``"3"`` -> ``3``); a value it would refuse fails here, before
+    any request, naming the option."""
+    out: dict[str, Any] = {}
+    for k, v in options.items():
+        if isinstance(v, bool):
+            v = str(v).lower()
+        elif str(k).lower() in _INT_OPTIONS:
+            text = str(v).strip()
+            if isinstance(v, float) or not re.fullmatch(r"\d+", text):
+                raise StoreError(f"storage option {k!r} must be a whole number >= 0, got {v!r}")
+            v = int(text)
+        out[k] = v
+    return out
+
+
 def _writer_id() -> str:
     """This process's name in the files it writes: host (letters and digits) and pid."""
     host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:16] or "host"
@@ -538,13 +562,8 @@ class SnapshotStore:
         self.path = raw.rstrip("/") if self.is_url else str(Path(raw).expanduser())
         if storage_options is not None and not isinstance(storage_options, Mapping):
             raise TypeError("storage_options must be a mapping of option name -> value")
-        # kept private: the values are credentials; only masked copies are shown. polars takes
-        # flags as text ("true"): True and False are given to it so
-        self._storage_options = (
-            {k: str(v).lower() if isinstance(v, bool) else v for k, v in storage_options.items()}
-            if storage_options
-            else None
-        )
+        # kept private: the values are credentials; only masked copies are shown
+        self._storage_options = _polars_options(storage_options) if storage_options else None
         self._remote = _Remote(self.path, self._storage_options) if self.is_url else None
         if (
             isinstance(lock_timeout, bool)

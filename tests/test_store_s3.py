@@ -490,9 +490,16 @@ def test_an_azure_store_with_an_unreachable_endpoint_fails_within_seconds(closed
 
 
 def test_bad_cloud_options_fail_before_any_request(clean_cloud_env):
-    with pytest.raises(StoreError, match="retry_timeout_ms must be at least 1000.*'soon'"):
+    with pytest.raises(StoreError, match="'max_retries' must be a whole number >= 0, got 'two'"):
+        SnapshotStore("s3://b/p", storage_options={"max_retries": "two"})
+    with pytest.raises(StoreError, match="'retry_timeout_ms' must be a whole number"):
+        SnapshotStore("gs://b/p", storage_options={"retry_timeout_ms": 1500.5})
+    # given as polars takes them: whole numbers as numbers, flags as text
+    ok = SnapshotStore("gs://b/p", storage_options={"max_retries": "2", "anonymous": False})
+    assert ok.storage_options == {"max_retries": 2, "anonymous": "false"}
+    with pytest.raises(StoreError, match="'retry_timeout_ms' must be a whole number.*'soon'"):
         SnapshotStore("gs://b/p", storage_options={"retry_timeout_ms": "soon"})
-    with pytest.raises(StoreError, match="retry_timeout_ms"):
+    with pytest.raises(StoreError, match="retry_timeout_ms must be at least 1000, got 0"):
         SnapshotStore("gs://b/p", storage_options={"retry_timeout_ms": 0})
     with pytest.raises(StoreError, match=r"'az://c/p': name the Azure storage account"):
         SnapshotStore("az://c/p")
