@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install test test-fast test-unit test-integration test-notebooks test-browser lint \
-	typecheck format docs docs-serve hooks report lab voila sandbox demo-data clean bench
+	typecheck format docs docs-serve hooks report lab voila sandbox demo-data clean bench azurite
 
 # the inner loop: leaves out notebook executions, the real browser and tests marked slow
 FAST := -m "not notebooks and not browser and not slow"
@@ -91,6 +91,18 @@ bench: $(VENV)/.bench-installed ## run every benchmark in quick mode (bench/READ
 	$(BIN)/python bench/backtest_forecast.py --quick
 	$(BIN)/python bench/bench_profiles.py --quick
 	$(BIN)/python bench/bench_big_store.py --quick
+
+# Azurite, Microsoft's storage emulator (npm), for the az:// store tests (tests/test_store_s3.py
+# skips them, saying so, without it). Pinned by version; 3.36+ needs node 21+. No lock file is
+# written (npm's would name registry URLs); the folder is ignored by git.
+AZURITE_VERSION := 3.35.0
+AZURITE := .ci/node/node_modules/.bin/azurite-blob
+
+azurite: $(AZURITE) ## install Azurite (npm) into .ci/node for the az:// store tests
+
+$(AZURITE):
+	npm install --prefix .ci/node --no-package-lock --no-save --no-audit --no-fund \
+		--loglevel=error azurite@$(AZURITE_VERSION)
 
 report: $(STAMP) ## run the curated reports on the demo world into reports/ (HTML + notebooks)
 	$(BIN)/ayr-analysis report all -o reports

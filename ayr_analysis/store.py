@@ -54,12 +54,18 @@ reads scan the listed files with polars, which takes the same ``storage_options`
 names: ``aws_access_key_id``, ``aws_secret_access_key``, ``aws_region``, ``aws_endpoint_url``,
 ...) or the same environment variables (polars reads ``~/.aws`` profiles only where ``boto3``
 is installed: with profiles and no boto3, pass ``storage_options`` or export the variables). A file is one object uploaded whole, so readers never see half a
-file. Credentials are never written into the store, and ``repr``, :attr:`storage_options` and
-error messages mask them. A URL store that cannot be reached raises :class:`StoreError` naming
-the URL; an empty prefix reads as empty. Quarantine, stray temporary files and the demo/live
-mark are local-folder features. Tested against an S3-compatible server (moto); the ``gs://`` and
-``az://`` paths use the same code through pyarrow's own clients but have not been run against a
-server here.
+file (pyarrow's Azure client creates a blob empty and fills it on close: empty objects are
+never read as data). Credentials are never written into the store, and ``repr``,
+:attr:`storage_options` and error messages mask them. A URL store that cannot be reached raises
+:class:`StoreError` naming the URL, whether credentials or the endpoint failed, and what to set;
+within seconds (GCS retries for :data:`GCS_RETRY_TIME_LIMIT_S`, not pyarrow's 15 minutes:
+``retry_timeout_ms`` overrides it). An empty prefix reads as empty. Azure takes polars' option
+names too (``account_name``, ``account_key`` or ``sas_token``, ``endpoint``, ``use_emulator``
+for Azurite); GCS takes ``endpoint``, ``anonymous`` and ``project_id`` for pyarrow. Quarantine,
+stray temporary files and the demo/live mark are local-folder features. Tested against an
+S3-compatible server (moto) and Azure's emulator (Azurite); ``gs://`` only half: its uploads,
+listings and deletes against a GCS emulator, whose answers polars' reads refuse, so no read of
+a ``gs://`` store has been run against a server here (docs/SCALE.md).
 
 **Many writers.** Object stores have no lock, and trackers on several machines write one store
 at once. The design: each tracker owns a share of the posts (its profile, and ``--shard i/N``
@@ -222,7 +228,8 @@ _HIVE_SCHEMA = {"platform": pl.String, "date": pl.Date}
 _SECRET_OPTION = re.compile(r"secret|token|password|key|sas|credential", re.IGNORECASE)
 _SECRET_ENV = (
     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_ACCOUNT_KEY",
-    "AZURE_STORAGE_SAS_TOKEN", "GOOGLE_SERVICE_ACCOUNT_KEY",
+    "AZURE_STORAGE_ACCESS_KEY", "AZURE_STORAGE_SAS_TOKEN", "AZURE_CLIENT_SECRET",
+    "GOOGLE_SERVICE_ACCOUNT_KEY",
 )  # fmt: skip
 
 
@@ -252,10 +259,71 @@ _AZURE_KEYS = {
     "azure_storage_account_name": "account_name",
     "account_name": "account_name",
     "azure_storage_account_key": "account_key",
+    "azure_storage_access_key": "account_key",
     "account_key": "account_key",
+    "access_key": "account_key",
     "azure_storage_sas_token": "sas_token",
     "sas_token": "sas_token",
+    "azure_storage_client_id": "client_id",
+    "azure_client_id": "client_id",
+    "client_id": "client_id",
+    "azure_storage_client_secret": "client_secret",
+    "azure_client_secret": "client_secret",
+    "client_secret": "client_secret",
+    "azure_storage_tenant_id": "tenant_id",
+    "azure_tenant_id": "tenant_id",
+    "tenant_id": "tenant_id",
 }
+_AZURE_ENDPOINT_KEYS = ("azure_storage_endpoint", "azure_endpoint", "endpoint")
+_AZURE_EMULATOR_KEYS = ("azure_storage_use_emulator", "use_emulator")
+#: Azurite's development account: public constants of Microsoft's storage emulator
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+_GCS_ENDPOINT_KEYS = ("gcs_endpoint", "google_endpoint", "endpoint")
+#: Seconds the GCS client keeps retrying a failing request (pyarrow's own default is 15
+#: minutes, so a store with no credentials or an unreachable endpoint seemed to hang).
+#: ``storage_options={"retry_timeout_ms": ...}`` (polars' name) overrides it.
+GCS_RETRY_TIME_LIMIT_S = 15.0
+_TRUE = ("1", "true", "yes", "on")
+
+
+def _flag(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in _TRUE
+
+
+def _split_endpoint(endpoint: str) -> tuple[str, str, str]:
+    """``(scheme, host[:port], path)`` of an endpoint URL (a bare host means https)."""
+    scheme, sep, rest = endpoint.partition("://")
+    if not sep:
+        scheme, rest = "https", endpoint
+    host, _, path = rest.partition("/")
+    return scheme.lower(), host, path.strip("/")
+
+
+#: polars' own storage options that take whole numbers (retries, milliseconds, seconds)
+_INT_OPTIONS = (
+    "max_retries", "retry_timeout_ms", "retry_init_backoff_ms", "retry_max_backoff_ms",
+    "file_cache_ttl",
+)  # fmt: skip
+
+
+def _polars_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` as polars takes them: flags as text (``True`` -> ``"true"``), its numeric
+    options as whole numbers (``"3"`` -> ``3``); a value it would refuse fails here, before
+    any request, naming the option."""
+    out: dict[str, Any] = {}
+    for k, v in options.items():
+        if isinstance(v, bool):
+            v = str(v).lower()
+        elif str(k).lower() in _INT_OPTIONS:
+            text = str(v).strip()
+            if isinstance(v, float) or not re.fullmatch(r"\d+", text):
+                raise StoreError(f"storage option {k!r} must be a whole number >= 0, got {v!r}")
+            v = int(text)
+        out[k] = v
+    return out
 
 
 def _writer_id() -> str:
@@ -281,6 +349,12 @@ class _Remote:
         self.url = url
         self.root = rest.strip("/")  # bucket/prefix, as pyarrow.fs names it
         self._options = dict(options or {})
+        opts = {str(k).lower(): v for k, v in self._options.items()}
+        # built now, so that bad options fail before any request (no network here)
+        if self.scheme == "gs":
+            self._kwargs = self._gcs_kwargs(opts)
+        elif self.scheme == "az":
+            self._kwargs = self._azure_kwargs(opts)
         self._fs: Any = None
         self._lock = threading.Lock()
 
@@ -323,19 +397,87 @@ class _Remote:
             kwargs.setdefault("request_timeout", 60.0)
             return pafs.S3FileSystem(**kwargs)
         if self.scheme == "gs":
-            return pafs.GcsFileSystem()  # credentials: GOOGLE_APPLICATION_CREDENTIALS, gcloud
+            return pafs.GcsFileSystem(**self._kwargs)
+        return pafs.AzureFileSystem(**self._kwargs)
+
+    def _gcs_kwargs(self, opts: Mapping[str, Any]) -> dict[str, Any]:
+        """pyarrow's GcsFileSystem arguments: credentials from GOOGLE_APPLICATION_CREDENTIALS
+        or gcloud's default credentials; a bounded retry time; an emulator's endpoint."""
+        from datetime import timedelta
+
+        kwargs: dict[str, Any] = {}
+        limit_ms = opts.get("retry_timeout_ms")
+        try:
+            limit_s = GCS_RETRY_TIME_LIMIT_S if limit_ms is None else float(limit_ms) / 1000
+        except (TypeError, ValueError):
+            limit_s = math.nan
+        if not math.isfinite(limit_s) or limit_s < 1:
+            raise StoreError(
+                f"snapshot store {self.url!r}: retry_timeout_ms must be at least 1000, "
+                f"got {limit_ms!r}"
+            )
+        kwargs["retry_time_limit"] = timedelta(seconds=limit_s)
+        if _flag(opts.get("anonymous")) or _flag(opts.get("skip_signature")):
+            kwargs["anonymous"] = True
+        endpoint = next((str(opts[k]) for k in _GCS_ENDPOINT_KEYS if opts.get(k)), None)
+        if endpoint:
+            scheme, host, _ = _split_endpoint(endpoint)
+            kwargs["endpoint_override"] = host
+            kwargs["scheme"] = scheme
+        project = opts.get("project_id") or opts.get("google_project_id")
+        if project:
+            kwargs["project_id"] = str(project)
+        return kwargs
+
+    def _azure_kwargs(self, opts: Mapping[str, Any]) -> dict[str, Any]:
+        """pyarrow's AzureFileSystem arguments: account and key (or SAS token, or a service
+        principal, else Azure's default credential chain); an endpoint for Azurite."""
         kwargs = {
             arg: str(opts[key]) for key, arg in _AZURE_KEYS.items() if opts.get(key) is not None
         }
-        kwargs.setdefault("account_name", os.environ.get("AZURE_STORAGE_ACCOUNT_NAME") or "")
+        env = os.environ
+        emulator = any(_flag(opts.get(k)) for k in _AZURE_EMULATOR_KEYS) or _flag(
+            env.get("AZURE_STORAGE_USE_EMULATOR", "")
+        )
+        endpoint = next((str(opts[k]) for k in _AZURE_ENDPOINT_KEYS if opts.get(k)), None)
+        endpoint = endpoint or env.get("AZURE_STORAGE_ENDPOINT") or env.get("AZURE_ENDPOINT")
+        if emulator and not endpoint:
+            endpoint = env.get("AZURITE_BLOB_STORAGE_URL") or "http://127.0.0.1:10000"
+        kwargs.setdefault(
+            "account_name",
+            env.get("AZURE_STORAGE_ACCOUNT_NAME") or (AZURITE_ACCOUNT if emulator else ""),
+        )
         if not kwargs["account_name"]:
             raise StoreError(
                 f"snapshot store {self.url!r}: name the Azure storage account "
                 "(AZURE_STORAGE_ACCOUNT_NAME or storage_options={'account_name': ...})"
             )
-        if "account_key" not in kwargs and (secret := os.environ.get("AZURE_STORAGE_ACCOUNT_KEY")):
-            kwargs["account_key"] = secret
-        return pafs.AzureFileSystem(**kwargs)
+        if "account_key" not in kwargs and "sas_token" not in kwargs:
+            for name in ("AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_ACCESS_KEY"):
+                if secret := env.get(name):
+                    kwargs["account_key"] = secret
+                    break
+            else:
+                if sas := env.get("AZURE_STORAGE_SAS_TOKEN"):
+                    kwargs["sas_token"] = sas
+                elif emulator:
+                    kwargs["account_key"] = AZURITE_KEY
+        if "account_key" in kwargs and "sas_token" in kwargs:
+            raise StoreError(
+                f"snapshot store {self.url!r}: give the Azure account key or a SAS token, not both"
+            )
+        if endpoint:
+            scheme, host, _ = _split_endpoint(endpoint)
+            account = kwargs["account_name"]
+            # https://<account>.blob.core.windows.net: the account's own host (pyarrow wants
+            # the part after the account, dot included); anything else (Azurite, a proxy) is
+            # path-style, http://host:port/<account>, and pyarrow adds the account itself
+            authority = host[len(account) :] if host.startswith(account + ".") else host
+            kwargs["blob_storage_authority"] = authority
+            kwargs["blob_storage_scheme"] = scheme
+            kwargs["dfs_storage_authority"] = authority.replace(".blob.", ".dfs.", 1)
+            kwargs["dfs_storage_scheme"] = scheme
+        return kwargs
 
     def key(self, url: str) -> str:
         """The object path (bucket/key) of a URL of this store."""
@@ -345,7 +487,12 @@ class _Remote:
         return f"{self.scheme}://{key}"
 
     def files(self, prefix_url: str, *, recursive: bool = True) -> list[tuple[str, int]]:
-        """(URL, size) of the data files under ``prefix_url`` (``part-*.parquet``), sorted."""
+        """(URL, size) of the data files under ``prefix_url`` (``part-*.parquet``), sorted.
+
+        Empty objects are left out: no Parquet file is empty, and pyarrow's Azure client
+        creates a blob empty when it opens it for writing and fills it when it closes it (S3
+        and GCS objects appear only once whole), so an empty object is a write in flight, or
+        one a killed writer left, never data."""
         import pyarrow.fs as pafs
 
         selector = pafs.FileSelector(
@@ -358,8 +505,9 @@ class _Remote:
                 info.type == pafs.FileType.File
                 and name.startswith("part-")
                 and name.endswith(".parquet")
+                and info.size
             ):
-                found.append((self.url_of(info.path), int(info.size or 0)))
+                found.append((self.url_of(info.path), int(info.size)))
         return sorted(found)
 
     def put(self, url: str, data: bytes) -> None:
@@ -415,7 +563,7 @@ class SnapshotStore:
         if storage_options is not None and not isinstance(storage_options, Mapping):
             raise TypeError("storage_options must be a mapping of option name -> value")
         # kept private: the values are credentials; only masked copies are shown
-        self._storage_options = dict(storage_options) if storage_options else None
+        self._storage_options = _polars_options(storage_options) if storage_options else None
         self._remote = _Remote(self.path, self._storage_options) if self.is_url else None
         if (
             isinstance(lock_timeout, bool)
@@ -449,14 +597,16 @@ class SnapshotStore:
         }
 
     def _redact(self, text: str) -> str:
-        """``text`` with every storage option value that is a credential replaced by ``***``."""
-        for k, v in (self._storage_options or {}).items():
-            if _SECRET_OPTION.search(str(k)) and isinstance(v, str) and len(v) >= 3:
-                text = text.replace(v, "***")
-        for name in _SECRET_ENV:
-            value = os.environ.get(name)
-            if value and len(value) >= 3:
-                text = text.replace(value, "***")
+        """``text`` with every storage option value that is a credential replaced by ``***``
+        (the longest first: a secret that begins with another is masked whole)."""
+        secrets = [
+            v
+            for k, v in (self._storage_options or {}).items()
+            if _SECRET_OPTION.search(str(k)) and isinstance(v, str)
+        ]
+        secrets += [os.environ.get(name) or "" for name in _SECRET_ENV]
+        for value in sorted((v for v in secrets if len(v) >= 3), key=len, reverse=True):
+            text = text.replace(value, "***")
         return text
 
     # ------------------------------------------------------------------ paths
@@ -625,10 +775,21 @@ class SnapshotStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _url_error(self, exc: BaseException) -> StoreError:
+        cause = _first_line(exc).split(" error_info={", 1)[0]  # google-cloud-cpp's details
+        scheme = self.path.partition("://")[0].lower()
+        if _NO_CREDENTIALS.search(cause):
+            what = "no credentials were found or they were refused"
+        elif _UNREACHABLE.search(cause):
+            what = "the endpoint cannot be reached"
+        else:
+            return StoreError(
+                f"snapshot store {self.path!r} cannot be reached or read: "
+                f"{self._redact(cause)} (check the URL, the credentials and the endpoint in "
+                "storage_options or the environment)"
+            )
         return StoreError(
-            f"snapshot store {self.path!r} cannot be reached or read: "
-            f"{self._redact(_first_line(exc))} (check the URL, the credentials and the endpoint "
-            "in storage_options or the environment)"
+            f"snapshot store {self.path!r}: {what}: {self._redact(cause)} "
+            f"({_URL_HINTS.get(scheme, _URL_HINTS['s3'])})"
         )
 
     def _url_files(self, table: str, folders: Sequence[str] | None = None) -> list[tuple[str, int]]:
@@ -1771,6 +1932,32 @@ def _warn(message: str) -> None:
     while frame is not None and str(frame.f_globals.get("__name__", "")).startswith(_PACKAGE):
         level, frame = level + 1, frame.f_back
     warnings.warn(message, StoreWarning, stacklevel=level)
+
+
+#: what an object-store error says when credentials are missing or refused, or the endpoint
+#: cannot be reached (pyarrow's S3, GCS and Azure clients, polars' object_store)
+_NO_CREDENTIALS = re.compile(
+    r"OAuth2 access token|DefaultAzureCredential|AuthenticationException|AuthenticationFailed|"
+    r"InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|\b40[13]\b|credential",
+    re.IGNORECASE,
+)
+_UNREACHABLE = re.compile(
+    r"could not connect|could not resolve|connection refused|failed to connect|"
+    r"new connection|timed? ?out|unreachable|error sending request",
+    re.IGNORECASE,
+)
+#: what to set, per URL scheme, in an error about an object store
+_URL_HINTS = {
+    "s3": "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), AWS_REGION, and "
+    "AWS_ENDPOINT_URL for an S3-compatible server, or the same in storage_options: "
+    "aws_access_key_id, aws_secret_access_key, aws_region, aws_endpoint_url",
+    "gs": "set GOOGLE_APPLICATION_CREDENTIALS to a service account's JSON key file, or run "
+    "`gcloud auth application-default login`; storage_options: anonymous=True for a public "
+    "bucket, endpoint for an emulator, retry_timeout_ms for how long to retry",
+    "az": "set AZURE_STORAGE_ACCOUNT_NAME with AZURE_STORAGE_ACCOUNT_KEY or "
+    "AZURE_STORAGE_SAS_TOKEN (or AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_TENANT_ID), or "
+    "the same in storage_options: account_name, account_key or sas_token, endpoint for Azurite",
+}
 
 
 def _first_line(exc: BaseException) -> str:
