@@ -8,6 +8,10 @@ STAMP  := $(VENV)/.installed
 .PHONY: help install test test-fast test-unit test-integration test-notebooks test-browser lint \
 	typecheck format docs docs-serve hooks report lab voila sandbox demo-data clean bench azurite
 
+# Bytecode caches are written (pytest keeps its rewritten test modules there: with
+# PYTHONDONTWRITEBYTECODE set, every run and every test subprocess compiles them again).
+unexport PYTHONDONTWRITEBYTECODE
+
 # the inner loop: leaves out notebook executions, the real browser and tests marked slow
 FAST := -m "not notebooks and not browser and not slow"
 # tests run on WORKERS processes (pytest-xdist). make test hands a whole file to one worker (its

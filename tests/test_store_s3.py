@@ -218,10 +218,10 @@ def az_backend(azurite, clean_cloud_env):
     )  # fmt: skip
 
 
-@pytest.fixture(params=["s3", pytest.param("az", marks=pytest.mark.slow)])
+@pytest.fixture(params=[pytest.param(b, marks=pytest.mark.slow) for b in ("s3", "az")])
 def backend(request) -> Backend:
-    """Each object store the tests start a server for, in turn (Azurite takes seconds to start
-    and answers more slowly than moto: its runs are left out of the inner loop)."""
+    """Each object store the tests start a server for, in turn (servers take seconds to start and
+    answer over HTTP: these runs are left out of the inner loop, ``make test`` runs them)."""
     return request.getfixturevalue(f"{request.param}_backend")
 
 
