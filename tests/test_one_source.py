@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import pkgutil
 import re
 from pathlib import Path
@@ -272,3 +273,18 @@ def test_the_wide_columns_are_made_in_one_place():
     makers = [p.name for p in source if "def _metric_columns" in p.read_text("utf-8")]
     assert makers == ["frames.py"]
     assert callable(frames_module._metric_columns)
+
+
+def test_the_default_intercept_is_named_once_and_used_by_forecasts_backtests_and_alerts():
+    from ayr_analysis.analysis import expected
+
+    spelled = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Constant) and node.value == expected.DEFAULT_INTERCEPT:
+                spelled.append((path.name, node.lineno))
+    # the Literal type, the tuple of choices and the default, on three lines; nowhere else
+    assert [name for name, _ in spelled] == ["expected.py"] * 3
+    assert len({line for _, line in spelled}) == 3
+    for fn in (expected.forecast, expected.backtest, expected._fit):
+        assert inspect.signature(fn).parameters["intercept"].default == expected.DEFAULT_INTERCEPT

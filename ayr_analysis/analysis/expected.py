@@ -737,6 +737,15 @@ def _judge(
 
 # --------------------------------------------------------------------------- the forecast model
 
+#: How the forecast's intercept ``b`` is chosen from the training posts' log growth:
+#: ``"median_error"`` (default) minimises their median relative error, the backtest's score;
+#: ``"median_growth"`` is their median log growth (the earlier estimate: it minimises the median
+#: *log* error instead).
+Intercept = Literal["median_error", "median_growth"]
+INTERCEPTS: tuple[str, ...] = ("median_error", "median_growth")
+#: The intercept :func:`forecast`, :func:`backtest` and the forecast alerts use unless told.
+DEFAULT_INTERCEPT: Intercept = "median_error"
+
 
 def _fit(
     curves: pl.DataFrame,
@@ -745,7 +754,7 @@ def _fit(
     horizon_s: float,
     coverage: float,
     min_posts: int,
-    intercept: Intercept = "median_error",
+    intercept: Intercept = DEFAULT_INTERCEPT,
 ) -> pl.DataFrame:
     """Per group and from-age: the log-linear model on the training units (``train``: ``__u``).
 
@@ -783,13 +792,6 @@ def _fit(
         return model.rename({"__ymed": "__b"})
     return _intercept(pairs, model, alpha)
 
-
-#: How the forecast's intercept ``b`` is chosen from the training posts' log growth:
-#: ``"median_error"`` (default) minimises their median relative error, the backtest's score;
-#: ``"median_growth"`` is their median log growth (the earlier estimate: it minimises the median
-#: *log* error instead).
-Intercept = Literal["median_error", "median_growth"]
-INTERCEPTS: tuple[str, ...] = ("median_error", "median_growth")
 
 #: How many quantiles of the training growth, between the interval's ends, are tried as the
 #: intercept (with 0 and the median): :func:`_intercept`.
@@ -871,7 +873,7 @@ def _check_forecast(
     horizon: str | timedelta,
     grid: list[tuple[str, float]],
     coverage: float,
-    intercept: str = "median_error",
+    intercept: str = DEFAULT_INTERCEPT,
 ) -> tuple[str, float, list[tuple[str, float]]]:
     if intercept not in INTERCEPTS:
         raise ValueError(f"intercept={intercept!r}: choose one of {', '.join(INTERCEPTS)}")
@@ -898,7 +900,7 @@ def forecast(
     now: datetime | None = None,
     tolerance: float = 0.1,
     unit: Unit = "post",
-    intercept: Intercept = "median_error",
+    intercept: Intercept = DEFAULT_INTERCEPT,
 ) -> pl.DataFrame:
     """Each post's expected ``metric`` at ``horizon`` from its observations so far.
 
@@ -1121,7 +1123,7 @@ def backtest(
     min_scored: int = 20,
     tolerance: float = 0.1,
     unit: Unit = "post",
-    intercept: Intercept = "median_error",
+    intercept: Intercept = DEFAULT_INTERCEPT,
 ) -> Backtest:
     """How far to trust :func:`forecast`: the model and its baselines scored in time order.
 
@@ -1491,7 +1493,7 @@ def _forecast_alerts(
     # every forecast each post has had (one per grid age before the horizon), in one pass
     fc = _forecast_from(
         more, metric, h_label, h_s, [secs for _, secs in before], ref, by_cols,
-        coverage=coverage, min_posts=forecast_min_posts, intercept="median_error", every_age=True,
+        coverage=coverage, min_posts=forecast_min_posts, intercept=DEFAULT_INTERCEPT, every_age=True,
     ).filter(pl.col("status") == "ok")  # fmt: skip
     fc = fc.with_columns(_group_key(by_cols))
     keys, by_extra = c.keys, [b for b in by_cols if b not in c.keys]
