@@ -51,7 +51,8 @@ def test_reports_bench_knows_the_curated_reports():
 def test_normalize_bench_runs_every_way_against_the_floor():
     out = _run("bench_normalize", "--smoke", timeout=120)
     assert "| 200     | floor: json.loads" in out
-    assert "ours: json.loads + normalize" in out and "normalize alone" in out
+    assert "ours: decode as the client + normalize" in out and "normalize alone" in out
+    assert "the client's decoding alone" in out
     # the smoke batch gives rows in long and in wide
     assert "long 5,330, wide 536" in out
 

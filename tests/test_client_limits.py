@@ -27,9 +27,12 @@ from client_fakes import (
     make_client,
     ok,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ayr_analysis as ayr
 from ayr_analysis import errors as E
+from ayr_analysis.client.bounds import UnreadableBody, decode_json
 from ayr_analysis.config import ENV_VARS, Settings, load_settings
 from ayr_analysis.ratelimit import STORM_STRIKES, RateLimiter, RateLimitInfo
 from ayr_analysis.sandbox import Quirks, build_world
@@ -499,6 +502,75 @@ def test_one_byte_that_is_not_utf8_is_reported_precisely():
 def test_a_utf8_byte_order_mark_is_accepted():
     client, _, _ = make_client(always(lambda: httpx.Response(200, content=b'\xef\xbb\xbf{"a":1}')))
     assert client.analytics_post("p1") == {"a": 1}
+
+
+# -------------------------------------------- the decoder: what json.loads gives, faster
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)  # beyond 64 bits: still exact integers
+    | st.floats(allow_nan=True, allow_infinity=True)  # NaN, Infinity: json.loads reads them
+    | st.text(),  # lone surrogates included
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values of the same types, NaN equal to NaN and -0.0 told from 0.0."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float):
+        return repr(a) == repr(b)
+    return a == b
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_JSON_VALUES, indent=st.sampled_from([None, 2]), bom=st.booleans())
+def test_the_decoder_gives_what_json_loads_gives(value, indent, bom):
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    try:
+        body = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: only its \\u escape can carry it
+        body = json.dumps(value, indent=indent).encode()
+    body = b"\xef\xbb\xbf" + body if bom else body
+    assert _same(decode_json(body), json.loads(body.decode("utf-8-sig")))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    body=st.binary(max_size=40)
+    | st.text(alphabet='[]{}",:0123456789.eE+-tfnul \\', max_size=40).map(str.encode)
+)
+def test_the_decoder_refuses_what_json_loads_refuses(body):
+    try:
+        expected = json.loads(body.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        with pytest.raises(ValueError if _utf8(body) else UnreadableBody):
+            decode_json(body)
+    else:
+        assert _same(decode_json(body), expected)
+
+
+def _utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_integers_beyond_64_bits_and_the_literals_only_json_reads_come_through():
+    body = b'{"a": 18446744073709551616, "b": -9223372036854775809, "c": NaN, "d": 1e400}'
+    got = decode_json(body)
+    assert got["a"] == 2**64 and type(got["a"]) is int
+    assert got["b"] == -(2**63) - 1 and type(got["b"]) is int
+    assert got["c"] != got["c"] and got["d"] == float("inf")
+    assert decode_json(b"[" + b"9" * 400 + b"]") == [int("9" * 400)]
 
 
 @pytest.mark.parametrize(
