@@ -661,10 +661,11 @@ def test_caveats_are_recomputed_once_the_history_gives_the_age():
     assert wide["post_id"].to_list() == ["new", "old"] and ages == [10, 228]
     # the video 228 h old is past YouTube's 48 h of processing: its zero is a reported zero
     assert wide["caveats"].to_list() == [["youtube_processing"], []]
-    # and what is derived from the caveats follows: one post carries it, not two
+    # and what is derived from the caveats follows: one post carries it, not two; the old
+    # video's 0 is counted, the new one's placeholder 0 is not reported yet
     table = analysis.funnel(wide, ["views"])
-    assert table.select("platform", "n", "caveats", "caveat_posts").rows() == [
-        ("youtube", 2, ["youtube_processing"], [1])
+    assert table.select("platform", "n", "excluded", "total", "caveats", "caveat_posts").rows() == [
+        ("youtube", 1, 1, 0.0, ["youtube_processing"], [1])
     ]
 
 

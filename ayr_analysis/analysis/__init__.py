@@ -14,7 +14,7 @@ The unit of analysis is a post on one network, an X thread counted once: see
 
 from __future__ import annotations
 
-from ._base import bootstrap_median, parse_duration, wilson
+from ._base import PLACEHOLDER_CAVEATS, bootstrap_median, parse_duration, wilson
 from .comparison import (
     AnalysisWarning,
     Comparison,
@@ -27,7 +27,6 @@ from .expected import (
     BANDS,
     INDEX_STATUSES,
     INTERCEPTS,
-    PLACEHOLDER_CAVEATS,
     Backtest,
     Outlooks,
     PostOutlook,

@@ -1,4 +1,4 @@
-"""Shared pieces of the analysis layer: post ages, intervals, argument checks.
+"""Shared pieces of the analysis layer: post ages, intervals, argument checks, placeholder zeros.
 
 Randomness (bootstrap resamples, posterior draws) comes only from a ``seed`` argument, so every
 result is reproducible.
@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from statistics import NormalDist
+from typing import TypeVar
 
 import polars as pl
 
@@ -215,4 +216,73 @@ def is_demo(frame: pl.DataFrame | pl.LazyFrame | None) -> bool:
         return bool(frame.select((pl.col("source") == "demo").any()).collect().item())
     return (
         frame is not None and "source" in frame.columns and bool((frame["source"] == "demo").any())
+    )
+
+
+# --------------------------------------------------------------------------- placeholder zeros
+
+#: Caveat codes whose snapshots carry placeholder zeros: the network has not reported the numbers
+#: yet, so a 0 on such a snapshot is not an observation and counts as not reported (null) in
+#: every analysis (medians, ranks, sums, rates, comparisons, curves, forecasts); a post whose value
+#: is missing for that reason has the status ``not_reported_yet`` and this reason in words. A 0 on
+#: a snapshot without such a code is a reported 0, and stays 0.
+PLACEHOLDER_CAVEATS: dict[str, str] = {
+    "youtube_processing": "numbers not reported yet: YouTube is still processing this video",
+}
+
+_CODES = pl.List(pl.String)
+_F = TypeVar("_F", pl.DataFrame, pl.LazyFrame)
+
+
+def has_caveats(frame: pl.DataFrame | pl.LazyFrame) -> bool:
+    """Whether ``frame`` has a ``caveats`` column of lists (codes per snapshot)."""
+    schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
+    return "caveats" in schema and isinstance(schema["caveats"], pl.List)
+
+
+def pending(caveats: str | pl.Expr = "caveats") -> pl.Expr:
+    """True where the codes in ``caveats`` (a list column) hold a :data:`PLACEHOLDER_CAVEATS`
+    code; a null list is False."""
+    codes = (pl.col(caveats) if isinstance(caveats, str) else caveats).cast(_CODES)
+    return pl.any_horizontal(
+        codes.list.contains(code).fill_null(False) for code in PLACEHOLDER_CAVEATS
+    )
+
+
+def placeholder(frame: pl.DataFrame | pl.LazyFrame) -> pl.Expr:
+    """True on the snapshots of ``frame`` that carry a :data:`PLACEHOLDER_CAVEATS` code (False
+    everywhere when ``frame`` has no ``caveats`` column)."""
+    return pending() if has_caveats(frame) else pl.lit(False)
+
+
+def placeholder_zero(frame: pl.DataFrame | pl.LazyFrame, metric: str) -> pl.Expr:
+    """True where ``metric`` is a placeholder 0: a 0 on a snapshot carrying a
+    :data:`PLACEHOLDER_CAVEATS` code."""
+    return (pl.col(metric) == 0).fill_null(False) & placeholder(frame)
+
+
+def without_placeholders(frame: _F, metrics: str | Iterable[str]) -> _F:
+    """``frame`` with each of ``metrics`` null where it is a placeholder 0 (a 0 on a snapshot
+    carrying a :data:`PLACEHOLDER_CAVEATS` code, e.g. a YouTube video still processing): not
+    reported, not a 0. Every analysis reads metric values through this before any median, rank,
+    sum, rate or comparison; a 0 on any other snapshot stays 0.
+
+    >>> import polars as pl
+    >>> f = pl.DataFrame({"likes": [0, 0, 7], "caveats": [["youtube_processing"], [], []]})
+    >>> without_placeholders(f, "likes")["likes"].to_list()
+    [None, 0, 7]
+    """
+    if not has_caveats(frame):
+        return frame
+    names = [metrics] if isinstance(metrics, str) else list(dict.fromkeys(metrics))
+    schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
+    names = [m for m in names if m in schema and schema[m].is_numeric()]
+    if not names:
+        return frame
+    return frame.with_columns(
+        pl.when(placeholder_zero(frame, m))
+        .then(pl.lit(None, schema[m]))
+        .otherwise(pl.col(m))
+        .alias(m)
+        for m in names
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import polars as pl
@@ -53,7 +53,12 @@ class Comparison:
     ``unit``, ``caveats`` and ``caveat_posts`` (the caveat codes of the group's posts and how
     many posts carry each); best first. ``beats``: ``group_a``, ``group_b``, ``p_a_beats_b`` for every ordered
     pair (within a stratum). ``method``: how the estimates, intervals and probabilities were
-    made. ``label``: what the estimate is, in words, for titles and axes.
+    made. ``label``: what the estimate is, in words, for titles and axes. ``without_data``: with
+    ``within``, one row per stratum where no group has a post counted (e.g. YouTube at 24 h,
+    every video still processing): the stratum, its ``groups``, ``posts`` (all left out),
+    ``not_reported_yet`` (how many of them carry placeholder zeros: see
+    :data:`~ayr_analysis.analysis.PLACEHOLDER_CAVEATS`), ``why_excluded`` and ``note``, the
+    reason in words to show instead of an empty axis.
     """
 
     table: pl.DataFrame
@@ -65,6 +70,7 @@ class Comparison:
     unit: str = "post"
     within: str | None = None
     demo: bool = False
+    without_data: pl.DataFrame = field(default_factory=lambda: _without_data_schema(None))
 
     def matrix(self, stratum: str | None = None) -> pl.DataFrame:
         """P(row group beats column group) as a square frame (diagonal null); with ``within``,
@@ -248,7 +254,66 @@ def compare(
     return Comparison(
         table=table, beats=beats, metric=metric, at_age=age, method=method, label=label,
         unit=unit, within=within, demo=shown_demo,
+        without_data=_without_data(vals, within, age or "latest"),
     )  # fmt: skip
+
+
+def _without_data_schema(within: str | None) -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={**({within: pl.String} if within else {}), "groups": pl.List(pl.String),
+                "posts": pl.Int64,
+                "not_reported_yet": pl.Int64, "why_excluded": pl.String, "note": pl.String}
+    )  # fmt: skip
+
+
+def _without_data(vals: pl.DataFrame, within: str | None, age: str) -> pl.DataFrame:
+    """The strata of ``vals`` (by ``within``) where no post has a value, with the reason in
+    words (see :attr:`Comparison.without_data`)."""
+    if within is None or vals.is_empty():
+        return _without_data_schema(within)
+    counted = exclusions(vals, [within]).filter(pl.col("n") == 0)
+    names = vals.group_by(within).agg(pl.col("group").unique().sort().alias("groups"))
+    yet = (
+        vals.filter(pl.col("status") == "not_reported_yet")
+        .group_by(within)
+        .agg(pl.len().cast(pl.Int64).alias("not_reported_yet"))
+    )
+    at = f"at post age {age}" if age != "latest" else "in the latest snapshots"
+    out = (
+        counted.join(yet, on=within, how="left", nulls_equal=True).join(
+            names, on=within, how="left", nulls_equal=True
+        )
+    ).with_columns(
+        pl.col("not_reported_yet").fill_null(0),
+        pl.col("excluded").alias("posts"),
+        pl.col(within).cast(pl.String),
+    )
+    everyone = pl.col("not_reported_yet") == pl.col("posts")
+    note = (
+        pl.when(everyone)
+        .then(
+            pl.format(
+                "{}: not reported yet {}, all {} posts still processing (their 0s are "
+                "placeholders, not values)",
+                pl.col("groups").list.join(", "),
+                pl.lit(at),
+                pl.col("posts"),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "{}: no post counted {} ({})",
+                pl.col("groups").list.join(", "),
+                pl.lit(at),
+                pl.col("why_excluded"),
+            )
+        )
+    )
+    return (
+        out.with_columns(note.alias("note"))
+        .select(within, "groups", "posts", "not_reported_yet", "why_excluded", "note")
+        .sort(within)
+    )
 
 
 def _label(

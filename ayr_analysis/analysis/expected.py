@@ -42,7 +42,17 @@ from typing import Any, Literal
 import polars as pl
 
 from ..schema import DEFAULT_AGES, POST_KEY, UNIT_KEY
-from ._base import age_label, eager, is_demo, need, parse_duration
+from ._base import (
+    PLACEHOLDER_CAVEATS,
+    age_label,
+    eager,
+    is_demo,
+    need,
+    parse_duration,
+)
+from ._base import has_caveats as _has_caveats
+from ._base import pending as _pending
+from ._base import without_placeholders as _without_placeholders
 from .growth import _with_edges
 from .selection import (
     Unit,
@@ -87,14 +97,6 @@ INDEX_STATUSES: dict[str, str] = {
     "not_observed": "no snapshot at this age",
     "no_publication_time": "publication time unknown",
     "too_young": "younger than the first age of the grid",
-}
-
-#: Caveat codes whose snapshots carry placeholder zeros: the network has not reported the numbers
-#: yet, so a 0 on such a snapshot is not an observation and counts as not reported (null) in
-#: every function of this module; a post whose value is missing for that reason gets the status
-#: ``not_reported_yet`` and this reason in words.
-PLACEHOLDER_CAVEATS: dict[str, str] = {
-    "youtube_processing": "numbers not reported yet: YouTube is still processing this video",
 }
 
 #: Columns of the snapshots that the per-post results carry along when present (from each
@@ -195,42 +197,11 @@ def _caveats_around(
     ).drop("__cav_age", "__cav_at", "__cav_last")
 
 
-def _has_caveats(frame: pl.DataFrame) -> bool:
-    return "caveats" in frame.columns and isinstance(frame.schema["caveats"], pl.List)
-
-
-def _placeholder(frame: pl.DataFrame) -> pl.Expr:
-    """True on the snapshots that carry a :data:`PLACEHOLDER_CAVEATS` code."""
-    if not _has_caveats(frame):
-        return pl.lit(False)
-    codes = pl.col("caveats").cast(pl.List(pl.String))
-    return pl.any_horizontal(
-        codes.list.contains(code).fill_null(False) for code in PLACEHOLDER_CAVEATS
-    )
-
-
-def _without_placeholders(frame: pl.DataFrame, metric: str) -> pl.DataFrame:
-    """``frame`` with ``metric`` null where it is a placeholder 0 (a 0 on a snapshot carrying a
-    :data:`PLACEHOLDER_CAVEATS` code, e.g. a YouTube video still processing): not reported, not
-    a 0. Every function here reads the snapshots through this, once."""
-    if not _has_caveats(frame):
-        return frame
-    zero = pl.col(metric) == 0
-    return frame.with_columns(
-        pl.when(zero.fill_null(False) & _placeholder(frame))
-        .then(pl.lit(None, frame.schema[metric]))
-        .otherwise(pl.col(metric))
-        .alias(metric)
-    )
-
-
 def _not_reported_yet(status: pl.Expr) -> pl.Expr:
     """``status`` turned into ``not_reported_yet`` where a post has no number because its
     snapshots (``caveats``, around the age judged) carry a placeholder code."""
-    codes = pl.col("caveats").cast(pl.List(pl.String)).fill_null(_NO_CAVEATS)
-    pending = pl.any_horizontal(codes.list.contains(code) for code in PLACEHOLDER_CAVEATS)
     missing = status.is_in(["not_reported", "not_observed", "too_young"])
-    return pl.when(missing & pending).then(pl.lit("not_reported_yet")).otherwise(status)
+    return pl.when(missing & _pending()).then(pl.lit("not_reported_yet")).otherwise(status)
 
 
 @dataclass(frozen=True)
@@ -321,10 +292,9 @@ def _with_pending(
         .filter(pl.col("__maxa") >= pl.col("age_s") * (1 - tolerance))
         .select(*keys, "age_s")
     )
-    codes = pl.col("caveats").cast(pl.List(pl.String))
     pending = (
         _caveats_around(frame, missing, keys, "age_s")
-        .filter(pl.any_horizontal(codes.list.contains(code) for code in PLACEHOLDER_CAVEATS))
+        .filter(_pending())
         .select(*keys, "age_s", pl.lit(True).alias("__pending"))
         .unique()
     )

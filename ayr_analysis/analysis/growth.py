@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from ._base import age_label, eager, is_demo, need, parse_duration
+from ._base import age_label, eager, is_demo, need, parse_duration, pending, without_placeholders
 from .selection import (
     Fill,
     Unit,
@@ -53,6 +53,7 @@ def growth(snapshots: pl.DataFrame | pl.LazyFrame, metric: str) -> pl.DataFrame:
     """
     snapshots = units(eager(snapshots))
     need(snapshots, ["observed_at", metric], "growth")
+    snapshots = without_placeholders(snapshots, metric)  # a placeholder 0 is no observation
     keys = unit_keys(snapshots)
     age = (
         (_age_seconds() / 3600).alias("age_h")
@@ -102,6 +103,7 @@ def half_life(
     """
     snapshots = units(eager(snapshots))
     need(snapshots, ["observed_at", "published_at", metric], "half_life")
+    snapshots = without_placeholders(snapshots, metric)  # a placeholder 0 is no observation
     keys = unit_keys(snapshots)
     reported = snapshots.filter(pl.col(metric).is_not_null())
     last = latest(reported).select(
@@ -245,6 +247,7 @@ def growth_curves(
         raise ValueError(f"min_posts must be at least 1, got {min_posts}")
     frame = units(eager(snapshots), unit)
     need(frame, ["observed_at", "published_at", metric, by], "growth_curves")
+    frame = without_placeholders(frame, metric)  # a placeholder 0 is not reported (null)
     grid = _grid(ages, max_age)
     labels = [g[0] for g in grid]
     keys = unit_keys(frame)
@@ -259,6 +262,15 @@ def growth_curves(
         .agg(
             pl.col("published_at").first().is_not_null().alias("__timed"),
             pl.col(metric).sort_by("age_s").is_not_null().alias("__has"),
+            # no value at the first age because the network sent placeholder zeros there
+            (
+                pl.col(metric).sort_by("age_s").first().is_null()
+                & (
+                    pending().sort_by("age_s").first()
+                    if "caveats" in aligned.columns
+                    else pl.lit(False)
+                )
+            ).alias("__yet"),
         )
         .join(reported, on=keys, how="left", nulls_equal=True)
     )
@@ -272,18 +284,21 @@ def growth_curves(
         timed = timed.filter(pl.col("__timed"))
         # how many leading grid ages each post covers without a gap
         covered = [_leading(h) for h in timed["__has"].to_list()]
-        late = sum(1 for c in covered if c == 0)
+        yet = timed["__yet"].fill_null(False).to_list()
+        pending_first = sum(1 for c, y in zip(covered, yet, strict=True) if not c and y)
+        late = sum(1 for c, y in zip(covered, yet, strict=True) if not c and not y)
         horizon = 0
         for k in range(len(labels), 0, -1):
             if sum(1 for c in covered if c >= k) >= min_posts:
                 horizon = k
                 break
         members = [i for i, c in enumerate(covered) if horizon and c >= horizon]
-        extra = {"first_late": late}
+        extra = {"not_reported_yet": pending_first, "first_late": late}
+        unseen = late + pending_first  # no value at the first age
         if horizon:
-            extra["too_short"] = len(covered) - late - len(members)
+            extra["too_short"] = len(covered) - unseen - len(members)
         else:
-            extra["too_few"] = len(covered) - late
+            extra["too_few"] = len(covered) - unseen
         why = _why(reasons, extra, first_age, labels[horizon - 1] if horizon else None, min_posts)
         excluded = part.height - len(members)
         cohort_rows.append(
@@ -421,6 +436,8 @@ def _why(
 ) -> str:
     text = describe_exclusions(reasons)
     parts = [text] if text else []
+    if extra.get("not_reported_yet"):
+        parts.append(f"{extra['not_reported_yet']} not reported yet at {first} (still processing)")
     if extra.get("first_late"):
         parts.append(f"{extra['first_late']} first observed later than {first} after publication")
     if extra.get("too_short"):

@@ -15,6 +15,9 @@ has no value. Three absences are kept apart:
   snapshot);
 * ``not_observed``: reported, but there is no snapshot near the age asked for (the post was first
   observed later, or is not that old yet), so nothing can be interpolated;
+* ``not_reported_yet``: the network sent a placeholder 0 (a 0 on a snapshot carrying a code of
+  :data:`~ayr_analysis.analysis.PLACEHOLDER_CAVEATS`: a YouTube video still processing), which
+  counts as not reported, never as a 0;
 * a reported 0 is a value (status ``reported``), never an absence.
 
 Two more reasons exist for equal-age and rate values: ``no_publication_time`` (the post's age is
@@ -41,7 +44,16 @@ from ..schema import (
     SNAPSHOT_TIMES,
     UNIT_KEY,
 )
-from ._base import age_label, eager, need, parse_duration
+from ._base import (
+    age_label,
+    eager,
+    has_caveats,
+    need,
+    parse_duration,
+    pending,
+    placeholder_zero,
+    without_placeholders,
+)
 
 __all__ = [
     "ABSENCES",
@@ -78,6 +90,7 @@ def check_fill(fill: str) -> None:
 #: Why a unit has no value, in words (``{age}`` is the age asked for).
 ABSENCES: dict[str, str] = {
     "not_reported": "not reported by the network",
+    "not_reported_yet": "not reported yet (still processing)",
     "not_observed": "no snapshot near {age}",
     "no_publication_time": "publication time unknown",
     "no_base": "{base} reported as 0",
@@ -278,15 +291,16 @@ def bracketing(
         ]
         picks += [f"__b{i}", f"__f{i}"]
         for j, m in enumerate(metrics):
-            has = pl.col(m).is_not_null()
+            has = pl.col(m).is_not_null() & ~placeholder_zero(snapshots, m)
             aggs += [
                 age.filter(has & (age <= a)).max().alias(f"__b{i}_{j}"),
                 age.filter(has & (age >= a)).min().alias(f"__f{i}_{j}"),
             ]
             picks += [f"__b{i}_{j}", f"__f{i}_{j}"]
     work = lazy.with_columns(_age_seconds().alias("__age"), _unit_key(keys))
+    cavs = ["caveats"] if has_caveats(lazy) else []  # a placeholder 0 is no reported value
     per_unit = (
-        work.select("__key", "observed_at", "__age", *metrics).group_by("__key").agg(aggs)
+        work.select("__key", "observed_at", "__age", *metrics, *cavs).group_by("__key").agg(aggs)
     ).collect(engine="streaming")
     # the rows kept, named by text (unit key, then the age or the observation time), so that the
     # choice is one filter on the rows as they are read: no join holds the whole frame
@@ -615,7 +629,8 @@ def values(
 
     Added columns: ``metric``, ``age`` (``"latest"`` or the label), ``unit``, ``value`` (Float64,
     null unless ``status`` is ``reported``), ``status`` (``reported``, ``not_reported``,
-    ``not_observed``, ``no_publication_time``, ``no_base``: see the module) and, for a rate,
+    ``not_reported_yet``, ``not_observed``, ``no_publication_time``, ``no_base``: see the
+    module) and, for a rate,
     ``numerator`` and ``denominator``.
 
     >>> import polars as pl
@@ -636,10 +651,25 @@ def values(
     keys = unit_keys(frame)
     if not keys:
         raise ValueError("values() needs post_id (and platform) to tell posts apart")
-    ever = frame.group_by(keys).agg(
-        pl.col(c).is_not_null().any().alias(f"__ever_{c}") for c in cols
+    # a placeholder 0 (a YouTube video still processing) is not reported: null before anything
+    placeheld = frame.select(
+        *keys, pl.any_horizontal(placeholder_zero(frame, c) for c in cols).alias("__placeheld")
+    )
+    frame = without_placeholders(frame, cols)
+    ever = (
+        frame.select(*keys, *cols)
+        .with_columns(placeheld["__placeheld"])
+        .group_by(keys)
+        .agg(
+            *(pl.col(c).is_not_null().any().alias(f"__ever_{c}") for c in cols),
+            pl.col("__placeheld").any(),
+        )
     )
     never = pl.any_horizontal(~pl.col(f"__ever_{c}").fill_null(False) for c in cols)
+    # no value because the network sent placeholder zeros (codes at the snapshots read)
+    yet = pl.col("__placeheld").fill_null(False) & (
+        pending() if "caveats" in frame.columns else pl.lit(False)
+    )
     status: Any  # a when/then chain, grown below and closed with otherwise()
     if at_age is None:
         rows = latest(frame, fill="none")
@@ -661,7 +691,12 @@ def values(
         label = "latest"
         # never reported, or (fill="none") not in the latest observation: not reported there
         unreported = never | pl.any_horizontal(pl.col(c).is_null() for c in cols)
-        status = pl.when(unreported).then(pl.lit("not_reported"))
+        status = (
+            pl.when(unreported & yet)
+            .then(pl.lit("not_reported_yet"))
+            .when(unreported)
+            .then(pl.lit("not_reported"))
+        )
     else:
         need(frame, ["observed_at", "published_at"], f"values at age {at_age!r}")
         rows = _aligned(frame, [at_age], cols, fill=fill).drop("age")
@@ -674,6 +709,8 @@ def values(
         status = (
             pl.when(pl.col("published_at").is_null())
             .then(pl.lit("no_publication_time"))
+            .when((never | missing) & yet)
+            .then(pl.lit("not_reported_yet"))
             .when(never)
             .then(pl.lit("not_reported"))
             .when(missing)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import altair as alt
@@ -171,13 +172,35 @@ def campaign_comparison(
     names = list(dict.fromkeys(df["__within"].to_list()))
     if within == "platform":
         names = sorted(names, key=_platform_order)
+    # a stratum where no group has a value (YouTube at 24 h, every video still processing) says
+    # why in words, from the analysis result, instead of drawing an axis with nothing on it
+    unvalued: dict[str, str] = {}
+    if isinstance(result, analysis.Comparison) and within in result.without_data.columns:
+        unvalued = dict(result.without_data.select(within, "note").iter_rows())
     panels = [
-        _panel(df.filter(pl.col("__within") == s), **spec).properties(  # type: ignore[arg-type]
-            title=alt.TitleParams(s, anchor="start", fontSize=13)
-        )
+        (
+            _note_panel(unvalued[s], 300)
+            if s in unvalued
+            else _panel(df.filter(pl.col("__within") == s), **spec)  # type: ignore[arg-type]
+        ).properties(title=alt.TitleParams(s, anchor="start", fontSize=13))
         for s in names
     ]
     return alt.concat(*panels, columns=2).properties(title=_title(title, demo_, notes))
+
+
+def _note_panel(note: str, width: int) -> alt.Chart:
+    """A panel holding only ``note`` (why there is nothing to draw), in words, without axes."""
+    lines = textwrap.wrap(note, max(30, width // 7))
+    return (
+        alt.Chart({"values": [{"line": t, "i": i} for i, t in enumerate(lines)]})
+        .mark_text(align="left", baseline="top", fontSize=12, color=_MUTED, fontStyle="italic")
+        .encode(
+            x=alt.value(4),
+            y=alt.Y("i:O", axis=None),
+            text="line:N",
+        )
+        .properties(width=width, height=alt.Step(18), view=alt.ViewBackground(stroke=None))
+    )
 
 
 def _unit_text(result: Any) -> str:
