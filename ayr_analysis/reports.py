@@ -748,6 +748,39 @@ def demo_campaign_ranking(params: ReportParameters, campaigns: Sequence[Any]) ->
     return list(world.expected_ranking)
 
 
+def demo_ranking_note(planned: Sequence[str], summary: pl.DataFrame) -> str:
+    """The demo world's designed ranking (``planned``, from :func:`demo_campaign_ranking`) next
+    to the ranking the report measured (``summary``, from
+    :func:`~ayr_analysis.analysis.campaign_summary` of the comparison relative to each network's
+    median post), and, when they differ, why: the two rank different things.
+
+    >>> import polars as pl
+    >>> s = pl.DataFrame({"campaign": ["b", "a", "c"], "rank": [2, 1, None]})
+    >>> print(demo_ranking_note(["a", "b"], s))
+    demo world, designed ranking (mean likes per post): a, b
+    measured above (relative to each network's median post): a, b, the same order
+    """
+    import polars as pl
+
+    measured = summary.filter(pl.col("rank").is_not_null()).sort("rank")["campaign"].to_list()
+    lines = [
+        f"demo world, designed ranking (mean likes per post): {', '.join(planned)}",
+        f"measured above (relative to each network's median post): {', '.join(measured)}",
+    ]
+    if measured == list(planned):
+        lines[-1] += ", the same order"
+        return "\n".join(lines)
+    moved = [c for i, c in enumerate(measured) if i >= len(planned) or planned[i] != c]
+    lines.append(
+        f"The two orders differ ({', '.join(moved)} placed otherwise): the design ranks raw "
+        "likes per post, where campaigns on networks with big audiences lead; the measure above "
+        "sets each post against the median post of its own network, that is against the other "
+        "campaigns there, so a campaign on small networks beside weaker campaigns ranks higher "
+        "than its raw likes, and one sharing its networks with the strongest campaign lower."
+    )
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- data
 
 

@@ -180,8 +180,15 @@ def test_the_planned_ranking_shows_only_with_the_demo_worlds_own_campaigns(runs)
     campaigns, and not when the user gives a campaigns file of their own."""
     planned = ", ".join(build_world(7).expected_ranking)
     assert planned.startswith("reel-rush, autumn-launch")
-    demo = runs[("campaign_comparison", "defaults")][1] / "campaign_comparison.html"
+    out = runs[("campaign_comparison", "defaults")][1]
+    demo = out / "campaign_comparison.html"
     assert f"demo world, designed ranking (mean likes per post): {planned}" in demo.read_text()
+    # beside it, the order the report measured (its summary table's), and why they differ
+    measured = pl.read_csv(out / "campaign_summary.csv").sort("rank")["campaign"].to_list()
+    said = f"measured above (relative to each network's median post): {', '.join(measured)}"
+    assert said in demo.read_text()
+    if measured != planned.split(", "):
+        assert "The two orders differ (" in demo.read_text()
     own = runs[("campaign_comparison", "other")][1]
     summary = pl.read_csv(own / "campaign_summary.csv")
     assert sorted(summary["campaign"]) == ["video-and-launch", "words"]  # the user's campaigns

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
-from ayr_analysis import analysis, charts
+from ayr_analysis import analysis, charts, reports
 from ayr_analysis.analysis import _base, expected
 
 T0 = datetime(2026, 8, 3, 9, tzinfo=UTC)  # a Monday
@@ -235,3 +235,20 @@ def test_the_campaign_chart_says_a_network_is_not_reported_yet_instead_of_a_zero
     assert [layer["mark"]["type"] for layer in panels["tiktok"]["layer"]] == [
         "rule", "point", "text", "text"
     ]  # fmt: skip
+
+
+def test_the_demo_ranking_note_tells_the_measured_order_beside_the_designed_one():
+    summary = pl.DataFrame(
+        {"campaign": ["reel-rush", "dev-tips", "autumn-launch"], "rank": [1, 2, 3]}
+    )
+    note = reports.demo_ranking_note(["reel-rush", "autumn-launch", "dev-tips"], summary)
+    lines = note.splitlines()
+    assert (
+        lines[0]
+        == "demo world, designed ranking (mean likes per post): reel-rush, autumn-launch, dev-tips"
+    )
+    assert lines[1] == (
+        "measured above (relative to each network's median post): reel-rush, dev-tips, "
+        "autumn-launch"
+    )
+    assert lines[2].startswith("The two orders differ (dev-tips, autumn-launch placed otherwise)")
