@@ -15,7 +15,16 @@ from datetime import timedelta
 
 import polars as pl
 
-from ._base import age_label, eager, is_demo, need, parse_duration, pending, without_placeholders
+from ._base import (
+    age_label,
+    eager,
+    has_caveats,
+    is_demo,
+    need,
+    parse_duration,
+    pending,
+    without_placeholders,
+)
 from .selection import (
     Fill,
     Unit,
@@ -265,11 +274,7 @@ def growth_curves(
             # no value at the first age because the network sent placeholder zeros there
             (
                 pl.col(metric).sort_by("age_s").first().is_null()
-                & (
-                    pending().sort_by("age_s").first()
-                    if "caveats" in aligned.columns
-                    else pl.lit(False)
-                )
+                & (pending().sort_by("age_s").first() if has_caveats(aligned) else pl.lit(False))
             ).alias("__yet"),
         )
         .join(reported, on=keys, how="left", nulls_equal=True)

@@ -668,7 +668,7 @@ def values(
     never = pl.any_horizontal(~pl.col(f"__ever_{c}").fill_null(False) for c in cols)
     # no value because the network sent placeholder zeros (codes at the snapshots read)
     yet = pl.col("__placeheld").fill_null(False) & (
-        pending() if "caveats" in frame.columns else pl.lit(False)
+        pending() if has_caveats(frame) else pl.lit(False)
     )
     status: Any  # a when/then chain, grown below and closed with otherwise()
     if at_age is None:
