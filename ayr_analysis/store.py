@@ -1050,11 +1050,10 @@ class SnapshotStore:
             )
             for platform, day in frame.select("platform", "__date").unique().iter_rows()
         }
-        # the key holds the platform and the partition's time column, so one anti-join against
-        # the keys of every partition touched drops exactly the rows already stored
-        # only the stored keys of the posts appended can match: the others are not read
-        ids = frame["post_id"].drop_nulls().unique() if "post_id" in key else None
-        existing = self._existing_keys(name, list(folders.values()), key, ids)
+        # the key holds the platform and the partition's time column, so a row already stored
+        # lies in one of the partitions touched: the keys found there that equal a key
+        # appended (never more of them than rows appended) drop exactly the rows already stored
+        existing = self._existing_keys(name, list(folders.values()), frame.select(key))
         if existing is not None and existing.height:
             frame = frame.join(
                 existing, on=key, how="anti", nulls_equal=True, maintain_order="left"
@@ -1155,10 +1154,26 @@ class SnapshotStore:
         _fsync_dir(os.path.dirname(file))
 
     def _existing_keys(
-        self, table: str, folders: list[str], key: Sequence[str], ids: pl.Series | None = None
+        self, table: str, folders: list[str], keys: pl.DataFrame
     ) -> pl.DataFrame | None:
-        """The stored keys of ``table`` in ``folders`` (those of posts ``ids`` only, if given,
-        filtered as the files are read; a null post id is kept)."""
+        """The rows of ``keys`` (a frame of ``table``'s key columns) already stored in
+        ``folders``, each once; None when those folders hold no file.
+
+        Only the key columns are read, and the rows are narrowed as the files are decoded to
+        the post ids and times found in ``keys`` (a null one kept), then matched with ``keys``
+        in the streaming engine: what is held in memory is the size of the append, not of the
+        partitions it touches (the stored keys of a year of hourly snapshots of the posts
+        appended took 1.9 GB when they were all read back, then matched)."""
+        spec = _spec(table)
+        key = list(keys.columns)
+        narrow = []
+        for col in dict.fromkeys(c for c in ("post_id", spec.time) if c in key):
+            values = keys[col].drop_nulls().unique()
+            cond = pl.col(col).is_in(pl.lit(values).implode())
+            if keys[col].null_count():
+                cond = cond | pl.col(col).is_null()
+            narrow.append(cond)
+        wanted = keys.unique()
 
         def read() -> pl.DataFrame | None:
             if self.is_url:
@@ -1167,17 +1182,19 @@ class SnapshotStore:
                 files = [str(f) for f in self._files(table, folders)]
             if not files:
                 return None
+            lf = pl.scan_parquet(
+                files,
+                hive_partitioning=False,
+                schema=spec.schema,
+                missing_columns="insert",
+                extra_columns="ignore",
+                storage_options=self._storage_options,
+            ).select(key)
+            for cond in narrow:
+                lf = lf.filter(cond)
             return (
-                pl.scan_parquet(
-                    files, hive_partitioning=False, storage_options=self._storage_options
-                )
-                .select(key)
-                .filter(
-                    pl.lit(True)
-                    if ids is None
-                    else pl.col("post_id").is_in(pl.lit(ids).implode())
-                    | pl.col("post_id").is_null()
-                )
+                lf.join(wanted.lazy(), on=key, how="semi", nulls_equal=True)
+                .unique()
                 .collect(engine="streaming")
             )
 
