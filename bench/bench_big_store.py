@@ -65,11 +65,14 @@ def _growth(age_h):
     """The demo world's growth share at ``age_h`` hours (polars expression), per platform."""
     import polars as pl
 
-    from ayr_analysis.sandbox.world import CURVES
+    from ayr_analysis.sandbox.world import CURVES, TAIL_TAU_H
 
     expr = pl.lit(1.0)
-    for platform, (kind, k) in CURVES.items():
-        share = 1.0 - (-age_h / k).exp() if kind == "exp" else age_h / (age_h + k)
+    age = age_h.clip(lower_bound=0.0)
+    for platform, curve in CURVES.items():
+        x = (age / curve.tau_h).pow(curve.k)
+        fast = 1.0 - (-x).exp() if curve.kind == "weibull" else x / (1.0 + x)
+        share = (1.0 - curve.tail) * fast + curve.tail * age / (age + TAIL_TAU_H)
         expr = pl.when(pl.col("platform") == platform).then(share).otherwise(expr)
     return expr
 
