@@ -24,8 +24,11 @@ Guarantees (local folders):
   :data:`STALE_TEMP_AGE_S` (one hour: a live write keeps its temporary file for the time it takes
   to write one file, well under a minute even on a slow network disk).
 * **Idempotent appends.** Rows already stored (same key, see :data:`TABLE_KEYS`) are dropped at
-  write time, reading only the keys of the partitions being written. Appending the same fetch
-  twice writes nothing the second time. An append that fails part-way (one file per table and
+  write time. A key holds its partition's network and time, so only the partitions being
+  written are read, and of them only the key columns of the rows whose post id and time are
+  among those appended, matched with the keys appended as the files are read: an append holds
+  in memory at most its own keys, however many rows those partitions hold. Appending the same
+  fetch twice writes nothing the second time. An append that fails part-way (one file per table and
   partition) leaves every file either complete or absent; running the same append again writes
   exactly what is missing.
 * **One writer at a time (local folders).** Each append holds the store's writer lock (``.writer.lock``, an
