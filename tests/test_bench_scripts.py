@@ -82,3 +82,21 @@ def test_profiles_bench_paces_every_profile_and_times_a_slow_one():
     out = _run("bench_profiles", "--smoke", timeout=240)
     assert "| 1        | 600      | 0      |" in out and "| 3        | 1800     | 0      |" in out
     assert "a slow profile (2000 ms per answer) among 3: the other 2 finished in" in out
+
+
+@pytest.mark.slow  # a small store generated, then the demo history appended twice: about 60 s
+def test_big_store_bench_times_the_append_against_its_former_key_read_back(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_big_store.py"), "--smoke", "--only", "append",
+         "--store", str(tmp_path / "store")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "| append, baseline: every stored key of its posts read back |" in out
+    assert "| append: only the stored keys equal to its keys " in out
+    assert "| append: ours / baseline " in out and "ratios (time, CPU, peak)" in out
+    # both appends found the same store: the same rows new (the files written are removed)
+    news = [line.split("rows, ")[1].split(" new")[0] for line in out.splitlines()
+            if "new; " in line]  # fmt: skip
+    assert len(news) == 2 and news[0] == news[1] != "0"
