@@ -25,10 +25,10 @@ Guarantees (local folders):
   to write one file, well under a minute even on a slow network disk).
 * **Idempotent appends.** Rows already stored (same key, see :data:`TABLE_KEYS`) are dropped at
   write time. A key holds its partition's network and time, so only the partitions being
-  written are read, and of them only the key columns of the rows whose post id and time are
-  among those appended, matched with the keys appended as the files are read: an append holds
-  in memory at most its own keys, however many rows those partitions hold. Appending the same
-  fetch twice writes nothing the second time. An append that fails part-way (one file per table and
+  written are read, and of them only the key columns of the rows whose post id is among those
+  appended and whose time is among those appended (filtered as the files are read): an append
+  holds about as many stored keys as it appends, however long the history of its posts in those
+  partitions. Appending the same fetch twice writes nothing the second time. An append that fails part-way (one file per table and
   partition) leaves every file either complete or absent; running the same append again writes
   exactly what is missing.
 * **One writer at a time (local folders).** Each append holds the store's writer lock (``.writer.lock``, an
@@ -1159,24 +1159,27 @@ class SnapshotStore:
     def _existing_keys(
         self, table: str, folders: list[str], keys: pl.DataFrame
     ) -> pl.DataFrame | None:
-        """The rows of ``keys`` (a frame of ``table``'s key columns) already stored in
-        ``folders``, each once; None when those folders hold no file.
+        """The stored keys in ``folders`` that can equal one of ``keys`` (a frame of
+        ``table``'s key columns), each once; None when those folders hold no file.
 
-        Only the key columns are read, and the rows are narrowed as the files are decoded to
-        the post ids and times found in ``keys`` (a null one kept), then matched with ``keys``
-        in the streaming engine: what is held in memory is the size of the append, not of the
-        partitions it touches (the stored keys of a year of hourly snapshots of the posts
-        appended took 1.9 GB when they were all read back, then matched)."""
+        Only the key columns are read, and only the rows whose post id is one of those in
+        ``keys`` and whose time is one of those in ``keys`` (a null one kept), filtered as the
+        files are decoded (streaming engine): a stored row of the same post at another moment
+        is never read. What is held is about the size of the append (at most the stored rows
+        of its posts at its times), not the history of its posts in the partitions it touches
+        (a year of hourly snapshots of the posts appended: 1.9 GB when those were read back).
+        The caller's anti-join on the whole key drops the rows already stored."""
         spec = _spec(table)
         key = list(keys.columns)
         narrow = []
         for col in dict.fromkeys(c for c in ("post_id", spec.time) if c in key):
-            values = keys[col].drop_nulls().unique()
-            cond = pl.col(col).is_in(pl.lit(values).implode())
+            column, values = pl.col(col), keys[col].drop_nulls().unique()
+            if values.dtype.is_temporal():  # as integers: is_in on zoned times is slow
+                column, values = column.dt.epoch("us"), values.dt.epoch("us")
+            cond = column.is_in(pl.lit(values).implode())
             if keys[col].null_count():
                 cond = cond | pl.col(col).is_null()
             narrow.append(cond)
-        wanted = keys.unique()
 
         def read() -> pl.DataFrame | None:
             if self.is_url:
@@ -1195,11 +1198,7 @@ class SnapshotStore:
             ).select(key)
             for cond in narrow:
                 lf = lf.filter(cond)
-            return (
-                lf.join(wanted.lazy(), on=key, how="semi", nulls_equal=True)
-                .unique()
-                .collect(engine="streaming")
-            )
+            return lf.unique().collect(engine="streaming")
 
         return self._guarded([table], read)
 
