@@ -1,7 +1,7 @@
 """Benchmark: a year of hourly snapshots, still interactive (the store, analysis, dashboard, reports).
 
     .venv/bin/python bench/bench_big_store.py [--quick | --smoke] [--scale S] [--days D]
-        [--store PATH] [--skip-reports]
+        [--store PATH] [--skip-reports] [--skip-append] [--only STEPS]
 
 Generates once (then reuses, from ``--store`` or ``$AYR_BIG_STORE``, by default a folder in the
 system temp dir named after the sizes) a snapshot store as a tracker polling every post hourly
@@ -29,6 +29,12 @@ memory (VmHWM); DuckDB runs the same query on the same files where one applies:
   without a browser: the metric (to one not shown yet: its alerts are computed), the age and
   the networks (the same metric: the alerts known since the load are filtered), the metric
   back to the first one;
+* appends into the big store: the demo world's history (as ``ayr-analysis report all``
+  records it: every row already stored), then the same plus a snapshot 1 minute later of a
+  tenth of its rows (new keys), by ``SnapshotStore.append`` and by the same append with the
+  key read-back it had before (``_OldStore``: every stored key of the posts appended, in the
+  partitions touched, read back then anti-joined); the files the appends write are removed
+  after each, so both find the same store (``--skip-append`` leaves this out);
 * the curated reports: ``ayr-analysis report all`` with the big store as their snapshot store
   (peak memory: the sum over the process tree, kernels included, sampled every 0.2 s).
 """
@@ -65,11 +71,14 @@ def _growth(age_h):
     """The demo world's growth share at ``age_h`` hours (polars expression), per platform."""
     import polars as pl
 
-    from ayr_analysis.sandbox.world import CURVES
+    from ayr_analysis.sandbox.world import CURVES, TAIL_TAU_H
 
     expr = pl.lit(1.0)
-    for platform, (kind, k) in CURVES.items():
-        share = 1.0 - (-age_h / k).exp() if kind == "exp" else age_h / (age_h + k)
+    age = age_h.clip(lower_bound=0.0)
+    for platform, curve in CURVES.items():
+        x = (age / curve.tau_h).pow(curve.k)
+        fast = 1.0 - (-x).exp() if curve.kind == "weibull" else x / (1.0 + x)
+        share = (1.0 - curve.tail) * fast + curve.tail * age / (age + TAIL_TAU_H)
         expr = pl.when(pl.col("platform") == platform).then(share).otherwise(expr)
     return expr
 
@@ -253,6 +262,103 @@ FROM b WHERE a0 IS NOT NULL AND a1 IS NOT NULL GROUP BY platform ORDER BY platfo
 """
 
 
+def _rss_now_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+APPEND_FRAMES = "AYR_BENCH_APPEND_FRAMES"  # table -> Parquet file of the frames to append
+
+
+def _old_existing_keys(self, table, folders, keys):
+    """The key read-back of ``SnapshotStore.append`` before it was narrowed: every stored key
+    of the posts appended, in the partitions touched (the baseline)."""
+    import polars as pl
+
+    key = list(keys.columns)
+    ids = keys["post_id"].drop_nulls().unique() if "post_id" in key else None
+
+    def read():
+        files = [str(f) for f in self._files(table, folders)]
+        if not files:
+            return None
+        return (
+            pl.scan_parquet(files, hive_partitioning=False)
+            .select(key)
+            .filter(
+                pl.lit(True)
+                if ids is None
+                else pl.col("post_id").is_in(pl.lit(ids).implode()) | pl.col("post_id").is_null()
+            )
+            .collect(engine="streaming")
+        )
+
+    return self._guarded([table], read)
+
+
+def _old_store():
+    """``SnapshotStore`` with the key read-back it had before (the baseline): ``_OldStore``."""
+    from ayr_analysis.store import SnapshotStore
+
+    return type("_OldStore", (SnapshotStore,), {"_existing_keys": _old_existing_keys})
+
+
+def _append_frames(work: Path) -> dict[str, dict[str, str]]:
+    """Two appends, each table in a Parquet file of ``work``: ``again``, the demo world's
+    history as ``report all`` records it (every row stored already), and ``mixed``, the same
+    plus a snapshot 1 minute later of every tenth row of the time-keyed tables (new keys)."""
+    import polars as pl
+
+    from ayr_analysis.reports import SNAPSHOT_AGES
+    from ayr_analysis.sandbox.history import demo_store
+    from ayr_analysis.store import TABLES
+
+    demo = demo_store(work / "history", seed=7, ages=SNAPSHOT_AGES, profiles="all",
+                      progress=False)  # fmt: skip
+    files: dict[str, dict[str, str]] = {"again": {}, "mixed": {}}
+    for table in ("long", "wide", "reactions", "breakdowns", "posts"):
+        frame = demo.read(table)
+        files["again"][table] = str(work / f"again-{table}.parquet")
+        frame.write_parquet(files["again"][table])
+        time_col = TABLES[table].time
+        if table != "posts":
+            later = frame.gather_every(10).with_columns(pl.col(time_col) + timedelta(minutes=1))
+            frame = pl.concat([frame, later])
+        files["mixed"][table] = str(work / f"mixed-{table}.parquet")
+        frame.write_parquet(files["mixed"][table])
+    return files
+
+
+def _append(path: Path) -> dict[str, list[dict]]:
+    """The append step, for each append of :func:`_append_frames`: the baseline and ours, each
+    in its own process, the files each writes removed after it (both find the same store)."""
+    work = Path(tempfile.mkdtemp(prefix="ayr-big-append-"))
+    try:
+        out: dict[str, list[dict]] = {}
+        for case, files in _append_frames(work).items():
+            env = {**os.environ, APPEND_FRAMES: json.dumps(files)}
+            results = out.setdefault(case, [])
+            for name in ("append-baseline", "append"):
+                before = {str(f) for f in path.rglob("*.parquet")}
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--measure", name, str(path)],
+                    capture_output=True, text=True, env=env,
+                )  # fmt: skip
+                for f in path.rglob("*.parquet"):
+                    if str(f) not in before:
+                        f.unlink()
+                if proc.returncode != 0:
+                    err = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+                    results.append({"error": err})
+                else:
+                    results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def _cpu_s(who: int = 0) -> float:
     import resource
 
@@ -306,6 +412,21 @@ def _measure(name: str, path: str) -> dict:
         else:
             raise SystemExit(f"unknown measurement {name}")
         out["rows"] = n
+    elif name in ("append", "append-baseline"):
+        from ayr_analysis.store import SnapshotStore
+
+        frames = {t: pl.read_parquet(f) for t, f in json.loads(os.environ[APPEND_FRAMES]).items()}
+        store = _old_store()(path) if name == "append-baseline" else SnapshotStore(path)
+        before = _rss_now_mb()
+        t0 = time.perf_counter()
+        out["cpu0"] = _cpu_s()
+        written = store.append(frames, source="demo")
+        out["rows"] = sum(f.height for f in frames.values())
+        out["written"] = sum(written.values())
+        out["s"] = time.perf_counter() - t0
+        out["rss_mb"] = _rss_mb()
+        out["before_mb"] = before
+        return out
     elif name == "dashboard":
         from ayr_analysis.client import AyrshareClient
         from ayr_analysis.sandbox import Demo
@@ -455,6 +576,13 @@ def main(argv: list[str] | None = None) -> int:
         "folder in the system temp dir named after the sizes)",
     )
     p.add_argument("--skip-reports", action="store_true", help="do not run the curated reports")
+    p.add_argument(
+        "--skip-append", action="store_true", help="do not time the append (baseline and ours)"
+    )
+    p.add_argument(
+        "--only",
+        help="run only these steps, comma-separated: queries, dashboard, append, reports",
+    )
     p.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.measure:
@@ -505,6 +633,11 @@ def main(argv: list[str] | None = None) -> int:
         ("last week: latest likes per network", "last-week", "duckdb-last-week"),
     ]
     rows = []
+    only = None if args.only is None else {x.strip() for x in args.only.split(",")}
+    if only is not None and only - {"queries", "dashboard", "append", "reports"}:
+        raise SystemExit(f"--only: unknown steps {sorted(only)}")
+    if only is not None and "queries" not in only:
+        pairs = []
     for label, ours, theirs in pairs:
         a, b = _run_measure(ours, path), _run_measure(theirs, path)
         extra = ""
@@ -512,8 +645,10 @@ def main(argv: list[str] | None = None) -> int:
             extra = f"{a['files_opened']:,} of {a['files_total']:,} wide files opened"
         rows.append(_row(label, a, b, extra))
         print(f"  {label}: done", flush=True)
-    dash = _run_measure("dashboard", path)
-    if "error" in dash:
+    dash = _run_measure("dashboard", path) if only is None or "dashboard" in only else None
+    if dash is None:
+        pass
+    elif "error" in dash:
         rows.append(["dashboard", f"failed: {dash['error']}", "", "", "", "", "", "", ""])
     else:
         for label, key in (("dashboard: metric changed (a metric not shown yet)", "control_s"),
@@ -526,7 +661,30 @@ def main(argv: list[str] | None = None) -> int:
                 [label, f"{dash[key]:.2f}", cpu, f"{dash['rss_mb']:.0f}", "-", "-", "-", "-",
                  f"{dash['snapshots']:,} snapshots in the view"]
             )  # fmt: skip
-    if not args.skip_reports:
+    if not args.skip_append and (only is None or "append" in only):
+        cases = {"again": "the demo history", "mixed": "the demo history + a tenth new"}
+        for case, (base, ours) in _append(path).items():
+            what = cases[case]
+            if "error" in base or "error" in ours:
+                err = base.get("error") or ours.get("error")
+                rows.append([f"append {what}", f"failed: {err}", "", "", "", "", "", "", ""])
+                continue
+            for label, r in ((f"append {what}, baseline: every stored key of its posts", base),
+                             (f"append {what}: the stored keys of its posts at its times",
+                              ours)):  # fmt: skip
+                rows.append(
+                    [label, f"{r['s']:.1f}", f"{r['cpu_s']:.1f}", f"{r['rss_mb']:.0f}", "-",
+                     "-", "-", "-",
+                     f"{r['rows']:,} rows, {r['written']:,} new; "
+                     f"{r['rss_mb'] - r['before_mb']:.0f} MB over the frames loaded"]
+                )  # fmt: skip
+            rows.append(
+                [f"append {what}: ours / baseline", f"{ours['s'] / base['s']:.2f}",
+                 f"{ours['cpu_s'] / base['cpu_s']:.2f}", f"{ours['rss_mb'] / base['rss_mb']:.2f}",
+                 "-", "-", "-", "-", "ratios (time, CPU, peak)"]
+            )  # fmt: skip
+        print("  append: done", flush=True)
+    if not args.skip_reports and (only is None or "reports" in only):
         rep = _reports(path)
         if "error" in rep:
             rows.append(

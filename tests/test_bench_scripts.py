@@ -82,3 +82,27 @@ def test_profiles_bench_paces_every_profile_and_times_a_slow_one():
     out = _run("bench_profiles", "--smoke", timeout=240)
     assert "| 1        | 600      | 0      |" in out and "| 3        | 1800     | 0      |" in out
     assert "a slow profile (2000 ms per answer) among 3: the other 2 finished in" in out
+
+
+@pytest.mark.slow  # a small store generated, then the demo history appended twice: about 60 s
+def test_big_store_bench_times_the_append_against_its_former_key_read_back(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_big_store.py"), "--smoke", "--only", "append",
+         "--store", str(tmp_path / "store")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for what in ("the demo history", "the demo history + a tenth new"):
+        assert f"| append {what}, baseline: every stored key of its posts " in out
+        assert f"| append {what}: the stored keys of its posts at its times " in out
+        assert f"| append {what}: ours / baseline " in out
+    # both ways found the same store (the files written are removed after each) and drop the
+    # same rows; the second append holds a tenth more rows, all new (the smoke store holds a
+    # part of the demo history only: in the big store, the first one writes nothing)
+    counts = [(int(r.replace(",", "")), int(n.replace(",", ""))) for line in out.splitlines()
+              if "new; " in line
+              for r, n in [line.split("| ")[-1].split(" new")[0].split(" rows, ")]]  # fmt: skip
+    assert len(counts) == 4
+    assert counts[0] == counts[1] and counts[2] == counts[3]
+    assert counts[2][1] - counts[0][1] == counts[2][0] - counts[0][0] > 0

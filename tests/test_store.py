@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from synthetic import T0, analytics_frames, snapshots
+from synthetic import T0, analytics_frames, frame_of, snapshots, wide_frame
 
 from ayr_analysis import schema as S
 from ayr_analysis.store import TABLES, SnapshotStore, StoreError
@@ -334,3 +334,89 @@ def datetime_of(day) -> object:
     from datetime import UTC, datetime
 
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def test_append_keeps_each_key_once_across_calls_with_null_parts(tmp_path):
+    # keys with a null part (no post id, no time, no thread position) match themselves only
+    store = SnapshotStore(tmp_path)
+    rows = [
+        {"post_id": "P1", "platform": "tiktok", "thread_position": 0, "observed_at": T0,
+         "likes": 1},
+        {"post_id": None, "platform": "tiktok", "thread_position": 0, "observed_at": T0,
+         "likes": 2},
+        {"post_id": "P1", "platform": "tiktok", "thread_position": 0, "observed_at": None,
+         "likes": 3},
+        {"post_id": "P1", "platform": "tiktok", "thread_position": None, "observed_at": T0,
+         "likes": 4},
+    ]  # fmt: skip
+    wide = wide_frame(rows)
+    assert store.append({"wide": wide}) == {"wide": 4}
+    assert store.append({"wide": wide}) == {"wide": 0}
+    assert store.append({"wide": wide[1:3]}) == {"wide": 0}
+    assert sorted(store.read("wide")["likes"].to_list()) == [1, 2, 3, 4]
+
+
+def test_append_writes_the_keys_that_differ_in_any_part(tmp_path):
+    # a stored row of the same post and the same time, or the same field at another time of
+    # the same day, is not the same key: each new key is written, the repeated one is not
+    store = SnapshotStore(tmp_path)
+    long = frame_of(
+        S.LONG_SCHEMA,
+        [{"post_id": "P1", "platform": "twitter", "thread_position": 0, "field": "likeCount",
+          "observed_at": T0, "value": 5.0}],
+    )  # fmt: skip
+    assert store.append({"long": long}) == {"long": 1}
+    more = pl.concat(
+        [
+            long,  # stored already
+            long.with_columns(field=pl.lit("replyCount"), value=pl.lit(1.0)),
+            long.with_columns(thread_position=pl.lit(1)),
+            long.with_columns(observed_at=pl.lit(T0 + timedelta(hours=1))),
+            long.with_columns(post_id=pl.lit("P2")),
+            long.with_columns(platform=pl.lit("tiktok")),
+        ]
+    )
+    assert store.append({"long": more}) == {"long": 5}
+    assert store.append({"long": more}) == {"long": 0}
+    back = store.read("long")
+    assert back.height == 6
+    assert back.filter(pl.col("field") == "replyCount")["value"].to_list() == [1.0]
+
+
+def test_append_reads_back_only_the_stored_keys_it_appends_again(tmp_path):
+    # a day of hourly snapshots of one post is stored; appending one of them again and one new
+    # one finds exactly one stored key (never the day's other 23): that bounds the append's
+    # memory by its own size, not by the partitions it touches
+    store = SnapshotStore(tmp_path)
+    day = wide_frame(
+        [{"post_id": "P1", "platform": "tiktok", "thread_position": 0,
+          "observed_at": T0.replace(hour=0) + timedelta(hours=h), "likes": h} for h in range(24)]
+    )  # fmt: skip
+    assert store.append({"wide": day}) == {"wide": 24}
+    again = pl.concat([day[5:6], day[5:6].with_columns(observed_at=pl.col("observed_at")
+                                                       + timedelta(minutes=30))])  # fmt: skip
+    folder = str(tmp_path / "wide" / "platform=tiktok" / f"date={T0.date().isoformat()}")
+    found = store._existing_keys("wide", [folder], again.select(TABLES["wide"].key))
+    assert found is not None
+    assert found.to_dicts() == [
+        {"post_id": "P1", "platform": "tiktok", "thread_position": 0,
+         "observed_at": T0.replace(hour=5)}
+    ]  # fmt: skip
+    assert store.append({"wide": again}) == {"wide": 1}
+    assert store.read("wide").height == 25
+
+
+def test_append_matches_stored_times_written_without_a_time_zone(tmp_path):
+    # a file written by another tool with naive UTC times is read into the schema's types:
+    # its rows are still recognised when appended again
+    store = SnapshotStore(tmp_path)
+    wide = snapshots(n_posts=1, ages_h=(1,), platforms=("tiktok",))
+    folder = tmp_path / "wide" / "platform=tiktok" / f"date={wide['observed_at'][0].date()}"
+    folder.mkdir(parents=True)
+    wide.with_columns(
+        pl.col(c).dt.replace_time_zone(None)
+        for c, t in S.WIDE_SCHEMA.items()
+        if isinstance(t, pl.Datetime)
+    ).write_parquet(folder / "part-20260803T000000000000-other.parquet")
+    assert store.append({"wide": wide}) == {"wide": 0}
+    assert store.read("wide").height == 1
