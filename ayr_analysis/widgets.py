@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import polars as pl
 
-from .schema import CANONICAL_METRICS, DEFAULT_AGES, PLATFORMS, RATE_BASES, UNIT_KEY
+from .schema import CANONICAL_METRICS, DEFAULT_AGES, PLATFORMS, POST_KEY, RATE_BASES, UNIT_KEY
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
@@ -561,9 +561,10 @@ class Dashboard:
     over the account's stored posts, with their caveats; the frame is ``current_alerts``), and
     the first of them is drawn over its band with its forecast
     (:func:`ayr_analysis.charts.expected_curve`), after the other charts. Those alerts and that
-    curve depend only on the history and the metric: they are computed once per metric after
-    each load or refresh (which reads the history again), and a control change only filters
-    them to the posts shown."""
+    curve depend only on the history, the selection and the metric: they are computed for the
+    selected posts only (``posts=``: the rest of the history is read as their reference, so the
+    numbers are those of the whole history), once per metric after each load or refresh (which
+    reads the history again), and a control change only filters them to the posts shown."""
 
     def __init__(
         self,
@@ -857,10 +858,16 @@ class Dashboard:
         self.current_alerts = alerts
         self.alerts_view.value = alerts_html(alerts, metric, demo=demo)
 
+    def _selected(self) -> pl.DataFrame:
+        """The selected posts (every network): those whose alerts and outlooks are asked for."""
+        assert self.snapshots is not None  # read with the history
+        return self.snapshots.select(POST_KEY).unique()
+
     def _alerts(self, view: pl.DataFrame, metric: str) -> pl.DataFrame | None:
         """The alerts of the posts in ``view``, as listed (still outside first, then the newest):
-        :func:`ayr_analysis.analysis.alerts` over the account's stored history (so the bands are
-        the account's own posts), kept for the posts shown; None without a store."""
+        :func:`ayr_analysis.analysis.alerts` of the selected posts against the account's stored
+        history (``posts=``: the bands are the account's own posts, ``now`` its latest snapshot),
+        kept for the posts shown; None without a store."""
         from . import analysis
 
         if self.history is None or self.store is None:
@@ -868,7 +875,8 @@ class Dashboard:
         self._check_cache()
         found = self._alerts_of.get(metric)
         if found is None:
-            found = self._alerts_of[metric] = analysis.alerts(self.history, metric)
+            found = analysis.alerts(self.history, metric, posts=self._selected())
+            self._alerts_of[metric] = found
         keys = [k for k in UNIT_KEY if k in found.columns and k in view.columns]
         shown = view.select(keys).unique()
         found = found.join(shown, on=keys, how="semi", nulls_equal=True)
@@ -879,21 +887,21 @@ class Dashboard:
 
     def _check_cache(self) -> None:
         """Forget the alerts and outlooks computed from another history than the current one (a
-        load or refresh reads the history again)."""
+        load or refresh reads the history and the selected posts' snapshots again)."""
         if self._cached_for is not self.history:
             self._alerts_of, self._outlooks = {}, {}
             self._cached_for = self.history
 
     def _outlook(self, metric: str, alert: Mapping[str, Any]) -> Any:
         """The post of ``alert`` against its band (:func:`ayr_analysis.analysis.post_outlook`),
-        from :func:`ayr_analysis.analysis.outlooks` of the history, once per history read and
-        metric."""
+        from :func:`ayr_analysis.analysis.outlooks` of the selected posts against the history,
+        once per history read and metric."""
         from . import analysis
 
         self._check_cache()
         if metric not in self._outlooks:
             assert self.history is not None  # alerts come from the history
-            self._outlooks[metric] = analysis.outlooks(self.history, metric)
+            self._outlooks[metric] = analysis.outlooks(self.history, metric, posts=self._selected())
         return self._outlooks[metric].post(alert["post_id"], alert["platform"])
 
     def _show_charts(self, drawn: list[alt.TopLevelMixin]) -> None:
