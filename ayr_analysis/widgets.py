@@ -280,8 +280,19 @@ _ALERT_STYLE = (
     ".ayr-alerts .forecast{font-style:italic}"
     ".ayr-alerts td:not(:first-child){white-space:nowrap}"
     ".ayr-alerts td:first-child{min-width:10em}"
-    ".ayr-alerts td:nth-child(3){white-space:normal;min-width:8em}</style>"
+    ".ayr-alerts td:nth-child(3){white-space:normal;min-width:8em}"
+    # the long cells break between their words (a date and its time, a forecast and its
+    # interval, several caveat markers), so that the table fits 1200 px without scrolling
+    ".ayr-alerts td.wrap,table.ayr-table.ayr-alerts td.notes{white-space:normal}"
+    ".ayr-alerts .nb{white-space:nowrap}</style>"
 )
+#: The alerts table's columns whose cells may break between words (:data:`_ALERT_STYLE`).
+_WRAP = frozenset({"Since", "Forecast (interval)"})
+
+
+def _parts(*texts: str) -> str:
+    """``texts`` escaped, each kept on one line, with a break allowed between them only."""
+    return " ".join(f'<span class="nb">{html.escape(t)}</span>' for t in texts if t)
 
 
 def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90",
@@ -350,7 +361,7 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
             html.escape(text if len(text) <= 48 else text[:47] + "…"),
             html.escape(str(r["platform"])),
             f'<span class="{css}">{html.escape(words)}</span>',
-            html.escape(format_value(r["since"])),
+            _parts(*format_value(r["since"]).split(" ", 1)),  # the date, then the time
             html.escape(str(r["age"])),
             html.escape(format_value(r["value"])),
             html.escape(format_value(r["typical"])),
@@ -360,13 +371,18 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
         ]
         if with_forecast:
             if kind == "forecast":
-                interval = (f"{format_value(r['forecast'])} ({format_value(r['forecast_low'])}"
-                            f"–{format_value(r['forecast_high'])})")  # fmt: skip
+                interval = _parts(
+                    format_value(r["forecast"]),
+                    f"({format_value(r['forecast_low'])}–{format_value(r['forecast_high'])})",
+                )
                 at = horizon
             else:
                 interval, at = "–", str(r["age"])
-            cells[6:6] = [html.escape(interval), html.escape(at)]
-        row = "".join(f"<td>{c}</td>" for c in cells)
+            cells[6:6] = [interval, html.escape(at)]
+        row = "".join(
+            f'<td class="wrap">{c}</td>' if col in _WRAP else f"<td>{c}</td>"
+            for col, c in zip(cols, cells, strict=False)
+        )
         if has_caveats:  # styled as the other tables' caveats cells
             row += f'<td class="notes">{html.escape(markers[i])}</td>'
         rows.append(f"<tr>{row}</tr>")
