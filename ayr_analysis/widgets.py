@@ -623,6 +623,8 @@ class Dashboard:
         self._cached_for: pl.DataFrame | None = None
         self._alerts_of: dict[str, pl.DataFrame] = {}
         self._outlooks: dict[str, Any] = {}
+        # metric -> what both read of the history for the selected posts, and now
+        self._read_for: dict[str, tuple[pl.DataFrame, Any]] = {}
         self.source: str | None = None
         self.current_chart: alt.TopLevelMixin | None = None
         self.current_charts: list[alt.TopLevelMixin] = []
@@ -879,6 +881,16 @@ class Dashboard:
         assert self.snapshots is not None  # read with the history
         return self.snapshots.select(POST_KEY).unique()
 
+    def _reading(self, metric: str) -> tuple[pl.DataFrame, Any]:
+        """What the alerts and the outlooks of ``metric`` read of the history for the selected
+        posts, and ``now`` (:func:`ayr_analysis.analysis.for_posts`): chosen once for both."""
+        from . import analysis
+
+        if metric not in self._read_for:
+            assert self.history is not None  # alerts come from the history
+            self._read_for[metric] = analysis.for_posts(self.history, metric, self._selected())
+        return self._read_for[metric]
+
     def _alerts(self, view: pl.DataFrame, metric: str) -> pl.DataFrame | None:
         """The alerts of the posts in ``view``, as listed (still outside first, then the newest):
         :func:`ayr_analysis.analysis.alerts` of the selected posts against the account's stored
@@ -891,7 +903,8 @@ class Dashboard:
         self._check_cache()
         found = self._alerts_of.get(metric)
         if found is None:
-            found = analysis.alerts(self.history, metric, posts=self._selected())
+            frame, now = self._reading(metric)
+            found = analysis.alerts(frame, metric, posts=self._selected(), now=now)
             self._alerts_of[metric] = found
         keys = [k for k in UNIT_KEY if k in found.columns and k in view.columns]
         shown = view.select(keys).unique()
@@ -905,7 +918,7 @@ class Dashboard:
         """Forget the alerts and outlooks computed from another history than the current one (a
         load or refresh reads the history and the selected posts' snapshots again)."""
         if self._cached_for is not self.history:
-            self._alerts_of, self._outlooks = {}, {}
+            self._alerts_of, self._outlooks, self._read_for = {}, {}, {}
             self._cached_for = self.history
 
     def _outlook(self, metric: str, alert: Mapping[str, Any]) -> Any:
@@ -917,7 +930,10 @@ class Dashboard:
         self._check_cache()
         if metric not in self._outlooks:
             assert self.history is not None  # alerts come from the history
-            self._outlooks[metric] = analysis.outlooks(self.history, metric, posts=self._selected())
+            frame, now = self._reading(metric)
+            self._outlooks[metric] = analysis.outlooks(
+                frame, metric, posts=self._selected(), now=now
+            )
         return self._outlooks[metric].post(alert["post_id"], alert["platform"])
 
     def _show_charts(self, drawn: list[alt.TopLevelMixin]) -> None:

@@ -141,3 +141,21 @@ def test_posts_is_checked_before_any_work():
         analysis.outlooks(f, "likes", posts="P001")
     nothing = analysis.alerts(f, "likes", posts=[])
     assert nothing.is_empty() and nothing.columns == analysis.alerts(f, "likes").columns
+
+
+def test_what_both_read_for_some_posts_is_chosen_once_with_the_same_answers():
+    f = history()
+    kw = {"lookback": LOOKBACK, "forecast_min_posts": 5}
+    frame, now = analysis.for_posts(f, "likes", ASKED, lookback=LOOKBACK)
+    assert now == f["observed_at"].max()  # P000's late snapshot
+    assert frame.height < f.height  # the reference posts' rows around the ages only
+    assert_frame_equal(
+        analysis.alerts(frame, "likes", posts=ASKED, now=now, **kw),
+        analysis.alerts(f, "likes", posts=ASKED, **kw),
+    )
+    one = analysis.outlooks(frame, "likes", posts=ASKED, now=now, **kw)
+    other = analysis.outlooks(f, "likes", posts=ASKED, **kw)
+    for part in ("typical", "index", "forecast"):
+        assert_frame_equal(getattr(one, part), getattr(other, part))
+    with pytest.raises(ValueError, match="for_posts\\(posts=...\\) needs column"):
+        analysis.for_posts(f, "likes", pl.DataFrame({"id": ["P001"]}))

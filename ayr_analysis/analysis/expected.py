@@ -66,6 +66,7 @@ __all__ = [
     "PostOutlook",
     "alerts",
     "backtest",
+    "for_posts",
     "forecast",
     "index_distribution",
     "outlooks",
@@ -1344,6 +1345,40 @@ def _only(
         bracketing(theirs, [secs for _, secs in grid], [metric]),
     ])  # fmt: skip
     return kept.sort("__row").drop("__row"), now
+
+
+def for_posts(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    posts: Posts,
+    *,
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    horizon: str | timedelta = "7d",
+    by: str | Sequence[str] = ("platform", "media_type"),
+    lookback: str | timedelta | None = "90d",
+    now: datetime | None = None,
+    unit: Unit = "post",
+) -> tuple[pl.DataFrame, datetime | None]:
+    """What :func:`alerts` and :func:`outlooks` given ``posts=`` read of ``snapshots``, chosen
+    once for both: the rows of ``posts``, and of the reference posts (those published in the
+    ``lookback`` window before ``now``) the rows their values at the ``ages`` and the
+    ``horizon`` come from; and ``now``, from every snapshot when not given. Returns that frame
+    and ``now``: :func:`alerts` (``forecast=horizon``) and :func:`outlooks` on it, with the same
+    ``posts``, ``now=now`` and the same other arguments, give the rows they give on
+    ``snapshots`` (a dashboard that draws both for one selection).
+
+    Raises:
+        ValueError, TypeError: as :func:`alerts` for ``posts``; a bad age or look-back.
+    """
+    asked = _asked(posts, "for_posts")
+    if lookback is not None:
+        parse_duration(lookback)
+    grid = _grid([*ages, horizon])
+    frame = eager(snapshots)
+    if metric in frame.columns:
+        frame = _slim(frame, metric, _by_list(by), extras=True)
+    found = _only(frame, metric, asked, now, lookback, unit, grid)
+    return found if found is not None else (frame, now)
 
 
 def _asked_units(c: _Curves, asked: pl.DataFrame) -> pl.DataFrame:
