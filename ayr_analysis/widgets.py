@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import polars as pl
 
-from .schema import CANONICAL_METRICS, DEFAULT_AGES, PLATFORMS, RATE_BASES, UNIT_KEY
+from .schema import CANONICAL_METRICS, DEFAULT_AGES, PLATFORMS, POST_KEY, RATE_BASES, UNIT_KEY
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
@@ -280,8 +280,19 @@ _ALERT_STYLE = (
     ".ayr-alerts .forecast{font-style:italic}"
     ".ayr-alerts td:not(:first-child){white-space:nowrap}"
     ".ayr-alerts td:first-child{min-width:10em}"
-    ".ayr-alerts td:nth-child(3){white-space:normal;min-width:8em}</style>"
+    ".ayr-alerts td:nth-child(3){white-space:normal;min-width:8em}"
+    # the long cells break between their words (a date and its time, a forecast and its
+    # interval, several caveat markers), so that the table fits 1200 px without scrolling
+    ".ayr-alerts td.wrap,table.ayr-table.ayr-alerts td.notes{white-space:normal}"
+    ".ayr-alerts .nb{white-space:nowrap}</style>"
 )
+#: The alerts table's columns whose cells may break between words (:data:`_ALERT_STYLE`).
+_WRAP = frozenset({"Since", "Forecast (interval)"})
+
+
+def _parts(*texts: str) -> str:
+    """``texts`` escaped, each kept on one line, with a break allowed between them only."""
+    return " ".join(f'<span class="nb">{html.escape(t)}</span>' for t in texts if t)
 
 
 def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90",
@@ -350,7 +361,7 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
             html.escape(text if len(text) <= 48 else text[:47] + "…"),
             html.escape(str(r["platform"])),
             f'<span class="{css}">{html.escape(words)}</span>',
-            html.escape(format_value(r["since"])),
+            _parts(*format_value(r["since"]).split(" ", 1)),  # the date, then the time
             html.escape(str(r["age"])),
             html.escape(format_value(r["value"])),
             html.escape(format_value(r["typical"])),
@@ -360,13 +371,18 @@ def alerts_html(alerts: pl.DataFrame | None, metric: str, *, band: str = "10-90"
         ]
         if with_forecast:
             if kind == "forecast":
-                interval = (f"{format_value(r['forecast'])} ({format_value(r['forecast_low'])}"
-                            f"–{format_value(r['forecast_high'])})")  # fmt: skip
+                interval = _parts(
+                    format_value(r["forecast"]),
+                    f"({format_value(r['forecast_low'])}–{format_value(r['forecast_high'])})",
+                )
                 at = horizon
             else:
                 interval, at = "–", str(r["age"])
-            cells[6:6] = [html.escape(interval), html.escape(at)]
-        row = "".join(f"<td>{c}</td>" for c in cells)
+            cells[6:6] = [interval, html.escape(at)]
+        row = "".join(
+            f'<td class="wrap">{c}</td>' if col in _WRAP else f"<td>{c}</td>"
+            for col, c in zip(cols, cells, strict=False)
+        )
         if has_caveats:  # styled as the other tables' caveats cells
             row += f'<td class="notes">{html.escape(markers[i])}</td>'
         rows.append(f"<tr>{row}</tr>")
@@ -561,9 +577,10 @@ class Dashboard:
     over the account's stored posts, with their caveats; the frame is ``current_alerts``), and
     the first of them is drawn over its band with its forecast
     (:func:`ayr_analysis.charts.expected_curve`), after the other charts. Those alerts and that
-    curve depend only on the history and the metric: they are computed once per metric after
-    each load or refresh (which reads the history again), and a control change only filters
-    them to the posts shown."""
+    curve depend only on the history, the selection and the metric: they are computed for the
+    selected posts only (``posts=``: the rest of the history is read as their reference, so the
+    numbers are those of the whole history), once per metric after each load or refresh (which
+    reads the history again), and a control change only filters them to the posts shown."""
 
     def __init__(
         self,
@@ -606,6 +623,8 @@ class Dashboard:
         self._cached_for: pl.DataFrame | None = None
         self._alerts_of: dict[str, pl.DataFrame] = {}
         self._outlooks: dict[str, Any] = {}
+        # metric -> what both read of the history for the selected posts, and now
+        self._read_for: dict[str, tuple[pl.DataFrame, Any]] = {}
         self.source: str | None = None
         self.current_chart: alt.TopLevelMixin | None = None
         self.current_charts: list[alt.TopLevelMixin] = []
@@ -857,10 +876,26 @@ class Dashboard:
         self.current_alerts = alerts
         self.alerts_view.value = alerts_html(alerts, metric, demo=demo)
 
+    def _selected(self) -> pl.DataFrame:
+        """The selected posts (every network): those whose alerts and outlooks are asked for."""
+        assert self.snapshots is not None  # read with the history
+        return self.snapshots.select(POST_KEY).unique()
+
+    def _reading(self, metric: str) -> tuple[pl.DataFrame, Any]:
+        """What the alerts and the outlooks of ``metric`` read of the history for the selected
+        posts, and ``now`` (:func:`ayr_analysis.analysis.for_posts`): chosen once for both."""
+        from . import analysis
+
+        if metric not in self._read_for:
+            assert self.history is not None  # alerts come from the history
+            self._read_for[metric] = analysis.for_posts(self.history, metric, self._selected())
+        return self._read_for[metric]
+
     def _alerts(self, view: pl.DataFrame, metric: str) -> pl.DataFrame | None:
         """The alerts of the posts in ``view``, as listed (still outside first, then the newest):
-        :func:`ayr_analysis.analysis.alerts` over the account's stored history (so the bands are
-        the account's own posts), kept for the posts shown; None without a store."""
+        :func:`ayr_analysis.analysis.alerts` of the selected posts against the account's stored
+        history (``posts=``: the bands are the account's own posts, ``now`` its latest snapshot),
+        kept for the posts shown; None without a store."""
         from . import analysis
 
         if self.history is None or self.store is None:
@@ -868,7 +903,9 @@ class Dashboard:
         self._check_cache()
         found = self._alerts_of.get(metric)
         if found is None:
-            found = self._alerts_of[metric] = analysis.alerts(self.history, metric)
+            frame, now = self._reading(metric)
+            found = analysis.alerts(frame, metric, posts=self._selected(), now=now)
+            self._alerts_of[metric] = found
         keys = [k for k in UNIT_KEY if k in found.columns and k in view.columns]
         shown = view.select(keys).unique()
         found = found.join(shown, on=keys, how="semi", nulls_equal=True)
@@ -879,21 +916,24 @@ class Dashboard:
 
     def _check_cache(self) -> None:
         """Forget the alerts and outlooks computed from another history than the current one (a
-        load or refresh reads the history again)."""
+        load or refresh reads the history and the selected posts' snapshots again)."""
         if self._cached_for is not self.history:
-            self._alerts_of, self._outlooks = {}, {}
+            self._alerts_of, self._outlooks, self._read_for = {}, {}, {}
             self._cached_for = self.history
 
     def _outlook(self, metric: str, alert: Mapping[str, Any]) -> Any:
         """The post of ``alert`` against its band (:func:`ayr_analysis.analysis.post_outlook`),
-        from :func:`ayr_analysis.analysis.outlooks` of the history, once per history read and
-        metric."""
+        from :func:`ayr_analysis.analysis.outlooks` of the selected posts against the history,
+        once per history read and metric."""
         from . import analysis
 
         self._check_cache()
         if metric not in self._outlooks:
             assert self.history is not None  # alerts come from the history
-            self._outlooks[metric] = analysis.outlooks(self.history, metric)
+            frame, now = self._reading(metric)
+            self._outlooks[metric] = analysis.outlooks(
+                frame, metric, posts=self._selected(), now=now
+            )
         return self._outlooks[metric].post(alert["post_id"], alert["platform"])
 
     def _show_charts(self, drawn: list[alt.TopLevelMixin]) -> None:

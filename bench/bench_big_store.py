@@ -28,7 +28,10 @@ memory (VmHWM); DuckDB runs the same query on the same files where one applies:
 * the dashboard: ``widgets.Dashboard`` on the store, loaded, then control changes timed
   without a browser: the metric (to one not shown yet: its alerts are computed), the age and
   the networks (the same metric: the alerts known since the load are filtered), the metric
-  back to the first one;
+  back to the first one; then what the first switch computes (the new metric's alerts and
+  outlooks) for the selected posts (``for_posts`` then ``posts=``, the dashboard's way)
+  against the same over every post of the history (the baseline: the dashboard's way before),
+  interleaved;
 * appends into the big store: the demo world's history (as ``ayr-analysis report all``
   records it: every row already stored), then the same plus a snapshot 1 minute later of a
   tenth of its rows (new keys), by ``SnapshotStore.append`` and by the same append with the
@@ -454,6 +457,35 @@ def _measure(name: str, path: str) -> dict:
         dash.metric.value = "likes"  # back to a metric already shown since the load
         out["back_s"], out["back_cpu"] = time.perf_counter() - t4, _cpu_s() - c4
         assert dash.current_chart is not None, dash.status.value
+        # what the first switch computes, the dashboard's way (the selected posts against the
+        # history: what both read chosen once by for_posts, then posts=) and as it was before
+        # (every post of the history, then filtered); interleaved, the best of two rounds each
+        from ayr_analysis import analysis
+
+        selected = dash.snapshots.select("post_id", "platform").unique()
+
+        def for_selected() -> tuple:
+            frame, now = analysis.for_posts(dash.history, "comments", selected)
+            return (
+                analysis.alerts(frame, "comments", posts=selected, now=now),
+                analysis.outlooks(frame, "comments", posts=selected, now=now),
+            )
+
+        ways = {
+            "posts": for_selected,
+            "every": lambda: (
+                analysis.alerts(dash.history, "comments"),
+                analysis.outlooks(dash.history, "comments"),
+            ),
+        }
+        for _ in range(2):
+            for way, run in ways.items():
+                c5, t5 = _cpu_s(), time.perf_counter()
+                run()
+                took, cpu = time.perf_counter() - t5, _cpu_s() - c5
+                if took < out.get(f"{way}_s", float("inf")):
+                    out[f"{way}_s"], out[f"{way}_cpu"] = took, cpu
+        out["history"] = dash.history.height if dash.history is not None else 0
         out["rows"] = out["snapshots"]
         out["rss_mb"] = _rss_mb()
         return out
@@ -660,6 +692,17 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(
                 [label, f"{dash[key]:.2f}", cpu, f"{dash['rss_mb']:.0f}", "-", "-", "-", "-",
                  f"{dash['snapshots']:,} snapshots in the view"]
+            )  # fmt: skip
+        ratio = dash["every_s"] / dash["posts_s"] if dash["posts_s"] > 0 else math.inf
+        for label, way, note in (
+            ("  its alerts + outlooks: the selected posts (for_posts, posts=)", "posts",
+             f"{ratio:.1f}x faster than over every post"),
+            ("  the same over every post of the history (before)", "every",
+             f"baseline, same run; {dash['history']:,} snapshots in the history"),
+        ):  # fmt: skip
+            rows.append(
+                [label, f"{dash[way + '_s']:.2f}", f"{dash[way + '_cpu']:.2f}", "-", "-", "-",
+                 "-", "-", note]
             )  # fmt: skip
     if not args.skip_append and (only is None or "append" in only):
         cases = {"again": "the demo history", "mixed": "the demo history + a tenth new"}

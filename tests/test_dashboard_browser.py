@@ -178,6 +178,21 @@ def test_dashboard_renders_and_redraws_in_voila(browser, voila_app, artifacts):
         status = page.locator(".ayr-dashboard").inner_text()
         assert "updated" in status and "⚠" not in status
         page.screenshot(path=str(artifacts / "dashboard-after.png"), full_page=True)
+        # the alerts table (views: its widest numbers) fits the 1200 px window: nothing under it
+        # scrolls sideways, its date and forecast cells wrap between their parts instead
+        page.wait_for_selector("table.ayr-alerts caption:has-text('their views')", timeout=60_000)
+        fit = page.evaluate(
+            """() => {
+                const t = document.querySelector('table.ayr-alerts');
+                const wide = [];
+                for (let e = t.parentElement; e; e = e.parentElement)
+                    if (e.scrollWidth > e.clientWidth + 1) wide.push(e.className || e.tagName);
+                return {right: t.getBoundingClientRect().right, window: window.innerWidth,
+                        wide: wide};
+            }"""
+        )
+        assert fit["right"] <= fit["window"] and fit["wide"] == [], fit
+        page.locator("table.ayr-alerts").screenshot(path=str(artifacts / "alerts-1200.png"))
 
         # posts compared at 24 h: the title says so, growth curves from publication on
         age = page.locator(".widget-dropdown", has_text="Post age").locator("select")

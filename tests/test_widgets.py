@@ -294,6 +294,11 @@ def test_on_the_recorded_demo_history_24h_is_a_real_equal_age_view(tmp_path):
     assert "[&#x27;" not in dash.table.value  # no list shown as a Python repr
 
 
+def _unbroken(cell: str) -> str:
+    """A cell of the alerts table without the spans that keep its parts on one line each."""
+    return re.sub(r'<span class="nb">(.*?)</span>', r"\1", cell)
+
+
 def test_alerts_table_says_what_an_alert_is_and_marks_its_direction():
     from datetime import UTC, datetime
 
@@ -304,10 +309,13 @@ def test_alerts_table_says_what_an_alert_is_and_marks_its_direction():
            "since": t, "age": "30h", "value": 900.0, "low": 10.0, "high": 400.0,
            "typical": 100.0, "index": 9.0, "active": True}  # fmt: skip
     out = alerts_html(pl.DataFrame([row]), "likes", demo=True)
-    cells = re.findall(r"<td>(.*?)</td>", out)
+    cells = [_unbroken(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", out)]
     assert cells == ["&lt;b&gt;Hi&lt;/b&gt;", "tiktok",
                      '<span class="alert above">▲ above its band</span>', "2026-11-20 09:00 UTC",
                      "30h", "900", "100", "10–400", "9", "yes"]  # fmt: skip
+    # the date and its time may go on two lines (the table fits 1200 px), neither is broken
+    since = '<td class="wrap"><span class="nb">2026-11-20</span> <span class="nb">09:00 UTC</span>'
+    assert since in out and ".ayr-alerts .nb{white-space:nowrap}" in out
     assert "1 alert: posts with their likes outside the 10th-90th percentile band" in out
     assert "(demo data)" in out and "shown:" not in out
     many = pl.DataFrame([{**row, "post_id": str(i), "direction": "below", "active": i % 2 == 0,
@@ -317,7 +325,7 @@ def test_alerts_table_says_what_an_alert_is_and_marks_its_direction():
     assert f"({MAX_ALERTS} shown: still outside first, then the newest)" in out
     assert out.count("<tr>") == MAX_ALERTS + 1  # the header and the rows shown
     assert out.count("▼ below its band") == MAX_ALERTS
-    shown_since = re.findall(r"2026-11-20 (\d\d):00 UTC", out)
+    shown_since = re.findall(r"2026-11-20 (\d\d):00 UTC", _unbroken(out))
     assert shown_since[:3] == ["14", "12", "10"]  # posts still outside first, newest first
     assert "No alert" in alerts_html(many.clear(), "likes")
     assert "give the dashboard a snapshot store" in alerts_html(None, "likes")
@@ -341,7 +349,10 @@ def test_alerts_table_marks_forecast_alerts_and_shows_each_alerts_caveats():
              "caveats": []}  # fmt: skip
     frame = pl.DataFrame([{**base, "kind": "band", "direction": "below"}, ahead])
     out = alerts_html(frame, "likes")
-    rows = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", out)[1:]]
+    rows = [
+        [_unbroken(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+        for r in re.findall(r"<tr>(.*?)</tr>", out)[1:]
+    ]
     headers = re.findall(r"<th>(.*?)</th>", out)
     assert headers == ["Post", "Network", "Alert", "Since", "Post age", "Likes",
                        "Forecast (interval)", "Band at", "Typical", "Band", "Index",
@@ -352,6 +363,8 @@ def test_alerts_table_marks_forecast_alerts_and_shows_each_alerts_caveats():
                        "2026-11-20 09:00 UTC", "24h", "900", "5,000 (4,000–6,500)", "7d",
                        "1,000", "400–2,000", "5", "yes", ""]  # fmt: skip
     assert rows[1][2] == '<span class="alert below">▼ below its band</span>'
+    interval = '<td class="wrap"><span class="nb">5,000</span> <span class="nb">(4,000–6,500)'
+    assert interval in out  # the forecast, then its interval, each on one line
     assert rows[1][6:8] == ["–", "6h"] and rows[1][-1] == "[1]"
     # the marker's meaning under the table, as the dashboard's main table gives it
     (note,) = caveat_notes(frame)

@@ -59,6 +59,7 @@ from .selection import (
     _age_seconds,
     _caveats_at,
     at_age,
+    bracketing,
     snapshot_times,
     unit_keys,
     units,
@@ -75,6 +76,7 @@ __all__ = [
     "PostOutlook",
     "alerts",
     "backtest",
+    "for_posts",
     "forecast",
     "index_distribution",
     "outlooks",
@@ -953,15 +955,19 @@ def _forecast_from(
     min_posts: int,
     intercept: Intercept,
     every_age: bool = False,
+    only: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """:func:`forecast`'s answer on prepared curves: one row per post from the latest of
     ``from_ages`` it has a value at or, with ``every_age``, one row per post and from-age it has
-    a value at (what :func:`alerts` judges: every forecast a post has had, in one pass)."""
+    a value at (what :func:`alerts` judges: every forecast a post has had, in one pass);
+    ``only`` (``__u``): the units forecast (the model is fitted on ``ref`` all the same)."""
     model = _fit(c.curves, ref, from_ages, h_s, coverage, min_posts, intercept)
     if every_age:
         targets = _every_age_targets(c, from_ages, h_s)
     else:
         targets = _forecast_targets(c, from_ages, h_s)
+    if only is not None:
+        targets = targets.join(only, on="__u", how="semi")
     # the caveats around the age the forecast starts from or, with no value at any age the post
     # has reached, around the latest of those ages (a YouTube video still processing there)
     targets = _caveats_around(c.frame, targets, c.keys, "__cav_s")
@@ -1239,6 +1245,121 @@ def _summary(pred: pl.DataFrame, report: list[str], min_scored: int, horizon: st
 
 Band = Literal["10-90", "25-75"]
 
+#: The posts :func:`alerts` and :func:`outlooks` judge (``posts=``): a frame with ``post_id``
+#: (and ``platform``: then a post on one network), e.g. the snapshots of a selection, or post ids.
+Posts = pl.DataFrame | Sequence[str]
+
+
+def _asked(posts: Posts, what: str) -> pl.DataFrame:
+    """``posts`` as a frame of post keys (``post_id``, and ``platform`` when given), checked."""
+    if isinstance(posts, pl.LazyFrame):
+        posts = posts.collect()
+    if isinstance(posts, pl.DataFrame):
+        need(posts, ["post_id"], f"{what}(posts=...)")
+        keys = [k for k in POST_KEY if k in posts.columns]
+        return posts.select(pl.col(k).cast(pl.String) for k in keys).unique()
+    if isinstance(posts, str) or not all(isinstance(p, str) for p in posts):
+        raise TypeError(
+            f"{what}: posts= takes a frame with post_id (and platform) or a list of post ids, "
+            f"not {posts!r}"
+        )
+    return pl.DataFrame({"post_id": list(dict.fromkeys(posts))}, schema={"post_id": pl.String})
+
+
+def _only(
+    frame: pl.DataFrame,
+    metric: str,
+    asked: pl.DataFrame,
+    now: datetime | None,
+    lookback: str | timedelta | None,
+    unit: Unit,
+    grid: list[tuple[str, float]],
+) -> tuple[pl.DataFrame, datetime | None] | None:
+    """What judging only the ``asked`` posts needs of ``frame``, at the unit of analysis: every
+    row of those posts; of the other posts published in the ``lookback`` window before ``now``
+    (the reference posts: the bands and the forecast model), the rows that their values at the
+    ``grid`` ages come from (:func:`~.selection.bracketing`, on their values without placeholder
+    zeros: the first and last value near each age, the latest snapshot); and ``now`` fixed from
+    every snapshot (the latest that reported ``metric``, as :func:`typical_curves` takes it). So
+    each number is the one computed over the whole frame. None when the frame cannot be read
+    that way (a missing or non-numeric column, times without a time zone): the whole frame then."""
+    if now is not None and (not isinstance(now, datetime) or now.tzinfo is None):
+        return None  # the whole frame, whose reading says what is wrong with it
+    cols = (*POST_KEY, "observed_at", "published_at", metric)
+    if any(c not in frame.columns for c in cols) or not frame.schema[metric].is_numeric():
+        return None
+    times = [frame.schema[c] for c in ("observed_at", "published_at")]
+    if any(not isinstance(t, pl.Datetime) or t.time_zone is None for t in times):
+        return None
+    frame = units(frame, unit)
+    if now is None:
+        reported = _without_placeholders(frame, metric).filter(pl.col(metric).is_not_null())
+        latest = reported["observed_at"].max()
+        now = latest if isinstance(latest, datetime) else None
+    pub = pl.col("published_at")
+    keep = pub.is_not_null()
+    if now is not None:
+        keep = keep & (pub <= now)
+        if lookback is not None:
+            keep = keep & (pub >= now - parse_duration(lookback))
+    keys = [k for k in POST_KEY if k in asked.columns]
+    post = list(POST_KEY)
+    mine = frame.select(*post).unique().join(asked, on=keys, how="semi", nulls_equal=True)
+    window = frame.filter(keep).select(*post).unique().join(mine, on=post, how="anti")
+    rows = frame.with_row_index("__row")
+    theirs = _without_placeholders(
+        rows.join(window, on=post, how="semi", nulls_equal=True, maintain_order="left"), metric
+    )
+    kept = pl.concat([
+        rows.join(mine, on=post, how="semi", nulls_equal=True, maintain_order="left"),
+        bracketing(theirs, [secs for _, secs in grid], [metric]),
+    ])  # fmt: skip
+    return kept.sort("__row").drop("__row"), now
+
+
+def for_posts(
+    snapshots: pl.DataFrame | pl.LazyFrame,
+    metric: str,
+    posts: Posts,
+    *,
+    ages: Sequence[str | timedelta] = DEFAULT_AGES,
+    horizon: str | timedelta = "7d",
+    by: str | Sequence[str] = ("platform", "media_type"),
+    lookback: str | timedelta | None = "90d",
+    now: datetime | None = None,
+    unit: Unit = "post",
+) -> tuple[pl.DataFrame, datetime | None]:
+    """What :func:`alerts` and :func:`outlooks` given ``posts=`` read of ``snapshots``, chosen
+    once for both: the rows of ``posts``, and of the reference posts (those published in the
+    ``lookback`` window before ``now``) the rows their values at the ``ages`` and the
+    ``horizon`` come from; and ``now``, from every snapshot when not given. Returns that frame
+    and ``now``: :func:`alerts` (``forecast=horizon``) and :func:`outlooks` on it, with the same
+    ``posts``, ``now=now`` and the same other arguments, give the rows they give on
+    ``snapshots`` (a dashboard that draws both for one selection).
+
+    Raises:
+        ValueError, TypeError: as :func:`alerts` for ``posts``; a bad age or look-back.
+    """
+    asked = _asked(posts, "for_posts")
+    if lookback is not None:
+        parse_duration(lookback)
+    grid = _grid([*ages, horizon])
+    frame = eager(snapshots)
+    if metric in frame.columns:
+        frame = _slim(frame, metric, _by_list(by), extras=True)
+    found = _only(frame, metric, asked, now, lookback, unit, grid)
+    return found if found is not None else (frame, now)
+
+
+def _asked_units(c: _Curves, asked: pl.DataFrame) -> pl.DataFrame:
+    """The ``__u`` of the units of ``c`` that belong to the ``asked`` posts."""
+    keys = [k for k in POST_KEY if k in asked.columns]
+    mine = c.posts.with_columns(pl.col(k).cast(pl.String).alias(f"__k_{k}") for k in keys)
+    return mine.join(
+        asked.rename({k: f"__k_{k}" for k in keys}), on=[f"__k_{k}" for k in keys], how="semi",
+        nulls_equal=True,
+    ).select("__u")  # fmt: skip
+
 
 def alerts(
     snapshots: pl.DataFrame | pl.LazyFrame,
@@ -1255,6 +1376,7 @@ def alerts(
     now: datetime | None = None,
     tolerance: float = 0.1,
     unit: Unit = "post",
+    posts: Posts | None = None,
 ) -> pl.DataFrame:
     """Posts running above or below their typical band, or heading out of it: one row per crossing.
 
@@ -1276,6 +1398,12 @@ def alerts(
     has fewer than ``min_posts`` past posts, a forecast without ``forecast_min_posts`` training
     posts, or a horizon whose band is ``not_enough_history``, is not judged.
 
+    ``posts`` (a frame with ``post_id`` and ``platform``, e.g. the snapshots of a selection, or a
+    list of post ids) judges only those posts: the others are read only as what the bands and the
+    forecast model are made of (the posts published in the ``lookback`` window before ``now``),
+    and ``now`` is still the latest snapshot of them all, so the rows are exactly those of the
+    call without ``posts`` for these posts, for a fraction of the work on a long history.
+
     Returns one row per crossing, oldest first: the post keys, the ``by`` columns, ``metric``,
     ``kind``, ``direction`` (``"above"`` or ``"below"``), ``since`` (``observed_at`` of the
     crossing's first snapshot; for a forecast, the time the post reached the first age whose
@@ -1291,7 +1419,9 @@ def alerts(
     or of those its forecasts started from, in order of first appearance).
 
     Raises:
-        ValueError: as :func:`typical_curves` and :func:`forecast`; an unknown ``band``.
+        ValueError: as :func:`typical_curves` and :func:`forecast`; an unknown ``band``; a
+            ``posts`` frame without ``post_id``.
+        TypeError: ``posts`` neither a frame nor a list of post ids.
 
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
@@ -1324,10 +1454,16 @@ def alerts(
     if forecast is not None:  # checked before any work
         _check_common(forecast_min_posts, tolerance)
         _check_forecast(forecast, _grid([*ages, forecast]), coverage)
+    asked = _asked(posts, "alerts") if posts is not None else None
     frame = eager(snapshots)
     if forecast is not None and metric in frame.columns:
         frame = _slim(frame, metric, by_cols)  # read by five functions: the columns they use
+    if asked is not None:  # the posts asked and the reference posts, with now from them all
+        grid = _grid([*ages, forecast] if forecast is not None else ages)
+        found = _only(frame, metric, asked, now, lookback, unit, grid)
+        frame, now = found if found is not None else (frame, now)
     c = _prepare(frame, metric, ages, by_cols, tolerance, unit, "alerts")
+    only = _asked_units(c, asked) if asked is not None else None
     ref = _window(c.posts, _now(c, now), lookback)
     typical = _typical(c, ref, min_posts)
     lo_col, hi_col = BANDS[band]
@@ -1345,6 +1481,8 @@ def alerts(
         .unique(subset=[*keys, "observed_at"], keep="last", maintain_order=True)
         .join(c.posts.select("__u", "__g", *(b for b in by_cols if b not in keys)), on="__u")
     )  # fmt: skip
+    if only is not None:
+        snaps = snaps.join(only, on="__u", how="semi")
     # a snapshot just before the first grid age (within tolerance) is judged at that age
     t = pl.col("__t")
     snaps = snaps.with_columns(
@@ -1369,7 +1507,7 @@ def alerts(
     if forecast is not None:
         ahead = _forecast_alerts(
             frame, c, typical, metric, forecast, band, ages, by_cols, lookback,
-            forecast_min_posts, min_posts, coverage, now, tolerance, unit,
+            forecast_min_posts, min_posts, coverage, now, tolerance, unit, only,
         )  # fmt: skip
         out = pl.concat([out, ahead.select(out.columns)], how="vertical_relaxed")
     out = out.with_columns(
@@ -1444,9 +1582,10 @@ def _forecast_alerts(
     now: datetime | None,
     tolerance: float,
     unit: Unit,
+    only: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The ``forecast`` crossings of :func:`alerts`: :func:`forecast` from each grid age before
-    the horizon, placed against the band at the horizon."""
+    the horizon, placed against the band at the horizon (of the units ``only``, when given)."""
     h_label, h_s, before = _check_forecast(horizon, _grid([*ages, horizon]), coverage)
     lo_col, hi_col = BANDS[band]
     # the curves at the grid ages and the horizon: the forecast's and the band's there
@@ -1464,6 +1603,7 @@ def _forecast_alerts(
     fc = _forecast_from(
         more, metric, h_label, h_s, [secs for _, secs in before], ref, by_cols,
         coverage=coverage, min_posts=forecast_min_posts, intercept=DEFAULT_INTERCEPT, every_age=True,
+        only=only,
     ).filter(pl.col("status") == "ok")  # fmt: skip
     fc = fc.with_columns(_group_key(by_cols))
     keys, by_extra = c.keys, [b for b in by_cols if b not in c.keys]
@@ -1619,6 +1759,11 @@ class Outlooks:
         mine, network = _one_post(self.snapshots, post_id, platform)
         sel = (pl.col("post_id") == post_id) & (pl.col("platform") == network)
         row = self.index.filter(sel)
+        if row.is_empty():
+            raise ValueError(
+                f"post {post_id!r} on {network} is not among the posts these outlooks are of "
+                "(outlooks(..., posts=...))"
+            )
         by_cols = list(self.by)
         info = row.select(
             *(
@@ -1662,14 +1807,20 @@ def outlooks(
     forecast_min_posts: int = 10,
     coverage: float = 0.8,
     now: datetime | None = None,
+    posts: Posts | None = None,
 ) -> Outlooks:
     """The typical curves, index and forecast of every post once, to draw any of them against
     its band: ``outlooks(...).post(post_id, platform)`` is ``post_outlook(..., post_id,
     platform)`` with the same arguments, without computing everything again for each post (a
     dashboard that draws whichever post its selection puts first).
 
+    ``posts`` (as in :func:`alerts`: a frame with ``post_id`` and ``platform``, or post ids)
+    keeps the index and forecast to those posts, computed from the reference posts of the
+    ``lookback`` window with ``now`` from every snapshot: the same numbers as without it, for a
+    fraction of the work; :meth:`Outlooks.post` then knows only those posts.
+
     Raises:
-        ValueError: as :func:`forecast`.
+        ValueError: as :func:`forecast` and :func:`alerts` (``posts``).
 
     >>> import polars as pl, datetime as dt
     >>> t = dt.datetime(2026, 8, 1, tzinfo=dt.timezone.utc)
@@ -1681,19 +1832,53 @@ def outlooks(
     >>> o.post("c").index.select("post_id", "index").row(0)
     ('c', 1.5)
     """
+    asked = _asked(posts, "outlooks") if posts is not None else None
     frame = eager(snapshots)
+    demo = is_demo(frame)
+    by_cols = _by_list(by)
     if metric in frame.columns:
-        frame = _slim(frame, metric, _by_list(by), extras=True)
+        frame = _slim(frame, metric, by_cols, extras=True)
+    if asked is not None:  # the posts asked and the reference posts, with now from them all
+        grid = _grid([*ages, horizon])
+        found = _only(frame, metric, asked, now, lookback, "post", grid)
+        frame, now = found if found is not None else (frame, now)
     common = {"ages": ages, "by": by, "lookback": lookback, "now": now}
-    idx = performance_index(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
-    fc = forecast(
-        frame, metric, horizon=horizon, min_posts=forecast_min_posts, coverage=coverage,
-        **common,  # type: ignore[arg-type]
-    )  # fmt: skip
-    typical = typical_curves(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+    if asked is None or _grid(ages) != _grid([*ages, horizon]):
+        idx = performance_index(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+        fc = forecast(
+            frame, metric, horizon=horizon, min_posts=forecast_min_posts, coverage=coverage,
+            **common,  # type: ignore[arg-type]
+        )  # fmt: skip
+        typical = typical_curves(frame, metric, min_posts=min_posts, **common)  # type: ignore[arg-type]
+        if asked is not None:
+            keys = [k for k in POST_KEY if k in asked.columns]
+            idx, fc = (x.join(asked, on=keys, how="semi", nulls_equal=True) for x in (idx, fc))
+    else:  # the horizon is a grid age: the three from one reading of the curves, as each does
+        _check_common(min_posts, 0.1)
+        _check_common(forecast_min_posts, 0.1)
+        if lookback is not None:
+            parse_duration(lookback)
+        h_label, h_s, before = _check_forecast(horizon, _grid([*ages, horizon]), coverage)
+        c = _prepare(frame, metric, ages, by_cols, 0.1, "post", "outlooks")
+        only = _asked_units(c, asked)
+        ref = _window(c.posts, _now(c, now), lookback)
+        curves = _typical(c, ref, min_posts)
+        typical = curves.with_columns(pl.lit(metric).alias("metric")).select(
+            *by_cols, "metric", "age", "age_s", "age_h", "n", "median", "q25", "q75", "q10",
+            "q90", "status", "reason",
+        )  # fmt: skip
+        targets = _index_targets(c, None).join(only, on="__u", how="semi")
+        idx = _judge(
+            _caveats_around(c.frame, targets, c.keys, "__t"), curves, c, ref, metric, min_posts
+        )
+        fc = _forecast_from(
+            c, metric, h_label, h_s, [secs for _, secs in before], ref, by_cols,
+            coverage=coverage, min_posts=forecast_min_posts, intercept=DEFAULT_INTERCEPT,
+            only=only,
+        )  # fmt: skip
     return Outlooks(
         snapshots=frame, typical=typical, index=idx, forecast=fc, metric=metric,
-        horizon=age_label(horizon), by=tuple(_by_list(by)), demo=is_demo(frame),
+        horizon=age_label(horizon), by=tuple(by_cols), demo=demo,
     )  # fmt: skip
 
 
