@@ -19,6 +19,7 @@ import functools
 import json
 import math
 import re
+import textwrap
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -771,13 +772,15 @@ def demo_ranking_note(planned: Sequence[str], summary: pl.DataFrame) -> str:
         lines[-1] += ", the same order"
         return "\n".join(lines)
     moved = [c for i, c in enumerate(measured) if i >= len(planned) or planned[i] != c]
-    lines.append(
+    why = (
         f"The two orders differ ({', '.join(moved)} placed otherwise): the design ranks raw "
         "likes per post, where campaigns on networks with big audiences lead; the measure above "
         "sets each post against the median post of its own network, that is against the other "
         "campaigns there, so a campaign on small networks beside weaker campaigns ranks higher "
         "than its raw likes, and one sharing its networks with the strongest campaign lower."
     )
+    # printed as text: lines of at most 100 characters, broken between words
+    lines.extend(textwrap.wrap(why, 100))
     return "\n".join(lines)
 
 
