@@ -738,13 +738,9 @@ class SnapshotStore:
         """
         moved = 0
         for table in tables:
-            spec = _spec(table)
             for f in self._files(table):
                 try:
-                    pl.scan_parquet(
-                        f, schema=spec.schema, missing_columns="insert",
-                        extra_columns="ignore", hive_partitioning=False,
-                    ).collect()  # fmt: skip
+                    self._scan_some(table, [str(f)]).collect()
                 except Exception as exc:  # noqa: BLE001 - any failure to decode is the file's
                     self._set_aside(f, f"its data cannot be read ({_first_line(exc)})")
                     moved += 1
@@ -1188,14 +1184,7 @@ class SnapshotStore:
                 files = [str(f) for f in self._files(table, folders)]
             if not files:
                 return None
-            lf = pl.scan_parquet(
-                files,
-                hive_partitioning=False,
-                schema=spec.schema,
-                missing_columns="insert",
-                extra_columns="ignore",
-                storage_options=self._storage_options,
-            ).select(key)
+            lf = self._scan_some(table, files).select(key)
             for cond in narrow:
                 lf = lf.filter(cond)
             return lf.unique().collect(engine="streaming")
@@ -1320,14 +1309,7 @@ class SnapshotStore:
         subset = spec.schema.names() if table == "errors" else list(spec.key)
         try:
             rows = (
-                pl.scan_parquet(
-                    files,
-                    hive_partitioning=False,
-                    schema=spec.schema,
-                    missing_columns="insert",
-                    extra_columns="ignore",
-                    storage_options=self._storage_options,
-                )  # fmt: skip
+                self._scan_some(table, files)
                 .unique(subset=subset, keep="first", maintain_order=True)
                 .collect()
             )
@@ -1378,6 +1360,18 @@ class SnapshotStore:
         """The table's rows; ``dedup``: each key once (see :func:`_dedup`); ``platforms`` and
         ``since``/``until`` prune partitions (see :meth:`_scan_files`)."""
         return self._scan_where(table, [], file_column, dedup, platforms, since, until)
+
+    def _scan_some(self, table: str, files: list[str]) -> pl.LazyFrame:
+        """The rows of ``files`` of ``table`` in the table's schema (a column a file lacks is
+        null, one it has beyond the schema is left out), without reading partition folders."""
+        return pl.scan_parquet(
+            files,
+            hive_partitioning=False,
+            schema=_spec(table).schema,
+            missing_columns="insert",
+            extra_columns="ignore",
+            storage_options=self._storage_options,
+        )
 
     def _scan_where(
         self,
