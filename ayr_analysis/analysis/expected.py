@@ -319,13 +319,19 @@ def _window(
 ) -> pl.DataFrame:
     """The units published in the ``lookback`` window before ``now`` (all before ``now`` when
     ``lookback`` is None)."""
+    return posts.filter(_in_window(now, lookback)).select("__u")
+
+
+def _in_window(now: datetime | None, lookback: str | timedelta | None) -> pl.Expr:
+    """True where ``published_at`` lies in the ``lookback`` window before ``now`` (any time
+    before ``now`` when ``lookback`` is None; any known time when ``now`` is None)."""
     pub = pl.col("published_at")
     keep = pub.is_not_null()
     if now is not None:
         keep = keep & (pub <= now)
         if lookback is not None:
             keep = keep & (pub >= now - parse_duration(lookback))
-    return posts.filter(keep).select("__u")
+    return keep
 
 
 def _typical(c: _Curves, reference: pl.DataFrame, min_posts: int) -> pl.DataFrame:
@@ -1296,12 +1302,7 @@ def _only(
         reported = _without_placeholders(frame, metric).filter(pl.col(metric).is_not_null())
         latest = reported["observed_at"].max()
         now = latest if isinstance(latest, datetime) else None
-    pub = pl.col("published_at")
-    keep = pub.is_not_null()
-    if now is not None:
-        keep = keep & (pub <= now)
-        if lookback is not None:
-            keep = keep & (pub >= now - parse_duration(lookback))
+    keep = _in_window(now, lookback)
     keys = [k for k in POST_KEY if k in asked.columns]
     post = list(POST_KEY)
     mine = frame.select(*post).unique().join(asked, on=keys, how="semi", nulls_equal=True)
